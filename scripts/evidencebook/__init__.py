@@ -1,0 +1,1 @@
+"""evidencebook: the library behind the place-based health and care evidence book."""

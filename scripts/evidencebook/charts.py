@@ -1,0 +1,81 @@
+"""Charts for the chapters: altair specs rendered without any CDN.
+
+`figure(chart, data=..., name=..., description=..., source=...)` returns an object the notebook
+displays as HTML: a <figure> holding the Vega-Lite spec in a data attribute (drawn in the browser
+by the book's own vendored Vega bundle and static/kbcharts.js), a static SVG of the same chart for
+readers without JavaScript, a caption with the description and source, the data as a CSV download,
+and the data as a table. No inline script and no request to another host.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from .text import attr
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+KIND_COLOURS = {"measured": "#0072B2", "modelled-estimate": "#E69F00", "target": "#009E73", "context": "#999999"}
+
+
+@alt.theme.register("evidencebook", enable=True)
+def theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "range": {"category": PALETTE},
+            "font": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 260},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12},
+        }
+    }
+
+
+
+@dataclass
+class Figure:
+    spec: dict
+    data: pd.DataFrame
+    name: str
+    description: str
+    source: str
+    svg: str
+
+    def _repr_html_(self) -> str:
+        csv_bytes = self.data.to_csv(index=False).encode("utf-8")
+        csv_href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes).decode("ascii")
+        spec_json = json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        table = self.data.to_html(index=False, border=0, classes="kb-data-table", escape=True)
+        return (
+            f'<figure class="kb-figure" id="figure-{attr(self.name)}">\n'
+            f'<div class="kb-chart" role="img" aria-label="{attr(self.description)}" data-kb-spec="{attr(spec_json)}">'
+            f"{self.svg}</div>\n"
+            f"<figcaption>{attr(self.description)} <span class=\"kb-source\">Source: {attr(self.source)}</span> "
+            f'<a class="kb-csv" download="{attr(self.name)}.csv" href="{csv_href}">Download the data (CSV)</a></figcaption>\n'
+            f"<details class=\"kb-data\"><summary>Show the data as a table</summary>\n{table}\n</details>\n"
+            "</figure>"
+        )
+
+
+def figure(chart: alt.TopLevelMixin, *, data: pd.DataFrame, name: str, description: str, source: str) -> Figure:
+    """Wrap an altair chart for display in a chapter. `data` is the table the chart draws."""
+    chart = chart.properties(description=description)
+    spec = chart.to_dict(validate=True)
+    spec.pop("$schema", None)
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
+    svg = _static_svg(spec)
+    return Figure(spec, data.reset_index(drop=True), name, description, source, svg)
+
+
+def _static_svg(spec: dict) -> str:
+    """The chart as SVG, shown until (or unless) the interactive version is drawn."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(spec)
+    # Drop the XML prolog; the SVG is inlined into the page.
+    return svg[svg.find("<svg") :] if "<svg" in svg else svg

@@ -1,0 +1,174 @@
+"""The knowledge base: every record validated against the schema, vocabularies and bibliography.
+
+`load_knowledge_base(root)` is the single entry point used by the CLI, the Sphinx extension and the
+chapters. It never raises on bad records: it returns the valid ones and a list of every problem.
+Callers that publish (the build) refuse to go on when there is any problem, so an invalid record
+never reaches the book and a valid one is never left out of it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .bib import Bibliography, load_bibliography
+from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, SourceRef
+from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, citation_problem, field_name as field_name_of, validate_data_file, validate_record_file
+from .vocab import Vocabulary, framework_items_vocabulary, load_vocabularies
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The book's root: the nearest folder up from `start` (default: cwd) holding _config.yml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_config.yml").exists() and (folder / "case_studies").is_dir():
+            return folder
+    raise FileNotFoundError(f"no book root (a folder with _config.yml and case_studies/) above {here}")
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    records: dict[str, CaseStudy]  # id -> record, sorted by id
+    record_files: dict[str, Path]  # id -> file
+    vocabularies: dict[str, Vocabulary]
+    bibliography: Bibliography
+    problems: list[Problem] = field(default_factory=list)
+    frameworks: list[Framework] = field(default_factory=list)
+    glossary: list[GlossaryTerm] = field(default_factory=list)
+    checklist: Checklist | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def vocab(self, name: str) -> Vocabulary:
+        return self.vocabularies[name]
+
+    @cached_property
+    def input_digest(self) -> str:
+        """A hash of every input a chapter may read: records, data, references and the library."""
+        return digest_inputs(self.root)
+
+
+def record_paths(case_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """Every record file, and a problem for anything else in the folder (nothing is silently skipped)."""
+    paths, problems = [], []
+    for path in sorted(case_dir.iterdir()):
+        rel = f"{case_dir.name}/{path.name}"
+        if path.name in PROJECT_FILES or path.name.startswith("."):
+            continue
+        if path.is_dir():
+            problems.append(Problem(rel, 1, "(file)", "is a folder", "records are files directly in case_studies/: move its files up"))
+        elif path.suffix in RECORD_SUFFIXES:
+            paths.append(path)
+        else:
+            problems.append(Problem(rel, 1, "(file)", f"is not a record (records end in .yml, this ends in {path.suffix or 'nothing'})", "rename it to <id>.yml, or remove it"))
+    return paths, problems
+
+
+def load_knowledge_base(root: Path) -> KnowledgeBase:
+    vocabularies = load_vocabularies(root / "data")
+    bib = load_bibliography(root / "references.bib")
+    problems = [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
+    frameworks, glossary, checklist, data_problems = load_structured_data(root, bib)
+    problems += data_problems
+    vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
+    paths, folder_problems = record_paths(root / "case_studies")
+    problems += folder_problems
+    records: dict[str, CaseStudy] = {}
+    files: dict[str, Path] = {}
+    results = []
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        result = validate_record_file(path, rel, vocabularies, bib)
+        results.append((rel, result))
+        problems += result.problems
+        stem = path.stem
+        if stem in files:
+            problems.append(Problem(rel, 1, "id", f"{stem!r} is also used by {files[stem].relative_to(root).as_posix()}", "ids are unique: rename one of the files and its id"))
+            continue
+        files[stem] = path
+        if result.record is not None:
+            records[result.record.id] = result.record
+    known_ids = set(files)
+    for rel, result in results:
+        if result.record is None:
+            continue
+        for i, other in enumerate(result.record.related):
+            if other not in known_ids:
+                close = difflib.get_close_matches(other, sorted(known_ids), n=1, cutoff=0.6)
+                problems.append(
+                    Problem(rel, result.loaded.line_of(("related", i)), f"related[{i}]", f"{other!r} is not the id of any case study", (f"did you mean {close[0]!r}? " if close else "") + "use the file name of a record in case_studies/ without .yml")
+                )
+    bad_files = {p.file for p in problems}
+    records = {rid: rec for rid, rec in sorted(records.items()) if f"case_studies/{files[rid].name}" not in bad_files}
+    return KnowledgeBase(
+        root, records, {rid: files[rid] for rid in records}, vocabularies, bib, sorted(problems), frameworks, glossary, checklist
+    )
+
+
+def _source_refs(obj, path=()):
+    """Yield (path, SourceRef) for every source reference inside a validated model."""
+    if isinstance(obj, SourceRef):
+        yield path, obj
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _source_refs(item, (*path, i))
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _source_refs(getattr(obj, name), (*path, name))
+
+
+def load_structured_data(root: Path, bib: Bibliography):
+    """Frameworks, glossary terms and the checklist from data/, validated like records."""
+    problems: list[Problem] = []
+    loaded = {}
+    specs = [
+        ("frameworks", sorted((root / "data" / "frameworks").glob("*.yml")), Framework),
+        ("glossary", sorted((root / "data" / "glossary").glob("*.yml")), GlossaryTerm),
+        ("checklist", [p for p in [root / "data" / "integration-checklist.yml"] if p.exists()], Checklist),
+    ]
+    for name, paths, model in specs:
+        loaded[name] = []
+        for path in paths:
+            rel = path.relative_to(root).as_posix()
+            obj, found, yaml_doc = validate_data_file(path, rel, model)
+            problems += found
+            if obj is None:
+                continue
+            for loc, ref in _source_refs(obj):
+                found_problem = citation_problem(bib, ref.key)
+                if found_problem:
+                    problems.append(Problem(rel, yaml_doc.line_of((*loc, "key")), field_name_of((*loc, "key")), *found_problem))
+            loaded[name].append((rel, obj, yaml_doc))
+    seen: dict[str, str] = {}
+    for rel, framework, yaml_doc in loaded["frameworks"]:
+        for i, item in enumerate(framework.items):
+            if item.id in seen:
+                problems.append(Problem(rel, yaml_doc.line_of(("items", i, "id")), f"items[{i}].id", f"{item.id!r} is also an item of {seen[item.id]}", "framework item ids are unique across all frameworks: prefix it with the framework's short name"))
+            seen[item.id] = rel
+    frameworks = [obj for _, obj, _ in loaded["frameworks"]]
+    glossary = [obj for _, obj, _ in loaded["glossary"]]
+    checklist = loaded["checklist"][0][1] if loaded["checklist"] else None
+    return frameworks, glossary, checklist, problems
+
+
+INPUT_GLOBS = ("case_studies/*.yml", "case_studies/*.yaml", "data/**/*", "references.bib", "scripts/evidencebook/**/*.py")
+
+
+def digest_inputs(root: Path, globs: tuple[str, ...] = INPUT_GLOBS) -> str:
+    h = hashlib.sha256()
+    for pattern in globs:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(root).as_posix().encode())
+                h.update(b"\0")
+                h.update(path.read_bytes())
+                h.update(b"\0")
+    return h.hexdigest()[:16]

@@ -1,0 +1,281 @@
+"""The case-study record schema: the one place where a record's fields are declared.
+
+Everything else derives from these models: validation (validate.py), the JSON Schema editors use,
+the commented contributor template and the table of fields in CONTRIBUTING.md (derive.py).
+A field whose values come from a controlled vocabulary names it with `vocabulary=`; the terms
+themselves live in data/vocabularies/<name>.yml.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ID_MAX_LENGTH = 80
+BIB_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000)]
+Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
+Year = Annotated[int, Field(ge=1800, le=2100)]
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=2000)]
+
+
+def vocabulary(name: str, **kwargs: Any) -> Any:
+    """A field whose values are terms of data/vocabularies/<name>.yml."""
+    extra = kwargs.pop("json_schema_extra", {}) or {}
+    return Field(json_schema_extra={"vocabulary": name, **extra}, **kwargs)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SourceRef(Strict):
+    """Where a claim comes from: a work in references.bib and the place in it."""
+
+    key: str = Field(
+        pattern=BIB_KEY_PATTERN,
+        description="The citation key of the work in references.bib.",
+        examples=["phc2016getwellsoon"],
+    )
+    locator: Text = Field(
+        description="Where in the work a reader finds it: case-study number, box, section, annex and/or page.",
+        examples=["Case study 4, p. 34"],
+    )
+
+
+class Place(Strict):
+    """Where the case study happened."""
+
+    name: Text = Field(description="The place as the source names it: a town, county, system or country.", examples=["Wigan"])
+    country: str = vocabulary("countries", description="The country.", examples=["england"])
+    region: str | None = vocabulary(
+        "regions",
+        default=None,
+        description="The English region. Required for a case study in England below national level.",
+        examples=["north-west"],
+    )
+
+
+class Period(Strict):
+    """The years the work ran, as far as the sources say."""
+
+    start: Year | None = Field(default=None, description="The first year, if known.", examples=[2013])
+    end: Year | None = Field(default=None, description="The last year, if it has ended and that is known.", examples=[2016])
+
+
+class Evidence(Strict):
+    """How strong the evidence behind the outcomes is."""
+
+    type: str = vocabulary(
+        "evidence_types",
+        description="The strongest kind of evidence the sources report for this case study.",
+        examples=["before-and-after"],
+    )
+    appraisal: Text = Field(
+        description="One line, in our own words, on what the evidence can and cannot show.",
+        examples=["Admissions fell against the previous year, but there is no comparison group."],
+    )
+
+
+class Outcome(Strict):
+    """One figure the sources give about the case study: a result, an estimate, a target or context."""
+
+    metric: Text = Field(description="What was measured, in plain words.", examples=["Emergency admissions of people aged over 75"])
+    value: float | None = Field(
+        default=None,
+        description="The number as the source gives it (no unit, no commas). Leave out when the source gives none, and say why in `note`.",
+        examples=[15],
+    )
+    value_max: float | None = Field(
+        default=None,
+        description="The upper end when the source gives a range; `value` is then the lower end.",
+        examples=[20],
+    )
+    qualifier: Literal["about", "at least", "more than", "up to", "less than"] | None = Field(
+        default=None,
+        description="How the source hedges the number, e.g. 'about' or 'more than'.",
+        examples=["about"],
+    )
+    scale: Literal["thousand", "million", "billion"] | None = Field(
+        default=None,
+        description="Multiply `value` by this, e.g. 2.5 with scale million for GBP 2.5 million.",
+        examples=["million"],
+    )
+    unit: str | None = Field(
+        default=None,
+        description=(
+            "A unit from data/vocabularies/units.yml, optionally followed by 'per ...', "
+            "e.g. 'percent', 'GBP per person per year', 'GBP per GBP 1 invested'. Required with a value."
+        ),
+        examples=["percent"],
+        json_schema_extra={"vocabulary": "units", "vocabulary_prefix": True},
+    )
+    direction: Literal["increase", "decrease", "no change"] | None = Field(
+        default=None,
+        description="For a change: whether it went up, down or did not change.",
+        examples=["decrease"],
+    )
+    kind: str = vocabulary("outcome_kinds", description="What sort of figure this is.", examples=["measured"])
+    domain: str = vocabulary("outcome_domains", description="What area the outcome measures.", examples=["hospital-use"])
+    comparison: Text | None = Field(
+        default=None,
+        description="What the figure is compared with: a baseline year, a matched cohort, the national average.",
+        examples=["a matched control cohort"],
+    )
+    period: Text | None = Field(default=None, description="The time the figure covers.", examples=["2014/15 to 2015/16"])
+    note: LongText | None = Field(
+        default=None,
+        description="Anything a reader needs to read the figure correctly. Required when there is no value: say whether the source gives no number or the number was lost.",
+        examples=["The source reports the fall without a number."],
+    )
+    source: SourceRef | None = Field(default=None, description="Where this figure comes from, when not the case study's first source.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Outcome:
+        if self.value is None:
+            if self.value_max is not None:
+                raise ValueError("value_max is given without value: give the lower end of the range in `value`")
+            if self.note is None:
+                raise ValueError("there is no value and no note: add the value, or a `note` saying the source gives no number")
+        else:
+            if self.unit is None:
+                raise ValueError("a value needs a unit: add `unit`, e.g. percent, GBP, people")
+            if self.value_max is not None and self.value_max < self.value:
+                raise ValueError(f"the range is reversed ({self.value} to {self.value_max}): put the smaller number in `value`")
+        return self
+
+
+class Example(Strict):
+    """One example within a case study, e.g. one of several boxes a report gives about the same place."""
+
+    title: Text = Field(description="A short title for the example.", examples=["Joint hospital discharge team"])
+    summary: LongText = Field(description="What was done and what it achieved, in our own words (Markdown).")
+    themes: list[str] = vocabulary("themes", default_factory=list, description="Themes this example illustrates.")
+    illustrates: list[str] = Field(default_factory=list, description="Framework items (data/frameworks) this example illustrates.", json_schema_extra={"vocabulary": "framework_items"})
+    source: SourceRef = Field(description="Where the example is described.")
+
+
+class Link(Strict):
+    title: Text = Field(description="What the link points to.")
+    url: HttpUrl = Field(description="An http or https address.")
+
+
+class CaseStudy(Strict):
+    """A case study: one place, programme or organisation doing something, with what it achieved."""
+
+    id: Slug = Field(
+        description="A short lowercase slug, the same as the file name without .yml. Letters, digits and hyphens only.",
+        examples=["wigan-deal"],
+    )
+    title: Text = Field(description="A descriptive title.", examples=["The Wigan Deal"])
+    place: Place = Field(description="Where it happened.")
+    level: str = vocabulary("levels", description="The scale it works at.", examples=["place"])
+    period: Period = Field(default_factory=Period, description="When it ran, as far as known.")
+    organisations: list[Text] = Field(
+        default_factory=list,
+        description="The organisations involved, as the sources name them.",
+        examples=[["Wigan Council", "NHS Wigan Borough CCG"]],
+    )
+    model: list[str] = vocabulary(
+        "models",
+        min_length=1,
+        description="How the partners work together (use not-stated when the sources do not say).",
+        examples=[["public-sector-partnership", "pooled-budget"]],
+    )
+    themes: list[str] = vocabulary("themes", min_length=1, description="What it is about.", examples=[["community-assets"]])
+    summary: LongText = Field(description="What was done, by whom and why, in our own words (Markdown; no HTML).")
+    outcomes: list[Outcome] = Field(default_factory=list, description="Every figure the sources give about it.")
+    evidence: Evidence = Field(description="How strong the evidence is.")
+    sources: list[SourceRef] = Field(min_length=1, description="Every source that describes it, each with a locator.")
+    examples: list[Example] = Field(default_factory=list, description="Distinct examples the sources give about it, each with its own locator.")
+    illustrates: list[str] = Field(
+        default_factory=list,
+        description="Framework items (ids from data/frameworks) that this case study illustrates.",
+        json_schema_extra={"vocabulary": "framework_items"},
+    )
+    related: list[Slug] = Field(default_factory=list, description="Ids of related case studies.")
+    links: list[Link] = Field(default_factory=list, description="Web pages about it (http or https only).")
+
+
+SUBMODELS = [CaseStudy, Place, Period, Evidence, Outcome, SourceRef, Example, Link]
+
+
+def vocabulary_of(model: type[BaseModel], field_name: str) -> str | None:
+    extra = model.model_fields[field_name].json_schema_extra
+    return extra.get("vocabulary") if isinstance(extra, dict) else None
+
+
+def unit_base(unit: str) -> str:
+    """'GBP per person per year' -> 'GBP'."""
+    return re.split(r"\s+per\s+", unit.strip(), maxsplit=1)[0]
+
+
+# --- Other structured data in data/: frameworks, glossary terms, the integration checklist ----------
+
+
+class FrameworkItem(Strict):
+    id: Slug = Field(description="Unique across all frameworks, prefixed with the framework's short name, e.g. kf-principle-population.")
+    name: Text = Field(description="A short name for the item.")
+    definition: LongText = Field(description="What the item means, in our own words.")
+    locator: Text = Field(description="Where the source states it (section, page, box).")
+    group: Text | None = Field(default=None, description="A sub-heading the item sits under in the source, if any.")
+
+
+class Framework(Strict):
+    """A framework a source document organises its argument by (data/frameworks/<id>.yml)."""
+
+    id: Slug = Field(description="The same as the file name without .yml.")
+    title: Text = Field(description="The framework's name, e.g. 'Ten design principles for systems of care'.")
+    description: LongText = Field(description="What the framework is for, in our own words.")
+    source: SourceRef = Field(description="The document that sets it out.")
+    items: list[FrameworkItem] = Field(min_length=1, description="The items, in the source's order.")
+
+
+class GlossaryDefinition(Strict):
+    text: LongText = Field(description="The definition, in our own words.")
+    source: SourceRef = Field(description="Where the source defines or explains the term.")
+    as_of: Text | None = Field(default=None, description="When the definition held, where it changed over time (e.g. '2016').")
+
+
+class GlossaryTerm(Strict):
+    """A term the documents define (data/glossary/<id>.yml). Several sources may define it differently."""
+
+    id: Slug = Field(description="The same as the file name without .yml.")
+    term: Text = Field(description="The term in full.")
+    abbreviation: Text | None = Field(default=None, description="Its usual abbreviation, e.g. STP.")
+    definitions: list[GlossaryDefinition] = Field(min_length=1, description="One per source that defines it.")
+    disagreement: LongText | None = Field(default=None, description="Where sources disagree (e.g. on what an abbreviation stands for), say how.")
+    see_also: list[Slug] = Field(default_factory=list, description="Ids of related glossary terms.")
+
+
+class ChecklistItem(Strict):
+    id: Slug = Field(description="Unique within the checklist.")
+    text: LongText = Field(description="What partners check, restated in our own words.")
+    locator: Text = Field(description="Where the item is in the source.")
+
+
+class ChecklistArea(Strict):
+    id: Slug
+    name: Text
+    items: list[ChecklistItem] = Field(min_length=1)
+
+
+class ChecklistTheme(Strict):
+    id: Slug
+    name: Text
+    areas: list[ChecklistArea] = Field(min_length=1)
+
+
+class Checklist(Strict):
+    """The integration checklist of *Shifting the centre of gravity* (data/integration-checklist.yml)."""
+
+    id: Slug
+    title: Text
+    description: LongText
+    source: SourceRef
+    themes: list[ChecklistTheme] = Field(min_length=1)

@@ -1,0 +1,162 @@
+"""The Sphinx extension that turns the knowledge base into book pages.
+
+- builder-inited: validate every record (refuse to build if any is invalid), generate the case
+  pages and the catalogue (writing only what changed), vendor the chart JavaScript.
+- {case}`id` role: a link to a case study, with its title; an unknown id is a build warning.
+- source-read: append the inputs' digest to each chapter notebook, so jupyter-cache (which keys on
+  a notebook's code) re-executes a chapter whenever a record or data file changes.
+- env-get-outdated: re-read the chapters when the inputs' digest changed.
+- html-page-context: add the chart JavaScript to pages that have charts, and only to those.
+- build-finished: write the exports and check that every record has exactly one page.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxRole
+
+from .bib import cache_pybtex_plugins
+from .export import write_exports
+from .kb import KnowledgeBase, digest_inputs, load_knowledge_base
+from .render import CASES_DIR, case_docname, generate_pages
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+VENDOR_DIR = "_vendor"
+CHART_MARK = 'class="kb-chart"'
+DIGEST_MARK = "# evidencebook inputs digest:"
+
+
+def on_config_inited(app: Sphinx, config) -> None:
+    config.html_static_path.append(str(STATIC / "css"))
+
+
+def _kb(app: Sphinx) -> KnowledgeBase:
+    return app.evidencebook_kb  # type: ignore[attr-defined]
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    root = Path(app.srcdir)
+    kb = load_knowledge_base(root)
+    if kb.problems:
+        listing = "\n".join(str(p) for p in kb.problems)
+        raise ExtensionError(
+            f"{len(kb.problems)} problem(s) in the records; nothing is published until they are fixed:\n{listing}"
+        )
+    app.evidencebook_kb = kb  # type: ignore[attr-defined]
+    app.evidencebook_digest = digest_inputs(root)  # type: ignore[attr-defined]
+    result = generate_pages(kb)
+    logger.info(
+        f"[evidencebook] {len(kb.records)} case studies; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
+    )
+    if app.builder.format == "html":
+        vendor_chart_js(Path(app.outdir) / VENDOR_DIR)
+
+
+@functools.cache
+def _vega_bundle() -> str:
+    import vl_convert as vlc
+
+    # One classic script that defines window.vega, window.vegaLite and window.vegaEmbed; wrapped in a
+    # function so its top-level names cannot clash with anything else on the page.
+    return "(function(){\n" + vlc.javascript_bundle() + "\n})();\n"
+
+
+def vendor_chart_js(target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    bundle = target / "vega-bundle.js"
+    text = _vega_bundle()
+    if not bundle.exists() or bundle.read_text(encoding="utf-8") != text:
+        bundle.write_text(text, encoding="utf-8")
+    shutil.copyfile(STATIC / "kbcharts.js", target / "kbcharts.js")
+
+
+class CaseRole(SphinxRole):
+    """{case}`wigan-deal` -> a link to the case study titled by its record."""
+
+    def run(self):
+        case_id = self.text.strip()
+        kb = _kb(self.env.app)
+        record = kb.records.get(case_id)
+        if record is None:
+            import difflib
+
+            close = difflib.get_close_matches(case_id, list(kb.records), n=1)
+            logger.warning(
+                f"unknown case study {case_id!r} in {{case}} role" + (f"; did you mean {close[0]!r}?" if close else ""),
+                location=self.get_location(),
+                type="evidencebook",
+                subtype="case",
+            )
+            return [nodes.inline(self.rawtext, case_id, classes=["unknown-case"])], []
+        node = pending_xref(
+            self.rawtext, refdomain="std", reftype="doc", reftarget="/" + case_docname(case_id), refexplicit=True, refwarn=True
+        )
+        node += nodes.inline(record.title, record.title, classes=["case-ref"])
+        return [node], []
+
+
+def _is_chapter_notebook(docname: str, text: str) -> bool:
+    return not docname.startswith(CASES_DIR + "/") and "```{code-cell}" in text and "kernelspec" in text
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    if _is_chapter_notebook(docname, source[0]):
+        digest = app.evidencebook_digest  # type: ignore[attr-defined]
+        source[0] = source[0].rstrip() + f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{DIGEST_MARK} {digest}\n```\n"
+
+
+def on_env_get_outdated(app, env, added, changed, removed):
+    digest = app.evidencebook_digest
+    previous = getattr(env, "evidencebook_digest", None)
+    env.evidencebook_digest = digest
+    if previous is None or previous == digest:
+        return []
+    stale = []
+    for docname in env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and not docname.startswith(CASES_DIR + "/") and path.exists():
+            if _is_chapter_notebook(docname, path.read_text(encoding="utf-8")):
+                stale.append(docname)
+    if stale:
+        logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s)")
+    return stale
+
+
+def on_html_page_context(app, pagename, templatename, context, doctree):
+    if CHART_MARK in (context.get("body") or ""):
+        app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
+        app.add_js_file(f"{VENDOR_DIR}/kbcharts.js")  # inside this event Sphinx adds them to this page only
+
+
+def on_build_finished(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    kb = _kb(app)
+    outdir = Path(app.outdir)
+    missing = [rid for rid in kb.records if not (outdir / f"{case_docname(rid)}.html").exists()]
+    if missing:
+        raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
+    write_exports(kb, outdir / "data", app.config.html_baseurl or "")
+
+
+def setup(app: Sphinx):
+    cache_pybtex_plugins()  # sphinxcontrib-bibtex calls the same lookup once per citation
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("source-read", on_source_read)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("html-page-context", on_html_page_context)
+    app.connect("build-finished", on_build_finished)
+    app.add_role("case", CaseRole())
+    app.connect("config-inited", on_config_inited)
+    app.add_css_file("evidencebook.css")
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -1,0 +1,188 @@
+"""Load a YAML record defensively, keeping the line of every field for error messages.
+
+Records arrive from strangers by pull request, so the loader refuses what a record never needs
+(anchors and aliases, custom tags, several documents, deep nesting, huge files) before any value is
+built, reports duplicate keys instead of silently keeping the last one, and never raises: every
+problem comes back as a `YamlProblem` with a line number and a fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # libyaml is ~8x faster at 10,000 records; fall back to pure Python where it is missing.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 12
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+Path_ = tuple  # a location inside the record: keys and list indexes
+
+
+@dataclass
+class YamlProblem:
+    line: int
+    path: Path_
+    message: str
+    fix: str
+
+
+@dataclass
+class LoadedYaml:
+    data: Any = None
+    lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[YamlProblem] = field(default_factory=list)
+
+    def line_of(self, path: Path_) -> int:
+        """The line of the closest enclosing field that has one (1 when nothing does)."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def load_yaml_file(path: Path) -> LoadedYaml:
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        return _fail(1, f"cannot be read ({err.strerror})", "check the file exists and is readable")
+    if size > MAX_BYTES:
+        return _fail(
+            1,
+            f"is {size:,} bytes, more than the limit of {MAX_BYTES:,}",
+            "a case study fits in a few kilobytes: shorten the summary or split it into separate records",
+        )
+    return load_yaml_bytes(path.read_bytes())
+
+
+def load_yaml_bytes(raw: bytes) -> LoadedYaml:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return _fail(line, f"is not valid UTF-8 (byte 0x{raw[err.start]:02x})", "save the file with UTF-8 encoding")
+    return load_yaml_text(text)
+
+
+def load_yaml_text(text: str) -> LoadedYaml:
+    text = text.removeprefix("\ufeff")
+    result = LoadedYaml()
+    for number, line in enumerate(text.splitlines(), 1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            result.problems.append(
+                YamlProblem(number, (), "a tab character is used for indentation", "indent with spaces, not tabs")
+            )
+    if result.problems:
+        return result
+    if not text.strip() or all(ln.lstrip().startswith("#") or not ln.strip() for ln in text.splitlines()):
+        return _fail(1, "is empty", "fill in the fields: copy case_studies/_template.yml as a start")
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 1
+        context = err.context
+        if context and err.context_mark is not None and err.context_mark.line + 1 != line:
+            context = f"{context} started on line {err.context_mark.line + 1},"
+        what = " ".join(str(p) for p in (context, err.problem) if p)
+        return _fail(line, f"is not valid YAML: {what}", _syntax_fix(what))
+    except yaml.YAMLError as err:
+        return _fail(1, f"is not valid YAML: {err}", "check the file against case_studies/_template.yml")
+    if root is None:
+        return _fail(1, "is empty", "fill in the fields: copy case_studies/_template.yml as a start")
+    builder = _Builder(result)
+    result.data = builder.build(root, (), 0)
+    result.lines.setdefault((), root.start_mark.line + 1)
+    return result
+
+
+def _syntax_fix(what: str) -> str:
+    if "expected a single document" in what:
+        return "a record is one YAML document: remove the extra '---' line"
+    if "mapping values are not allowed" in what:
+        return "put text that contains ': ' in quotes"
+    if "found character" in what and "cannot start any token" in what:
+        return "put the value in quotes"
+    return "check indentation and quoting on this line and the one before it"
+
+
+def _fail(line: int, message: str, fix: str) -> LoadedYaml:
+    return LoadedYaml(problems=[YamlProblem(line, (), message, fix)])
+
+
+class _Builder:
+    def __init__(self, result: LoadedYaml):
+        self.result = result
+        self.seen: set[int] = set()
+
+    def problem(self, node, path, message, fix, line=None):
+        # A field's own line (where its key is) beats the node's: an alias's node starts at its anchor.
+        line = line or self.result.lines.get(path, node.start_mark.line + 1)
+        self.result.problems.append(YamlProblem(line, path, message, fix))
+
+    def build(self, node, path, depth):
+        if id(node) in self.seen:
+            self.problem(node, path, "uses a YAML alias (*name)", "write the value out in full: anchors and aliases are not allowed")
+            return None
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            self.problem(node, path, f"is nested more than {MAX_DEPTH} levels deep", "records are shallow: follow the template")
+            return None
+        self.result.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self.build_mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag not in _PLAIN_TAGS:
+            self.problem(node, path, f"uses the YAML tag {node.tag!r}", "remove the tag: records hold plain text, numbers and lists")
+            return None
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # a date stays as written; the schema decides whether it is allowed
+        try:
+            return _CONSTRUCTOR.construct_object(node)
+        except (yaml.YAMLError, ValueError) as err:
+            self.problem(node, path, f"cannot be read: {err}", "put the value in quotes")
+            return None
+
+    def build_mapping(self, node, path, depth):
+        data: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem(key_node, path, "uses a YAML merge key (<<)", "write the fields out in full")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                self.problem(key_node, path, f"has a key that is not a field name ({key_node.value!r})", "field names are plain words such as 'title'")
+                continue
+            key = key_node.value
+            if key in data:
+                first = self.result.lines.get((*path, key), "?")
+                self.problem(
+                    key_node,
+                    (*path, key),
+                    f"is given twice (first on line {first})",
+                    "keep one of the two values and delete the other",
+                    line=key_node.start_mark.line + 1,
+                )
+                continue
+            self.result.lines[(*path, key)] = key_node.start_mark.line + 1
+            data[key] = self.build(value_node, (*path, key), depth + 1)
+        return data
