@@ -30,6 +30,8 @@ def theme() -> alt.theme.ThemeConfig:
             "range": {"category": PALETTE},
             "font": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
             "view": {"stroke": None},
+            "mark": {"color": PALETTE[0]},
+            "bar": {"color": PALETTE[0]},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 260},
             "legend": {"labelFontSize": 12, "titleFontSize": 12},
         }

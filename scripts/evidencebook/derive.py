@@ -131,9 +131,7 @@ def _yaml_scalar(value: Any) -> str:
 
 
 def _example_yaml(value: Any, indent: str) -> list[str]:
-    if isinstance(value, list):
-        return [f"{indent}- {_yaml_scalar(v)}" for v in value]
-    return []
+    return [f"{indent}- {_yaml_scalar(v)}" for v in value] if isinstance(value, list) else []
 
 
 def template(vocabularies: dict[str, Vocabulary]) -> str:
@@ -162,6 +160,8 @@ def template(vocabularies: dict[str, Vocabulary]) -> str:
             elif inner is not None:
                 lines.append(f"{lead}{name}:")
                 emit(inner, indent + "  ")
+            elif is_list and example == []:
+                lines.append(f"{lead}{name}: []")
             elif is_list:
                 lines.append(f"{lead}{name}:")
                 lines.extend(_example_yaml(example if example is not None else ["..."], indent + "  "))

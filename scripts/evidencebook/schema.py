@@ -155,14 +155,19 @@ class Example(Strict):
 
     title: Text = Field(description="A short title for the example.", examples=["Joint hospital discharge team"])
     summary: LongText = Field(description="What was done and what it achieved, in our own words (Markdown).")
-    themes: list[str] = vocabulary("themes", default_factory=list, description="Themes this example illustrates.")
-    illustrates: list[str] = Field(default_factory=list, description="Framework items (data/frameworks) this example illustrates.", json_schema_extra={"vocabulary": "framework_items"})
+    themes: list[str] = vocabulary("themes", default_factory=list, description="Themes this example illustrates.", examples=[["discharge-and-intermediate-care"]])
+    illustrates: list[str] = Field(
+        default_factory=list,
+        description="Framework items (data/frameworks) this example illustrates.",
+        examples=[[]],
+        json_schema_extra={"vocabulary": "framework_items"},
+    )
     source: SourceRef = Field(description="Where the example is described.")
 
 
 class Link(Strict):
-    title: Text = Field(description="What the link points to.")
-    url: HttpUrl = Field(description="An http or https address.")
+    title: Text = Field(description="What the link points to.", examples=["Evaluation report"])
+    url: HttpUrl = Field(description="An http or https address.", examples=["https://www.example.org/evaluation"])
 
 
 class CaseStudy(Strict):
@@ -196,9 +201,10 @@ class CaseStudy(Strict):
     illustrates: list[str] = Field(
         default_factory=list,
         description="Framework items (ids from data/frameworks) that this case study illustrates.",
+        examples=[[]],
         json_schema_extra={"vocabulary": "framework_items"},
     )
-    related: list[Slug] = Field(default_factory=list, description="Ids of related case studies.")
+    related: list[Slug] = Field(default_factory=list, description="Ids of related case studies.", examples=[["greater-manchester-devolution"]])
     links: list[Link] = Field(default_factory=list, description="Web pages about it (http or https only).")
 
 

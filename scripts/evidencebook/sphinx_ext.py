@@ -31,7 +31,7 @@ from .render import CASES_DIR, case_docname, generate_pages
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-VENDOR_DIR = "_vendor"
+VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
 DIGEST_MARK = "# evidencebook inputs digest:"
 
@@ -59,7 +59,7 @@ def on_builder_inited(app: Sphinx) -> None:
         f"[evidencebook] {len(kb.records)} case studies; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
     if app.builder.format == "html":
-        vendor_chart_js(Path(app.outdir) / VENDOR_DIR)
+        vendor_chart_js(Path(app.outdir) / "_static" / VENDOR_DIR)
 
 
 @functools.cache

@@ -1,0 +1,120 @@
+"""The strict build: the real book once per session, and small books for the role and the cache."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evidencebook.kb import load_knowledge_base
+
+from .conftest import FIXTURES, make_book, run_build
+
+pytestmark = pytest.mark.build
+
+
+def test_every_record_has_a_page_a_catalogue_row_and_an_export_entry(built_book: Path, root: Path):
+    record_ids = sorted(p.stem for p in (root / "case_studies").glob("[!_]*.yml"))
+    assert record_ids, "the book has case studies"
+    catalogue = (built_book / "cases" / "index.html").read_text()
+    exported = json.loads((built_book / "data" / "case-studies.json").read_text())
+    assert [c["id"] for c in exported["case_studies"]] == record_ids
+    for case_id in record_ids:
+        page = built_book / "cases" / f"{case_id}.html"
+        assert page.exists(), case_id
+        assert f'href="{case_id}.html"' in catalogue, case_id
+    generated = {p.stem for p in (built_book / "cases").glob("*.html")} - {"index"}
+    assert generated == set(record_ids), "no page without a record, no record without a page"
+    outcomes = (built_book / "data" / "outcomes.csv").read_text().splitlines()
+    kb = load_knowledge_base(root)
+    assert len(outcomes) - 1 == sum(len(r.outcomes) for r in kb.records.values())
+
+
+def test_case_page_shows_title_facts_outcomes_and_formatted_sources(built_book: Path, root: Path):
+    kb = load_knowledge_base(root)
+    record = next(r for r in kb.records.values() if r.outcomes)
+    page = (built_book / "cases" / f"{record.id}.html").read_text()
+    assert "<h1>" in page and record.title.split()[0] in page
+    for label in ("Place", "Level", "Model", "Period", "Themes", "Evidence"):
+        assert f">{label}<" in page
+    assert "evidence-badge" in page and "<table" in page
+    assert 'href="../bibliography.html#' in page, "citations link to the bibliography"
+
+
+def test_the_built_site_is_self_contained(built_book: Path):
+    """No page loads anything from another host: no CDN scripts, styles, fonts or images."""
+    external = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', re.I)
+    offenders = [p.relative_to(built_book).as_posix() for p in built_book.rglob("*.html") if external.search(p.read_text())]
+    assert offenders == []
+
+
+def test_chart_pages_load_the_vendored_vega_bundle_and_others_do_not(built_book: Path):
+    overview = (built_book / "chapters" / "overview.html").read_text()
+    assert overview.count('class="kb-chart"') >= 2
+    assert "_vendor/vega-bundle.js" in overview and "_vendor/kbcharts.js" in overview
+    assert "cdn.jsdelivr" not in overview
+    assert (built_book / "_static" / "_vendor" / "vega-bundle.js").stat().st_size > 500_000
+    assert "_vendor/vega-bundle.js" not in (built_book / "bibliography.html").read_text()
+
+
+def test_every_chart_has_description_csv_and_source(built_book: Path):
+    for page in built_book.rglob("*.html"):
+        html = page.read_text()
+        for figure in re.findall(r'<figure class="kb-figure".*?</figure>', html, re.S):
+            assert re.search(r'class="kb-chart" role="img" aria-label="[^"]{10,}"', figure), page
+            assert 'download="' in figure and "data:text/csv" in figure, page
+            assert "Source:" in figure, page
+
+
+def test_case_role_links_by_title_and_unknown_ids_fail_the_build(tmp_path: Path):
+    book = make_book(tmp_path / "book")
+    (book / "chapters" / "roles.md").write_text(
+        "---\norphan: true\n---\n# Roles\n\nSee {case}`sample-case` for the example.\n"
+    )
+    result = run_build(book)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = (book / "_build" / "html" / "chapters" / "roles.html").read_text()
+    assert re.search(r'<a class="reference internal" href="../cases/sample-case.html">.*Sample town joint discharge team', html)
+
+    (book / "chapters" / "roles.md").write_text("---\norphan: true\n---\n# Roles\n\nSee {case}`sample-cse`.\n")
+    result = run_build(book)
+    assert result.returncode != 0
+    assert "unknown case study 'sample-cse'" in result.stdout + result.stderr
+    assert "did you mean 'sample-case'" in result.stdout + result.stderr
+
+
+def test_an_invalid_record_stops_the_build_with_its_message(tmp_path: Path):
+    bad = tmp_path / "bad-case.yml"
+    data = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
+    data.update(id="bad-case", level="plac")
+    bad.write_text(yaml.safe_dump(data))
+    book = make_book(tmp_path / "book", [FIXTURES / "sample-case.yml", bad])
+    result = run_build(book)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "case_studies/bad-case.yml" in output and "did you mean 'place'?" in output
+    assert not (book / "_build" / "html" / "cases" / "bad-case.html").exists()
+
+
+def test_a_changed_record_re_executes_the_chapters_that_read_it(tmp_path: Path):
+    book = make_book(tmp_path / "book")
+    assert run_build(book).returncode == 0
+    overview = book / "_build" / "html" / "chapters" / "overview.html"
+    assert "3 outcomes from 1 case studies" in overview.read_text()
+
+    record = book / "case_studies" / "sample-case.yml"
+    data = yaml.safe_load(record.read_text())
+    data["outcomes"] = data["outcomes"][:1]
+    time.sleep(1)  # Sphinx compares modification times
+    record.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run_build(book)  # incremental, with the execution cache kept
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "1 outcomes from 1 case studies" in overview.read_text()
+
+    result = run_build(book)  # nothing changed: the cached notebook is reused, not re-executed
+    assert result.returncode == 0
+    assert "Executing notebook" not in result.stdout

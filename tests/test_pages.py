@@ -1,0 +1,118 @@
+"""Generated pages: what a reader sees on a case-study page and in the catalogue, and that record text
+can never become markup."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from evidencebook.kb import load_knowledge_base
+from evidencebook.render import PageWriter, generate_pages
+from evidencebook.text import format_figure, md_escape, summary_html
+
+from .conftest import FIXTURES, ROOT
+
+
+@pytest.fixture
+def kb(tmp_path):
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "case_studies").mkdir()
+    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
+    kb = load_knowledge_base(tmp_path)
+    assert kb.ok, kb.problems
+    return kb
+
+
+def test_case_page_shows_facts_outcomes_and_sources(kb):
+    page = PageWriter(kb).case_page(kb.records["sample-case"])
+    assert "orphan: true" in page
+    assert "# Sample town joint discharge team" in page
+    e = md_escape
+    assert f":Place: {e('Sampletown, North West, England')}" in page
+    assert ":Level: Place" in page
+    assert f":Model: {e('Integrated commissioning')}, {e('Pooled budget')}" in page
+    assert ":Period: 2014–2016" in page
+    assert "{.evidence-badge .evidence-before-and-after}" in page
+    # outcomes with figure, kind, comparison, period and the outcome's own source
+    assert e("15–20%") + " (decrease)" in page
+    assert e("about £2.5 million per year") in page and "Modelled estimate" in page
+    assert "*no figure*" in page and e("The source reports a fall without giving a figure.") in page
+    assert "{cite:p}`phc2016getwellsoon`, " + e("Case study 99") in page
+    assert "## Sources" in page and e("Case study 99, p. 1") in page
+
+
+def test_catalogue_lists_every_record_with_a_link(kb):
+    page = PageWriter(kb).catalogue_page()
+    assert "holds 1 case studies" in page
+    assert f"[{md_escape('Sample town joint discharge team')}](sample-case.md)" in page
+
+
+def test_pages_are_written_only_when_changed_and_removed_with_their_record(kb):
+    first = generate_pages(kb)
+    assert set(first["changed"]) == {"cases/sample-case", "cases/index"}
+    assert generate_pages(kb) == {"changed": [], "removed": []}
+    stray = kb.root / "cases" / "deleted-case.md"
+    stray.write_text("old")
+    assert generate_pages(kb)["removed"] == ["cases/deleted-case"]
+    assert not stray.exists()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "{raw}`<b>x</b>`",
+        "```{include} /etc/passwd\n```",
+        "[click](javascript:alert(1))",
+        "$\\alpha$ and {{ sub }}",
+        "# heading | pipe | ![img](http://evil.example/x.png)",
+    ],
+)
+def test_record_text_is_escaped_so_nothing_is_interpreted(hostile):
+    escaped = md_escape(hostile)
+    for ch in "<>{}`[]()$|#!*_":
+        assert ch not in escaped.replace("\\" + ch, ""), f"{ch!r} left unescaped in {escaped!r}"
+    assert "\n" not in escaped
+
+
+def test_summary_markdown_is_rendered_without_html_images_or_unsafe_links():
+    html = summary_html(
+        "Some *emphasis* and a [good link](https://example.org).\n\n<script>alert(1)</script>\n\n"
+        "[bad](javascript:alert(1)) ![img](https://evil.example/x.png)\n\n# Heading"
+    )
+    assert "<em>emphasis</em>" in html
+    assert 'href="https://example.org"' in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html.replace("[bad](javascript:alert(1))", "")
+    assert "<img" not in html and "<h1" not in html
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ((15, None, "percent"), "15%"),
+        ((15, 20, "percent"), "15–20%"),
+        ((2.5, None, "GBP", "million", "about"), "about £2.5 million"),
+        ((4, None, "GBP per GBP 1 invested"), "£4 per £1 invested"),
+        ((1200, None, "people", None, "more than"), "more than 1,200 people"),
+        ((3.2, None, "percentage points"), "3.2 percentage points"),
+        ((None, None, "percent"), ""),
+    ],
+)
+def test_figures_keep_unit_range_scale_and_hedge(args, expected):
+    assert format_figure(*args) == expected
+
+
+def test_an_edit_to_a_record_changes_its_page(kb):
+    generate_pages(kb)
+    path = kb.root / "case_studies" / "sample-case.yml"
+    data = yaml.safe_load(path.read_text())
+    data["title"] = "A renamed case"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = generate_pages(load_knowledge_base(kb.root))
+    assert set(result["changed"]) == {"cases/sample-case", "cases/index"}
+    assert "# A renamed case" in (kb.root / "cases" / "sample-case.md").read_text()
