@@ -132,7 +132,18 @@ def on_env_get_outdated(app, env, added, changed, removed):
     return stale
 
 
+def _is_thebe(script) -> bool:
+    name = str(getattr(script, "filename", script) or "")
+    body = str(getattr(script, "attributes", {}).get("body", ""))
+    return "thebe" in name.lower() or "THEBE" in body
+
+
 def on_html_page_context(app, pagename, templatename, context, doctree):
+    # Jupyter Book always loads sphinx-thebe, whose config script is added twice and throws
+    # "Identifier 'THEBE_JS_URL' has already been declared"; the book has no live code, so drop it.
+    scripts = context.get("script_files", [])
+    scripts[:] = [s for s in scripts if not _is_thebe(s)]  # in place: Sphinx restores the list after the page
+    context["default_mode"] = context.get("default_mode") or "auto"  # the theme logs an error when empty
     if CHART_MARK in (context.get("body") or ""):
         app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
         app.add_js_file(f"{VENDOR_DIR}/kbcharts.js")  # inside this event Sphinx adds them to this page only
