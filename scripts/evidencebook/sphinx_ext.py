@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
+MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
 
 
@@ -72,12 +74,20 @@ def _vega_bundle() -> str:
 
 
 def vendor_chart_js(target: Path) -> None:
+    """Copy the book's own scripts (static/js/*.js, static/kbcharts.js) and the Vega bundle to the output."""
     target.mkdir(parents=True, exist_ok=True)
     bundle = target / "vega-bundle.js"
     text = _vega_bundle()
     if not bundle.exists() or bundle.read_text(encoding="utf-8") != text:
         bundle.write_text(text, encoding="utf-8")
     shutil.copyfile(STATIC / "kbcharts.js", target / "kbcharts.js")
+    for script in sorted((STATIC / "js").glob("*.js")):
+        shutil.copyfile(script, target / script.name)
+
+
+def page_modules(body: str) -> list[str]:
+    """Scripts a page asks for with data-kb-module="name" (static/js/name.js), in first-use order."""
+    return list(dict.fromkeys(MODULE_MARK.findall(body)))
 
 
 class CaseRole(SphinxRole):
@@ -144,9 +154,16 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files", [])
     scripts[:] = [s for s in scripts if not _is_thebe(s)]  # in place: Sphinx restores the list after the page
     context["default_mode"] = context.get("default_mode") or "auto"  # the theme logs an error when empty
-    if CHART_MARK in (context.get("body") or ""):
+    body = context.get("body") or ""
+    # Inside this event add_js_file adds to this page only: pages without charts or tools load nothing extra.
+    if CHART_MARK in body:
         app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
-        app.add_js_file(f"{VENDOR_DIR}/kbcharts.js")  # inside this event Sphinx adds them to this page only
+        app.add_js_file(f"{VENDOR_DIR}/kbcharts.js")
+    for name in page_modules(body):
+        if (STATIC / "js" / f"{name}.js").exists():
+            app.add_js_file(f"{VENDOR_DIR}/{name}.js", defer="defer")
+        else:
+            logger.warning(f"page asks for script {name!r} but static/js/{name}.js does not exist", location=pagename)
 
 
 def on_build_finished(app: Sphinx, exception) -> None:
