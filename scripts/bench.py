@@ -1,0 +1,185 @@
+"""Benchmark the book build at today's size and padded with synthetic records.
+
+    make bench                                  # sizes 1000 and 10000
+    .venv/bin/python scripts/bench.py --sizes 0 1000 --out _build/bench.md
+
+For each size N the book is copied into a temporary folder (never into the project), padded with
+N synthetic records, and built as `make book` builds it. Printed per size: full build (empty
+caches), no-op rebuild, rebuild after editing one record, after adding one, peak memory of the
+build, size of the built site, transfer (gzip) size of the catalogue page and of a case-study page,
+and the marginal cost per record compared with the real book.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "cases", "__pycache__", ".pytest_cache", "conf.py")
+
+# Peak RSS of a build: run it under a tiny wrapper that reports its children's peak resident memory.
+_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "r = subprocess.run(sys.argv[1:]); "
+    "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(r.returncode)"
+)
+
+
+@dataclass
+class Result:
+    records: int
+    full_s: float
+    noop_s: float
+    edit_s: float
+    add_s: float
+    peak_rss_mb: float
+    site_mb: float
+    catalogue_kb_gzip: float
+    case_page_kb_gzip: float
+
+
+def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
+    """Plausible records drawn from the real vocabularies and references (deterministic)."""
+    rnd = random.Random(seed)
+    vocab = {p.stem: [t["id"] for t in yaml.safe_load(p.read_text())["terms"]] for p in (root / "data/vocabularies").glob("*.yml")}
+    keys = [line.split("{", 1)[1].split(",", 1)[0] for line in (root / "references.bib").read_text().splitlines() if line.startswith("@")]
+    regions = [r for r in vocab["regions"] if r != "several-regions"]
+    records = []
+    for i in range(n):
+        rid = f"synthetic-{i:05d}"
+        records.append(
+            {
+                "id": rid,
+                "title": f"Synthetic case study {i:05d}: {rnd.choice(vocab['themes']).replace('-', ' ')}",
+                "place": {"name": f"Place {i % 997}", "country": "england", "region": rnd.choice(regions)},
+                "level": rnd.choice(["system", "place", "neighbourhood", "organisation"]),
+                "period": {"start": 2010 + i % 8, "end": 2018 + i % 5},
+                "organisations": [f"Council {i % 151}", f"NHS trust {i % 89}"],
+                "model": rnd.sample(vocab["models"], 2),
+                "themes": rnd.sample(vocab["themes"], 3),
+                "summary": f"A synthetic record for the benchmark, number {i}. It has *some* Markdown and a second sentence.",
+                "outcomes": [
+                    {
+                        "metric": f"Synthetic measure {j}",
+                        "value": round(rnd.uniform(1, 99), 1),
+                        "unit": "percent",
+                        "kind": rnd.choice(vocab["outcome_kinds"]),
+                        "domain": rnd.choice(vocab["outcome_domains"]),
+                        "comparison": "the year before",
+                        "period": "2016/17",
+                        "source": {"key": rnd.choice(keys), "locator": f"p. {j + 1}"},
+                    }
+                    for j in range(3)
+                ],
+                "evidence": {"type": rnd.choice(vocab["evidence_types"]), "appraisal": "Synthetic: no evidence at all."},
+                "sources": [{"key": k, "locator": "p. 1"} for k in rnd.sample(keys, 2)],
+            }
+        )
+    return records
+
+
+def copy_book(target: Path, n: int) -> None:
+    shutil.copytree(ROOT, target, ignore=IGNORE)
+    for record in synthetic_records(ROOT, n):
+        (target / "case_studies" / f"{record['id']}.yml").write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+
+
+def timed_build(book: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of `make book` in `book`, using the project's environment."""
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "VENV": str(BIN.parent)}
+    command = [sys.executable, "-c", _WRAPPER, "make", "-s", "-C", str(book), "book", f"VENV={BIN.parent}"]
+    start = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed in {book}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    rss_kb = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")), 0)
+    return elapsed, rss_kb / 1024
+
+
+def gzip_kb(path: Path) -> float:
+    return len(gzip.compress(path.read_bytes(), 6)) / 1024
+
+
+def measure(n: int, work: Path) -> Result:
+    book = work / f"book-{n}"
+    copy_book(book, n)
+    full, rss = timed_build(book)
+    noop, _ = timed_build(book)
+    record = sorted((book / "case_studies").glob("[!_]*.yml"))[0]
+    data = yaml.safe_load(record.read_text())
+    data["title"] = data["title"] + " (edited)"
+    record.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    edit, _ = timed_build(book)
+    extra = synthetic_records(ROOT, 1, seed=7)[0]
+    extra["id"] = "synthetic-added"
+    (book / "case_studies" / "synthetic-added.yml").write_text(yaml.safe_dump(extra, sort_keys=False))
+    add, _ = timed_build(book)
+    html = book / "_build" / "html"
+    site = sum(p.stat().st_size for p in html.rglob("*") if p.is_file()) / 1e6
+    case_page = html / "cases" / f"{record.stem}.html"
+    result = Result(n, full, noop, edit, add, rss, site, gzip_kb(html / "cases" / "index.html"), gzip_kb(case_page))
+    shutil.rmtree(book)
+    return result
+
+
+def table(results: list[Result], base: Result) -> str:
+    real = len(list((ROOT / "case_studies").glob("[!_]*.yml")))
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
+        "",
+        f"Each row: the real book ({real} records) plus the synthetic records. Marginal cost: (full build - full build of the real book) / added records.",
+        "",
+        "| records | full build | no-op | edit one | add one | peak RSS | site | catalogue (gzip) | case page (gzip) | marginal s/record |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        total = r.records + real
+        marginal = (r.full_s - base.full_s) / r.records if r.records else float("nan")
+        lines.append(
+            f"| {total:,} | {r.full_s:.1f} s | {r.noop_s:.1f} s | {r.edit_s:.1f} s | {r.add_s:.1f} s | {r.peak_rss_mb:,.0f} MB | "
+            f"{r.site_mb:,.1f} MB | {r.catalogue_kb_gzip:,.1f} KB | {r.case_page_kb_gzip:,.1f} KB | "
+            + ("—" if r.records == 0 else f"{marginal:.4f}")
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="synthetic records to add")
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.md")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="evidencebook-bench-") as tmp:
+        work = Path(tmp)
+        results = [measure(0, work)]
+        print(table(results, results[0]), flush=True)
+        for n in args.sizes:
+            results.append(measure(n, work))
+            print(table(results, results[0]), flush=True)
+    text = table(results, results[0])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    (args.out.with_suffix(".json")).write_text(json.dumps([asdict(r) for r in results], indent=1))
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
