@@ -89,6 +89,7 @@ def test_the_sample_record_is_valid(book):
         ({"place": "Wigan"}, "place: should be a group of fields, not text — indent its fields under it"),
         ({"themes": "social-prescribing"}, "themes: should be a list, not text — write one `- item` per line"),
         ({"summary": ""}, "summary: is empty — fill it in"),
+        ({"outcomes__0__value": 10**400}, "outcomes[0].value: is a number too large to store (401 digits) — check the figure"),
     ],
 )
 def test_each_schema_problem_has_its_message(book, changes, expected):
@@ -125,7 +126,7 @@ def test_every_problem_in_every_file_is_reported_at_once(book):
         ("alias.yml", "a: &x [1, 2]\nb: *x\n", "alias.yml:2: b: uses a YAML alias"),
         ("tagged.yml", "a: !!python/object:os.system x\n", "uses the YAML tag"),
         ("twodocs.yml", "a: 1\n---\nb: 2\n", "a record is one YAML document"),
-        ("latin1.yml", "title: caf\xe9\n".encode("latin-1"), "latin1.yml:1: (file): is not valid UTF-8 (byte 0xe9) — save the file with UTF-8 encoding"),
+        ("latin1.yml", "title: caf\xe9\n".encode("latin-1"), "latin1.yml:1: (file): is not valid UTF-8 (byte 0xe9, perhaps 'é' saved as Latin-1 or Windows-1252) — save the file with UTF-8 encoding"),
         ("notes.txt", "hello", "notes.txt:1: (file): is not a record (records end in .yml"),
     ],
 )
@@ -184,3 +185,30 @@ def test_the_real_records_are_valid(root):
     kb = load_knowledge_base(root)
     assert kb.problems == []
     assert len(kb.records) == len(list((root / "case_studies").glob("[!_]*.yml")))
+
+
+def test_a_bibtex_syntax_error_is_reported_with_its_line(book):
+    bib = book / "references.bib"
+    lines_before = bib.read_text().count("\n")
+    bib.write_text(bib.read_text() + "\n@misc{broken2020x, title={Unclosed, year={2020}}\n")
+    found = [str(p) for p in load_knowledge_base(book).problems]
+    # The unclosed brace runs to the end of the file, where pybtex notices it.
+    assert any(
+        p.startswith(f"references.bib:{lines_before + 3}:") and "has a syntax error" in p and "premature end of file" in p
+        for p in found
+    ), found
+
+
+def test_a_bibtex_entry_pybtex_skips_is_reported(book, monkeypatch):
+    import evidencebook.bib as bibmodule
+
+    real_parse = bibmodule.parse_string
+
+    def parse_dropping_one(text, fmt):
+        data = real_parse(text, fmt)
+        del data.entries["ham2015placebased"]
+        return data
+
+    monkeypatch.setattr(bibmodule, "parse_string", parse_dropping_one)
+    found = [str(p) for p in load_knowledge_base(book).problems]
+    assert any("ham2015placebased: the entry could not be read" in p for p in found), found

@@ -11,19 +11,49 @@ from __future__ import annotations
 import html
 import re
 import string
+import unicodedata
 
 from markdown_it import MarkdownIt
 
 _PUNCTUATION = set(string.punctuation)
+_PUNCTUATION_RE = re.compile("[" + re.escape(string.punctuation) + "]")
 _WHITESPACE = re.compile(r"\s+")
 # Invisible characters that can hide text or reorder it (bidi controls, zero-width characters).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 
 
+# Characters refused in record text and ids: controls, separators that break lines in YAML and
+# JavaScript, lone surrogates, and invisible formatting characters (bidi overrides, zero-width
+# spaces, tag characters) that hide or reorder text. Zero-width (non-)joiners stay: scripts and emoji need them.
+_ALLOWED_FORMAT = {"\u200c", "\u200d"}
+
+
+def is_hidden_character(ch: str) -> bool:
+    if ch in "\n\t":
+        return False
+    category = unicodedata.category(ch)
+    return category in ("Cc", "Cs", "Zl", "Zp") or (category == "Cf" and ch not in _ALLOWED_FORMAT) or ch in "\ufffe\uffff"
+
+
+def describe_character(ch: str) -> str:
+    """'і' -> "'і' (U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I)"; invisible ones are not quoted."""
+    name = unicodedata.name(ch, "a control character" if unicodedata.category(ch) == "Cc" else "unnamed character")
+    code = f"U+{ord(ch):04X} ({name})"
+    if ch == " ":
+        return "a space"
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp", "Mn", "Me", "Zs"):
+        return f"the invisible character {code}"
+    return f"{ch!r} {code}"
+
+
+def shown_text(text: str) -> str:
+    """What a page shows of plain record text: invisible characters dropped, whitespace folded."""
+    return _WHITESPACE.sub(" ", _INVISIBLE.sub("", str(text))).strip()
+
+
 def md_escape(text: str) -> str:
-    """Plain text as inline MyST that renders exactly as written."""
-    text = _WHITESPACE.sub(" ", _INVISIBLE.sub("", str(text))).strip()
-    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in text)
+    """Plain text as inline MyST that renders exactly as written (as `shown_text`)."""
+    return _PUNCTUATION_RE.sub(r"\\\g<0>", shown_text(text))
 
 
 def safe_url(url: str) -> bool:
@@ -49,7 +79,13 @@ def summary_html(markdown_text: str) -> str:
 def plain_summary(markdown_text: str, limit: int = 240) -> str:
     """The summary as one line of plain text (for meta descriptions, search and the catalogue)."""
     tokens = _MD.parseInline(markdown_text)
-    text = "".join(child.content for token in tokens for child in (token.children or []) if child.type == "text")
+    # A line break inside a paragraph is a space in plain text ("redesign of\nthe" is not "ofthe").
+    text = "".join(
+        child.content if child.type == "text" else " "
+        for token in tokens
+        for child in (token.children or [])
+        if child.type in ("text", "softbreak", "hardbreak")
+    )
     text = _WHITESPACE.sub(" ", text or markdown_text).strip()
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 

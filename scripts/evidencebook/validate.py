@@ -8,7 +8,9 @@ ids, regions) are made here.
 from __future__ import annotations
 
 import difflib
+import re
 import typing
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .bib import Bibliography
-from .schema import CaseStudy, unit_base
+from .schema import ID_PATTERN, CaseStudy, unit_base
+from .text import describe_character, is_hidden_character
 from .vocab import Vocabulary
 from .yamlsafe import LoadedYaml, load_yaml_file
 
@@ -33,7 +36,27 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message} — {self.fix}"
+        # Invisible characters (in a file name, say) are shown as codes: a bidi override would reorder the line.
+        return _show_hidden(f"{self.file}:{self.line}: {self.field}: {self.message} — {self.fix}")
+
+
+def _show_hidden(text: str) -> str:
+    return "".join(f"<U+{ord(ch):04X}>" if is_hidden_character(ch) or ch in "\n\t\u200c\u200d" else ch for ch in text)
+
+
+def id_problem(value: str, what: str = "a valid id") -> tuple[str, str]:
+    """(message, fix) for a string that is not an id, naming the first character that does not belong."""
+    fix = "use lowercase letters, digits and single hyphens, e.g. wigan-deal (plain ASCII: a–z, 0–9, -)"
+    odd = next((ch for ch in value if not ch.isascii() or not ch.isprintable()), None)
+    if odd is None:
+        return f"{value!r} is not {what}", fix
+    hint = ", which only looks like a Latin letter" if _looks_latin(odd) else ""
+    return f"{value!r} is not {what}: it contains {describe_character(odd)}{hint}", fix
+
+
+def _looks_latin(ch: str) -> bool:
+    """Cyrillic and Greek letters that are drawn like Latin ones (the usual confusables in ids)."""
+    return unicodedata.name(ch, "").split(" ")[0] in ("CYRILLIC", "GREEK", "FULLWIDTH", "MATHEMATICAL")
 
 
 def field_name(path: tuple) -> str:
@@ -95,6 +118,8 @@ def _schema_problem(error: dict, root_model: type[BaseModel] = CaseStudy) -> tup
             return loc, f"should be a plain number, not {given!r}", "write the number alone and put the unit in `unit` (e.g. percent, GBP)"
         if isinstance(given, str) and "," in given:
             return loc, f"should be a plain number, not {given!r}", "write the number without commas, e.g. 12500"
+        if kind == "float_type" and isinstance(given, int) and not isinstance(given, bool):
+            return loc, f"is a number too large to store ({len(str(abs(given)))} digits)", "check the figure; give large amounts with `scale` (thousand, million, billion)"
         whole = kind.startswith("int")
         return loc, f"should be a {'whole ' if whole else ''}number, not {_yaml_type(given)}", "write a plain number without quotes, e.g. " + ("2016" if whole else "12.5")
     if kind == "list_type":
@@ -107,8 +132,11 @@ def _schema_problem(error: dict, root_model: type[BaseModel] = CaseStudy) -> tup
     if kind == "string_pattern_mismatch":
         name = next((p for p in reversed(loc) if isinstance(p, str)), "")
         if name in ("id", "related"):
-            return loc, f"{given!r} is not a valid id", "use lowercase letters, digits and single hyphens, e.g. wigan-deal"
+            return (loc, *id_problem(str(given)))
         if name == "url":
+            if isinstance(given, str) and re.match(r"https?://", given):
+                odd = next((ch for ch in given if ch.isspace() or ch in "<>\"'`\\" or unicodedata.category(ch) == "Cc"), "")
+                return loc, f"{given!r} contains {describe_character(odd)}, which an address cannot hold", "remove it, or percent-encode it (a space is %20)"
             return loc, f"{given!r} is not an http(s) address", "use an address starting with https:// or http://"
         if name == "key":
             return loc, f"{given!r} is not a valid citation key", "use the key exactly as it appears in references.bib"
@@ -125,6 +153,8 @@ def _schema_problem(error: dict, root_model: type[BaseModel] = CaseStudy) -> tup
         text = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
         what, _, fix = text.partition(": ")
         return loc, what, fix or "see CONTRIBUTING.md"
+    if kind == "finite_number":
+        return loc, f"is {given!r}, which is not a number", "write the figure the source gives, or leave `value` out and say why in `note`"
     if kind == "bool_type":
         return loc, f"should be true or false, not {given!r}", "write true or false"
     return loc, error["msg"], "see the template in case_studies/_template.yml"
@@ -184,7 +214,7 @@ def vocabulary_problem(vocab: Vocabulary, value: str, is_unit: bool = False) -> 
 
 def semantic_problems(record: CaseStudy, stem: str, vocabularies: dict[str, Vocabulary], bib: Bibliography | None):
     """Yield (path, message, fix) for what the schema alone cannot check."""
-    if record.id != stem:
+    if record.id != stem and re.fullmatch(ID_PATTERN, stem):  # a bad file name is reported on its own
         yield ("id",), f"is {record.id!r} but the file is {stem}.yml", f"make them the same: rename the file to {record.id}.yml or set id: {stem}"
     for path, value, name, is_unit in _vocabulary_fields(record):
         vocab = vocabularies.get(name)
@@ -247,7 +277,11 @@ def validate_record_file(
 ) -> RecordResult:
     loaded = load_yaml_file(path)
     problems = [Problem(rel, p.line, field_name(p.path), p.message, p.fix) for p in loaded.problems]
-    if problems:
+    if not re.fullmatch(ID_PATTERN, path.stem):
+        # The file name is the id and the page's name: refuse look-alike, invisible and path characters in it.
+        message, fix = id_problem(path.stem, "a valid id")
+        problems.append(Problem(rel, 1, "(file)", "the file name " + message, f"rename the file: it is the case study's id, so {fix}"))
+    if loaded.problems:
         return RecordResult(path, None, problems, loaded)
     data = loaded.data
     if not isinstance(data, dict):
@@ -274,7 +308,7 @@ def validate_record_file(
 def _partial_checks(data, stem, rel, loaded, vocabularies, bib):
     """Vocabulary and citation checks on a record that failed the schema: validate what is well formed."""
     out = []
-    if data.get("id") is not None and data.get("id") != stem and isinstance(data.get("id"), str):
+    if data.get("id") is not None and data.get("id") != stem and isinstance(data.get("id"), str) and re.fullmatch(ID_PATTERN, stem):
         out.append(Problem(rel, loaded.line_of(("id",)), "id", f"is {data['id']!r} but the file is {stem}.yml", f"make them the same: rename the file to {data['id']}.yml or set id: {stem}"))
     for field, vocab_name in (("themes", "themes"), ("model", "models"), ("level", "levels")):
         values = data.get(field)

@@ -8,6 +8,8 @@ problem comes back as a `YamlProblem` with a line number and a fix.
 
 from __future__ import annotations
 
+import codecs
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 Path_ = tuple  # a location inside the record: keys and list indexes
@@ -60,25 +63,49 @@ class LoadedYaml:
 
 
 def load_yaml_file(path: Path) -> LoadedYaml:
+    # A symbolic link could point anywhere on the machine that builds the book (or at /dev/zero).
+    if path.is_symlink():
+        return _fail(1, "is a symbolic link", "replace the link with the record file itself")
     try:
-        size = path.stat().st_size
+        if not path.is_file():
+            return _fail(1, "is not a regular file", "records are plain text files")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # never read more than the limit, whatever stat says
     except OSError as err:
         return _fail(1, f"cannot be read ({err.strerror})", "check the file exists and is readable")
-    if size > MAX_BYTES:
+    if len(raw) > MAX_BYTES:
+        size = max(path.stat().st_size, len(raw))
         return _fail(
             1,
             f"is {size:,} bytes, more than the limit of {MAX_BYTES:,}",
             "a case study fits in a few kilobytes: shorten the summary or split it into separate records",
         )
-    return load_yaml_bytes(path.read_bytes())
+    return load_yaml_bytes(raw)
+
+
+_UTF16_32_BOMS = {
+    codecs.BOM_UTF32_LE: "UTF-32",
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
 
 
 def load_yaml_bytes(raw: bytes) -> LoadedYaml:
+    for bom, name in _UTF16_32_BOMS.items():  # UTF-32 first: its little-endian mark starts like UTF-16's
+        if raw.startswith(bom):
+            return _fail(1, f"is saved as {name}, not UTF-8", "save the file with UTF-8 encoding (in most editors: Save As, Encoding: UTF-8)")
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        hint = " (the file looks like UTF-16)" if raw.count(b"\0") * 4 >= len(raw) else ""
+        return _fail(line, f"contains a NUL byte{hint}", "save the file as UTF-8 text; records never contain NUL bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        return _fail(line, f"is not valid UTF-8 (byte 0x{raw[err.start]:02x})", "save the file with UTF-8 encoding")
+        guess = raw[err.start : err.start + 1].decode("cp1252", errors="replace")
+        hint = f", perhaps {guess!r} saved as Latin-1 or Windows-1252" if guess.isprintable() and guess != "\ufffd" else ""
+        return _fail(line, f"is not valid UTF-8 (byte 0x{raw[err.start]:02x}{hint})", "save the file with UTF-8 encoding")
     return load_yaml_text(text)
 
 
@@ -86,6 +113,12 @@ def load_yaml_text(text: str) -> LoadedYaml:
     text = text.removeprefix("\ufeff")
     result = LoadedYaml()
     for number, line in enumerate(text.splitlines(), 1):
+        control = next((ch for ch in line if ch not in "\t\u0085" and unicodedata.category(ch) in ("Cc", "Cs")), None)
+        if control is not None:
+            result.problems.append(
+                YamlProblem(number, (), f"contains the control character U+{ord(control):04X}", "delete it: records hold plain text")
+            )
+            continue
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             result.problems.append(
@@ -96,6 +129,8 @@ def load_yaml_text(text: str) -> LoadedYaml:
     if not text.strip() or all(ln.lstrip().startswith("#") or not ln.strip() for ln in text.splitlines()):
         return _fail(1, "is empty", "fill in the fields: copy case_studies/_template.yml as a start")
     try:
+        if _too_deep(text):
+            return _fail(1, f"is nested more than {MAX_DEPTH} levels deep", "records are shallow: follow the template")
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -106,13 +141,39 @@ def load_yaml_text(text: str) -> LoadedYaml:
         what = " ".join(str(p) for p in (context, err.problem) if p)
         return _fail(line, f"is not valid YAML: {what}", _syntax_fix(what))
     except yaml.YAMLError as err:
-        return _fail(1, f"is not valid YAML: {err}", "check the file against case_studies/_template.yml")
+        position = getattr(err, "position", None)  # a reader error: a character YAML does not accept
+        line = text[:position].count("\n") + 1 if isinstance(position, int) else 1
+        return _fail(line, f"is not valid YAML: {' '.join(str(err).split())}", "check the file against case_studies/_template.yml")
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        return _fail(1, f"is nested more than {MAX_DEPTH} levels deep", "records are shallow: follow the template")
     if root is None:
         return _fail(1, "is empty", "fill in the fields: copy case_studies/_template.yml as a start")
     builder = _Builder(result)
     result.data = builder.build(root, (), 0)
     result.lines.setdefault((), root.start_mark.line + 1)
     return result
+
+
+# libyaml's composer recurses once per level of nesting and crashes the whole process (a segmentation
+# fault, not an exception) somewhere past 10,000 levels. Indentation alone cannot nest that deep within
+# MAX_BYTES; flow brackets and compact "- - -" sequences can, one or two bytes a level. When a file has
+# many of those, its depth is measured from the parser's events first, which needs no recursion.
+_NESTING_MARKS = ("[", "{", "- ", "-\t", "? ")
+_NESTING_MARKS_CHECKED = 1000
+
+
+def _too_deep(text: str) -> bool:
+    if sum(text.count(mark) for mark in _NESTING_MARKS) <= _NESTING_MARKS_CHECKED:
+        return False
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH + 1:  # the builder reports depth MAX_DEPTH + 1 with the field's path
+                return True
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return False
 
 
 def _syntax_fix(what: str) -> str:
@@ -148,6 +209,9 @@ class _Builder:
             self.problem(node, path, f"is nested more than {MAX_DEPTH} levels deep", "records are shallow: follow the template")
             return None
         self.result.lines.setdefault(path, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            self.problem(node, path, f"uses the YAML tag {node.tag!r}", "remove the tag: records hold plain text, numbers and lists")
+            return None
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
