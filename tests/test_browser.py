@@ -11,7 +11,7 @@ from .browser import CHROMIUM_ARGS, Page, require_chromium, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
-KEY_PAGES = ["index.html", "cases/index.html", "chapters/overview.html", "bibliography.html"]
+KEY_PAGES = ["index.html", "cases/index.html", "cases/list/1.html", "chapters/overview.html", "bibliography.html"]
 
 
 @pytest.fixture(scope="module")

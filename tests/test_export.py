@@ -63,3 +63,52 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(kb):
 
 def test_exports_are_byte_for_byte_reproducible(kb):
     assert export_texts(kb) == export_texts(load_knowledge_base(kb.root))
+
+
+def test_catalogue_index_holds_every_record_with_its_facet_values(kb):
+    texts = export_texts(kb)
+    index = json.loads(texts["catalogue-index.json"])
+    words = json.loads(texts["catalogue-text.json"])
+    records = {c["id"]: c for c in json.loads(texts["case-studies.json"])["case_studies"]}
+    assert index["count"] == len(index["records"]) == len(words) == len(records)
+    assert index["url"].replace("{id}", "sample-case") == records["sample-case"]["url"]
+    facets = [f["key"] for f in index["facets"]]
+    row = next(r for r in index["records"] if r[0] == "sample-case")
+    decoded = {key: [index["facets"][i]["values"][v][0] for v in row[4 + i]] for i, key in enumerate(facets)}
+    sample = records["sample-case"]
+    assert decoded["theme"] == sample["themes"] and decoded["model"] == sample["model"]
+    assert decoded["kind"] == list(dict.fromkeys(o["kind"] for o in sample["outcomes"]))
+    assert decoded["source"] == [s["key"] for s in sample["sources"]]
+    assert decoded["period"] == ["2010s"] and decoded["region"] == ["north-west"]
+    assert "sampletown" in row[2].casefold()
+
+
+def test_the_written_exports_are_checked_against_the_records(kb, tmp_path):
+    from evidencebook.export import check_exports, write_exports
+
+    out = tmp_path / "site-data"
+    write_exports(kb, out)
+    assert check_exports(kb, out) == []
+
+    def tamper(name, old, new):
+        path = out / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    tamper("outcomes.csv", "sample-case,3,", "sample-caze,3,")  # a row lost to another id
+    tamper("case-studies.json", '"value": 2.5', '"value": 2.5000000000000004')  # float drift
+    tamper("case-studies.json", '"unit": "percent"', '"unit": "%"')  # unit drift
+    rows = list(csv.reader(io.StringIO((out / "case-studies.csv").read_text(encoding="utf-8"))))
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([rows[0], rows[1], rows[1]])  # one repeated, one lost
+    (out / "case-studies.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    found = "\n".join(check_exports(kb, out))
+    assert "outcomes.csv: sample-case has 2 rows, its record 3 outcomes" in found
+    assert "outcomes.csv: rows for case studies without a record: sample-caze" in found
+    assert "case-studies.json: formula-case outcome 2 value is 2.5000000000000004, the record says 2.5" in found
+    assert "case-studies.json: formula-case outcome 1 unit or scale differs from the record" in found
+    assert "case-studies.csv: case studies missing: sample-case" in found
+    assert "case-studies.csv: case studies repeated: formula-case" in found
+    (out / "outcomes.csv").unlink()
+    assert "outcomes.csv: was not written" in check_exports(kb, out)

@@ -45,15 +45,38 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert "## Sources" in page and e("Case study 99, p. 1") in page
 
 
-def test_catalogue_lists_every_record_with_a_link(kb):
-    page = PageWriter(kb).catalogue_page()
-    assert "holds 1 case studies" in page
-    assert f"[{md_escape('Sample town joint discharge team')}](sample-case.md)" in page
+def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):
+    writer = PageWriter(kb)
+    catalogue = writer.catalogue_page()
+    assert "holds 1 case studies" in catalogue
+    assert 'data-kb-module="catalogue"' in catalogue and "../data/catalogue-index.json" in catalogue
+    assert "[All 1 case studies](list/1.md)" in catalogue
+    listing = writer.list_page(1, list(kb.records.values()), 1)
+    assert "orphan: true" in listing
+    assert f"[{md_escape('Sample town joint discharge team')}](../sample-case.md)" in listing
+
+
+def test_the_list_is_split_into_pages_and_stale_pages_go(kb, monkeypatch):
+    import evidencebook.render as render
+
+    monkeypatch.setattr(render, "LIST_PAGE_ROWS", 1)
+    other = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
+    other.update(id="another-case", title="Another case")
+    extra = kb.root / "case_studies" / "another-case.yml"
+    extra.write_text(yaml.safe_dump(other, sort_keys=False))
+    generate_pages(load_knowledge_base(kb.root))
+    catalogue = (kb.root / "cases" / "index.md").read_text()
+    assert "](list/1.md)" in catalogue and "](list/2.md)" in catalogue
+    assert "(../another-case.md)" in (kb.root / "cases" / "list" / "1.md").read_text()  # A to Z by title
+    assert "(../sample-case.md)" in (kb.root / "cases" / "list" / "2.md").read_text()
+    extra.unlink()
+    assert "cases/list/2" in generate_pages(load_knowledge_base(kb.root))["removed"]
+    assert not (kb.root / "cases" / "list" / "2.md").exists()
 
 
 def test_pages_are_written_only_when_changed_and_removed_with_their_record(kb):
     first = generate_pages(kb)
-    assert set(first["changed"]) == {"cases/sample-case", "cases/index"}
+    assert set(first["changed"]) == {"cases/sample-case", "cases/index", "cases/list/1"}
     assert generate_pages(kb) == {"changed": [], "removed": []}
     stray = kb.root / "cases" / "deleted-case.md"
     stray.write_text("old")
@@ -114,5 +137,6 @@ def test_an_edit_to_a_record_changes_its_page(kb):
     data["title"] = "A renamed case"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     result = generate_pages(load_knowledge_base(kb.root))
-    assert set(result["changed"]) == {"cases/sample-case", "cases/index"}
+    # The catalogue page itself does not list records, so only the A-Z list changes with the title.
+    assert set(result["changed"]) == {"cases/sample-case", "cases/list/1"}
     assert "# A renamed case" in (kb.root / "cases" / "sample-case.md").read_text()

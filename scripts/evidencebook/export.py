@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .kb import KnowledgeBase
-from .render import case_docname
+from .render import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, case_docname, catalogue_order, place_label
 from .schema import CaseStudy
+from .text import plain_summary
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -115,10 +118,13 @@ def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:
         "count": len(kb.records),
         "case_studies": [record_json(kb, r, base_url) for r in kb.records.values()],
     }
+    index, search_text = catalogue_index(kb, base_url)
     return {
         "case-studies.json": json.dumps(payload, ensure_ascii=False, indent=1) + "\n",
         "case-studies.csv": to_csv(case_rows(kb, base_url)),
         "outcomes.csv": to_csv(outcome_rows(kb)),
+        CATALOGUE_INDEX_FILE: compact_json(index),
+        CATALOGUE_TEXT_FILE: compact_json(search_text),
     }
 
 
@@ -130,3 +136,231 @@ def write_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+# --- The catalogue's index (read by static/js/catalogue.js) ----------------------------------------
+# The faceted catalogue filters in the reader's browser. It loads data/catalogue-index.json (facets
+# and, per record, the title, place, a short snippet and its facet values as numbers) and, only once
+# the reader types a search, data/catalogue-text.json (each summary's words), so the page itself stays
+# small however many records there are. Both are built here, from the same records as the exports.
+
+CATALOGUE_INDEX = CATALOGUE_INDEX_FILE  # the names other code here uses
+CATALOGUE_TEXT = CATALOGUE_TEXT_FILE
+NO_FIGURES = "none"  # outcome-kind value of a case study whose sources give no figures
+PERIOD_NOT_STATED = "not-stated"
+SNIPPET_CHARS = 160
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str  # the name in the catalogue's URL, e.g. ?theme=social-prescribing
+    label: str
+    open: bool = False  # shown expanded: the facets most readers start from
+
+
+# The catalogue's facets, in the order the page shows them. `facet_values` gives each record's values.
+FACETS = [
+    Facet("theme", "Theme", open=True),
+    Facet("kind", "Outcome kind", open=True),
+    Facet("level", "Level"),
+    Facet("model", "Model"),
+    Facet("country", "Country"),
+    Facet("region", "Region of England"),
+    Facet("evidence", "Evidence type"),
+    Facet("domain", "Outcome domain"),
+    Facet("source", "Source document"),
+    Facet("period", "Period (when it started)"),
+]
+
+
+def period_value(record: CaseStudy) -> str:
+    """The decade a case study started in (or ended in, when only that is known)."""
+    year = record.period.start or record.period.end
+    return f"{year // 10 * 10}s" if year else PERIOD_NOT_STATED
+
+
+def facet_values(record: CaseStudy) -> dict[str, list[str]]:
+    """Every facet value of one record (a record can have several themes, models, sources...)."""
+    kinds = list(dict.fromkeys(o.kind for o in record.outcomes)) or [NO_FIGURES]
+    return {
+        "theme": list(record.themes),
+        "kind": kinds,
+        "level": [record.level],
+        "model": list(record.model),
+        "country": [record.place.country],
+        "region": [record.place.region] if record.place.region else [],
+        "evidence": [record.evidence.type],
+        "domain": list(dict.fromkeys(o.domain for o in record.outcomes)),
+        "source": list(dict.fromkeys(s.key for s in record.sources)),
+        "period": [period_value(record)],
+    }
+
+
+def short_citation(kb: KnowledgeBase, key: str) -> str:
+    """'Ham and Alderwick (2015), Place-based systems of care': enough to tell the documents apart."""
+    entry = kb.bibliography.data.entries.get(key) if kb.bibliography.data else None
+    if entry is None:
+        return key
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [" ".join(p.last_names or p.first_names).replace("{", "").replace("}", "") for p in people]
+    who = names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} and others" if names else ""
+    title = entry.fields.get("title", key).replace("{", "").replace("}", "").split(":")[0].strip()
+    year = entry.fields.get("year", "n.d.")
+    return f"{who} ({year}), {title}" if who else f"{title} ({year})"
+
+
+def facet_terms(kb: KnowledgeBase, used: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str]]]:
+    """Each facet's values as (id, label), in the order the page lists them."""
+    v = kb.vocabularies
+
+    def vocab(name: str, key: str) -> list[tuple[str, str]]:
+        listed = [(t.id, t.label) for t in v[name].terms if t.id in used[key]]
+        # Values the vocabulary does not know cannot reach here (validation refuses them), but keep any.
+        special = {NO_FIGURES, PERIOD_NOT_STATED}
+        return listed + [(val, val) for val in sorted(used[key]) if val not in v[name] and val not in special]
+
+    by_count = sorted(used["source"], key=lambda k: (-used["source"][k], short_citation(kb, k).casefold()))
+    periods = sorted(p for p in used["period"] if p != PERIOD_NOT_STATED)
+    return {
+        "theme": vocab("themes", "theme"),
+        "kind": vocab("outcome_kinds", "kind") + ([(NO_FIGURES, "No figures given")] if NO_FIGURES in used["kind"] else []),
+        "level": vocab("levels", "level"),
+        "model": vocab("models", "model"),
+        "country": vocab("countries", "country"),
+        "region": vocab("regions", "region"),
+        "evidence": vocab("evidence_types", "evidence"),
+        "domain": vocab("outcome_domains", "domain"),
+        "source": [(k, short_citation(kb, k)) for k in by_count],
+        "period": [(p, p) for p in periods] + ([(PERIOD_NOT_STATED, "Not stated")] if PERIOD_NOT_STATED in used["period"] else []),
+    }
+
+
+def catalogue_index(kb: KnowledgeBase, base_url: str = "") -> tuple[dict[str, Any], list[str]]:
+    """The compact index the catalogue page filters, and the summaries' words for its text search.
+
+    Each record is [id, title, place, snippet, facet value numbers...]: one list per facet, holding
+    positions in that facet's `values`. A record's page is `url` with {id} replaced, relative to the
+    site root (the parent of data/).
+    """
+    records = catalogue_order(kb)
+    values = {r.id: facet_values(r) for r in records}
+    used: dict[str, dict[str, int]] = {f.key: {} for f in FACETS}
+    for record_values in values.values():
+        for key, vals in record_values.items():
+            for val in vals:
+                used[key][val] = used[key].get(val, 0) + 1
+    terms = facet_terms(kb, used)
+    position = {key: {term_id: i for i, (term_id, _) in enumerate(terms[key])} for key in terms}
+    index = {
+        "count": len(records),
+        "url": page_url("{id}", base_url),
+        "facets": [
+            {"key": f.key, "label": f.label, "open": f.open, "values": [list(t) for t in terms[f.key]]} for f in FACETS
+        ],
+        "records": [
+            [
+                r.id,
+                r.title,
+                place_label(kb, r),
+                plain_summary(r.summary, SNIPPET_CHARS),
+                *([position[f.key][val] for val in values[r.id][f.key]] for f in FACETS),
+            ]
+            for r in records
+        ],
+    }
+    search_text = [" ".join(dict.fromkeys(plain_summary(r.summary, 10**9).casefold().split())) for r in records]
+    return index, search_text
+
+
+def compact_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+# --- Nothing lost: the written exports against the records ------------------------------------------
+
+
+def _same_number(exported: Any, recorded: float | None) -> bool:
+    """An exported value equals the record's: the same number, no rounding, no float drift."""
+    if recorded is None:
+        return exported in (None, "")
+    if isinstance(exported, str):
+        try:
+            exported = float(exported)
+        except ValueError:
+            return False
+    return isinstance(exported, (int, float)) and not isinstance(exported, bool) and float(exported) == float(recorded)
+
+
+def check_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[str]:
+    """Read the exports back from `out_dir` and list every way they differ from the records: a record
+    missing or repeated, an outcome row lost, a value or unit changed. Empty when all is well."""
+    wanted = list(kb.records)
+    problems: list[str] = []
+
+    def same_ids(where: str, ids: list[str]) -> None:
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        missing = sorted(set(wanted) - set(ids))
+        unknown = sorted(set(ids) - set(wanted))
+        for label, found in (("missing", missing), ("repeated", repeated), ("without a record", unknown)):
+            if found:
+                problems.append(f"{where}: case studies {label}: {', '.join(found)}")
+
+    def read(name: str) -> str | None:
+        path = out_dir / name
+        if not path.is_file():
+            problems.append(f"{name}: was not written")
+            return None
+        return path.read_text(encoding="utf-8")
+
+    text = read("case-studies.json")
+    if text is not None:
+        data = json.loads(text)
+        exported = data.get("case_studies", [])
+        same_ids("case-studies.json", [c.get("id") for c in exported])
+        if data.get("count") != len(wanted):
+            problems.append(f"case-studies.json: count is {data.get('count')}, there are {len(wanted)} records")
+        for case in exported:
+            record = kb.records.get(case.get("id"))
+            if record is None:
+                continue
+            outcomes = case.get("outcomes", [])
+            if len(outcomes) != len(record.outcomes):
+                problems.append(f"case-studies.json: {record.id} has {len(outcomes)} outcomes, its record {len(record.outcomes)}")
+            for i, (out, rec) in enumerate(zip(outcomes, record.outcomes, strict=False)):
+                for key in ("value", "value_max"):
+                    if not _same_number(out.get(key), getattr(rec, key)):
+                        problems.append(f"case-studies.json: {record.id} outcome {i + 1} {key} is {out.get(key)!r}, the record says {getattr(rec, key)!r}")
+                if out.get("unit") != rec.unit or out.get("scale") != rec.scale:
+                    problems.append(f"case-studies.json: {record.id} outcome {i + 1} unit or scale differs from the record")
+    text = read("case-studies.csv")
+    if text is not None:
+        rows = list(csv.DictReader(io.StringIO(text)))
+        same_ids("case-studies.csv", [r["id"] for r in rows])
+        for row in rows:
+            record = kb.records.get(row["id"])
+            if record is not None and row["outcomes"] != str(len(record.outcomes)):
+                problems.append(f"case-studies.csv: {record.id} counts {row['outcomes']} outcomes, its record has {len(record.outcomes)}")
+    text = read("outcomes.csv")
+    if text is not None:
+        rows = list(csv.DictReader(io.StringIO(text)))
+        by_case: dict[str, list[dict]] = {}
+        for row in rows:
+            by_case.setdefault(row["case_study_id"], []).append(row)
+        unknown = sorted(set(by_case) - set(wanted))
+        if unknown:
+            problems.append(f"outcomes.csv: rows for case studies without a record: {', '.join(unknown)}")
+        for record in kb.records.values():
+            found = by_case.get(record.id, [])
+            if len(found) != len(record.outcomes):
+                problems.append(f"outcomes.csv: {record.id} has {len(found)} rows, its record {len(record.outcomes)} outcomes")
+                continue
+            for i, (row, rec) in enumerate(zip(found, record.outcomes, strict=True)):
+                for key in ("value", "value_max"):
+                    if not _same_number(row[key], getattr(rec, key)):
+                        problems.append(f"outcomes.csv: {record.id} outcome {i + 1} {key} is {row[key]!r}, the record says {getattr(rec, key)!r}")
+                if row["unit"] != (rec.unit or "") or row["scale"] != (rec.scale or ""):
+                    problems.append(f"outcomes.csv: {record.id} outcome {i + 1} unit or scale differs from the record")
+    text = read(CATALOGUE_INDEX)
+    if text is not None:
+        same_ids(CATALOGUE_INDEX, [r[0] for r in json.loads(text).get("records", [])])
+    return problems

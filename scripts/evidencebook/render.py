@@ -9,18 +9,60 @@ navigation makes every page render the whole tree, which is quadratic in the num
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from .kb import KnowledgeBase
 from .schema import CaseStudy, Outcome, SourceRef
-from .text import format_figure, md_escape, plain_summary, raw_html_block, summary_html
+from .text import (
+    attr,
+    format_figure,
+    md_escape,
+    plain_summary,
+    raw_html_block,
+    safe_url,
+    shown_text,
+    summary_html,
+)
 
 CASES_DIR = "cases"  # generated, git-ignored: <root>/cases/<id>.md and cases/index.md
+# The complete list for readers without JavaScript, A to Z in pages: cases/list/1.md, 2.md... A
+# sub-folder, so no case-study id can collide with a list page. Pages of 500 rows stay small to load.
+LIST_DIR = f"{CASES_DIR}/list"
+LIST_PAGE_ROWS = 500
+CATALOGUE_INDEX_FILE = "catalogue-index.json"  # written into data/ with the exports (export.py)
+CATALOGUE_TEXT_FILE = "catalogue-text.json"
 GENERATED_MARK = "<!-- Generated from case_studies/ by the evidencebook extension: edit the record, not this page. -->"
 
 
 def case_docname(case_id: str) -> str:
     return f"{CASES_DIR}/{case_id}"
+
+
+def place_label(kb: KnowledgeBase, record: CaseStudy) -> str:
+    """'Sunderland, North East, England' as plain text."""
+    v = kb.vocabularies
+    parts = [record.place.name]
+    if record.place.region:
+        parts.append(v["regions"].label(record.place.region))
+    parts.append(v["countries"].label(record.place.country))
+    return ", ".join(dict.fromkeys(parts))
+
+
+def catalogue_order(kb: KnowledgeBase) -> list[CaseStudy]:
+    """Records as the catalogue lists them: A to Z by title."""
+    # Leading quotes and other punctuation do not count: "'Umbrella'" files under U.
+    return sorted(kb.records.values(), key=lambda r: (re.sub(r"^\W+", "", r.title).casefold(), r.id))
+
+
+def list_docname(number: int) -> str:
+    return f"{LIST_DIR}/{number}"
+
+
+def list_chunks(kb: KnowledgeBase) -> list[list[CaseStudy]]:
+    """The complete A-Z list cut into pages of at most LIST_PAGE_ROWS rows (at least one page)."""
+    records = catalogue_order(kb)
+    return [records[i : i + LIST_PAGE_ROWS] for i in range(0, len(records), LIST_PAGE_ROWS)] or [[]]
 
 
 class PageWriter:
@@ -36,11 +78,7 @@ class PageWriter:
     # --- pieces -----------------------------------------------------------------------------------
 
     def place_text(self, record: CaseStudy) -> str:
-        parts = [record.place.name]
-        if record.place.region:
-            parts.append(self.v["regions"].label(record.place.region))
-        parts.append(self.v["countries"].label(record.place.country))
-        return md_escape(", ".join(dict.fromkeys(parts)))
+        return md_escape(place_label(self.kb, record))
 
     def period_text(self, record: CaseStudy) -> str:
         start, end = record.period.start, record.period.end
@@ -136,7 +174,13 @@ class PageWriter:
             lines.append("")
         if r.links:
             lines += ["## Links", ""]
-            lines += [f"- [{md_escape(link.title)}](<{link.url}>)" for link in r.links]
+            # Raw HTML, escaped once: a MyST link escapes its address twice, so "?a=1&b=2" would break.
+            items = "".join(
+                f'<li><a class="reference external" rel="nofollow noopener" href="{attr(link.url)}">{attr(shown_text(link.title))}</a></li>'
+                for link in r.links
+                if safe_url(link.url)
+            )
+            lines += [raw_html_block(f'<ul class="kb-links">{items}</ul>')]
             lines.append("")
         lines += ["## Sources", ""]
         cite = self.kb.bibliography.citation_text
@@ -145,16 +189,36 @@ class PageWriter:
         return "\n".join(lines)
 
     # --- the catalogue ----------------------------------------------------------------------------
+    # cases/index: a few lines of HTML whatever the number of records. static/js/catalogue.js builds
+    # the filters and the result list from data/catalogue-index.json (export.py). The complete list,
+    # readable without JavaScript, is on the A-Z list pages it links to.
 
     def catalogue_page(self) -> str:
-        records = list(self.kb.records.values())
+        count = len(self.kb.records)
+        chunks = list_chunks(self.kb)
         lines = [
             GENERATED_MARK,
             "",
             "(catalogue)=",
             "# Case studies",
             "",
-            f"The knowledge base holds {len(records)} case studies. Each row links to the case study's page.",
+            f"The knowledge base holds {count} case studies. Filter them by theme, place, kind of outcome and more, "
+            "or search their titles, places and summaries; the address of the page keeps your filters, so you can "
+            "share or bookmark it.",
+            "",
+            raw_html_block(
+                '<div class="kb-catalogue" data-kb-module="catalogue" '
+                f'data-kb-index="../data/{CATALOGUE_INDEX_FILE}" data-kb-text="../data/{CATALOGUE_TEXT_FILE}">\n'
+                '<noscript><p class="kb-catalogue-nojs">The filters need JavaScript. Every case study is listed, '
+                "A to Z, on the pages below.</p></noscript>\n</div>"
+            ),
+            "",
+            "## Every case study, A to Z",
+            "",
+        ]
+        for number, chunk in enumerate(chunks, 1):
+            lines.append(f"- [{md_escape(self.list_title(number, chunk, count))}]({number_path(number)})")
+        lines += [
             "",
             raw_html_block(
                 '<p class="kb-downloads">Download every record: <a href="../data/case-studies.json">JSON</a>, '
@@ -162,15 +226,41 @@ class PageWriter:
                 '<a href="../data/outcomes.csv">CSV, one row per outcome</a>.</p>'
             ),
             "",
+        ]
+        return "\n".join(lines)
+
+    def list_title(self, number: int, chunk: list[CaseStudy], count: int) -> str:
+        if len(chunk) == count:
+            return f"All {count} case studies"
+        first = (number - 1) * LIST_PAGE_ROWS + 1
+        return f"Case studies {first} to {first + len(chunk) - 1}: {chunk[0].title} … {chunk[-1].title}"
+
+    def list_page(self, number: int, chunk: list[CaseStudy], pages: int) -> str:
+        count = len(self.kb.records)
+        lines = [
+            "---",
+            "orphan: true",
+            "---",
+            GENERATED_MARK,
+            "",
+            f"# {md_escape(self.list_title(number, chunk, count))}",
+            "",
+            f"A to Z by title. The [catalogue](../index.md) filters and searches all {count} case studies.",
+            "",
+        ]
+        if pages > 1:
+            others = [f"[{n}]({n}.md)" if n != number else f"**{n}**" for n in range(1, pages + 1)]
+            lines += [f"Pages: {' '.join(others)}", ""]
+        lines += [
             "| Case study | Place | Level | Model | Themes | Evidence |",
             "|---|---|---|---|---|---|",
         ]
-        for r in records:
+        for r in chunk:
             lines.append(
                 "| "
                 + " | ".join(
                     [
-                        f"[{md_escape(r.title)}]({r.id}.md)",
+                        f"[{md_escape(r.title)}](../{r.id}.md)",
                         self.place_text(r),
                         self.label("levels", r.level),
                         ", ".join(self.label("models", m) for m in r.model),
@@ -183,6 +273,11 @@ class PageWriter:
         return "\n".join(lines) + "\n"
 
 
+def number_path(number: int) -> str:
+    """A list page's path relative to the catalogue (cases/index.md)."""
+    return f"{list_docname(number).removeprefix(CASES_DIR + '/')}.md"
+
+
 def write_if_changed(path: Path, text: str) -> bool:
     """Write only when the content differs, so Sphinx re-reads only pages that really changed."""
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -193,7 +288,8 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
-    """Write cases/<id>.md for every record and cases/index.md; remove pages of deleted records."""
+    """Write cases/<id>.md for every record, cases/index.md and the A-Z list pages (cases/list/<n>.md);
+    remove pages of deleted records and list pages no longer needed."""
     out_dir = kb.root / CASES_DIR
     writer = PageWriter(kb)
     changed, removed = [], []
@@ -203,8 +299,17 @@ def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
             changed.append(case_docname(rid))
     if write_if_changed(out_dir / "index.md", writer.catalogue_page()):
         changed.append(f"{CASES_DIR}/index")
+    chunks = list_chunks(kb)
+    for number, chunk in enumerate(chunks, 1):
+        if write_if_changed(kb.root / f"{list_docname(number)}.md", writer.list_page(number, chunk, len(chunks))):
+            changed.append(list_docname(number))
+    wanted_lists = {f"{n}.md" for n in range(1, len(chunks) + 1)}
     for path in sorted(out_dir.glob("*.md")):
         if path.name not in wanted:
             path.unlink()
             removed.append(f"{CASES_DIR}/{path.stem}")
+    for path in sorted((kb.root / LIST_DIR).glob("*.md")):
+        if path.name not in wanted_lists:
+            path.unlink()
+            removed.append(f"{LIST_DIR}/{path.stem}")
     return {"changed": changed, "removed": removed}
