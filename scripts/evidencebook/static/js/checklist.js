@@ -1,0 +1,225 @@
+/* The integration checklist as a self-assessment tool (chapters/checklist).
+ *
+ * The page already works without this script: a plain list with radio buttons that can be set and
+ * printed. This adds live summaries per theme and area, saving the assessment as a JSON file and
+ * loading it back, a print button and, if the reader allows it, keeping the answers in this
+ * browser (localStorage). Nothing is sent anywhere: there is no network code here at all.
+ */
+(function () {
+  "use strict";
+
+  var FORMAT = "evidencebook-checklist";
+  var VERSION = 1;
+  var STATUSES = ["not-started", "in-development", "in-place"];
+  var DEFAULT_STATUS = "not-started";
+
+  function init(root) {
+    var checklistId = root.getAttribute("data-checklist-id");
+    var storageKey = "evidencebook:checklist:" + checklistId;
+    var storageOffKey = storageKey + ":off";
+    var tools = root.querySelector(".kb-checklist-tools");
+    var message = root.querySelector(".kb-checklist-message");
+    var partnership = root.querySelector(".kb-checklist-partnership");
+    var remember = root.querySelector(".kb-checklist-remember");
+    var fileInput = root.querySelector(".kb-checklist-load");
+    var items = Array.prototype.slice.call(root.querySelectorAll(".kb-checklist-item"));
+    var itemIds = items.map(function (li) { return li.getAttribute("data-item-id"); });
+
+    function statusOf(li) {
+      var checked = li.querySelector("input[type=radio]:checked");
+      return checked ? checked.value : DEFAULT_STATUS;
+    }
+
+    function setStatus(li, status) {
+      var radio = li.querySelector('input[type=radio][value="' + status + '"]');
+      if (radio) radio.checked = true;
+    }
+
+    function itemsIn(scope) {
+      if (scope === "all") return items;
+      var section = root.querySelector('[data-theme-id="' + scope + '"], [data-area-id="' + scope + '"]');
+      return section ? Array.prototype.slice.call(section.querySelectorAll(".kb-checklist-item")) : [];
+    }
+
+    function summaryText(list) {
+      var counts = { "not-started": 0, "in-development": 0, "in-place": 0 };
+      list.forEach(function (li) { counts[statusOf(li)] += 1; });
+      var share = list.length ? Math.round((100 * counts["in-place"]) / list.length) : 0;
+      return "In place: " + counts["in-place"] + " of " + list.length + " (" + share + "%). " +
+        "In development: " + counts["in-development"] + ". Not started: " + counts["not-started"] + ".";
+    }
+
+    function updateSummaries() {
+      items.forEach(function (li) { li.setAttribute("data-status", statusOf(li)); });
+      root.querySelectorAll("[data-summary-for]").forEach(function (el) {
+        var scope = el.getAttribute("data-summary-for");
+        var text = (scope === "all" ? "Whole checklist. " : "") + summaryText(itemsIn(scope));
+        if (el.textContent !== text) el.textContent = text; // unchanged regions stay quiet for screen readers
+      });
+    }
+
+    function say(text) {
+      message.textContent = text;
+    }
+
+    function assessment() {
+      var statuses = {};
+      items.forEach(function (li) { statuses[li.getAttribute("data-item-id")] = statusOf(li); });
+      return {
+        format: FORMAT,
+        version: VERSION,
+        checklist: checklistId,
+        partnership: partnership.value,
+        saved: new Date().toISOString(),
+        statuses: statuses
+      };
+    }
+
+    /* Apply a saved assessment; returns a sentence saying what was loaded, or throws an Error to show. */
+    function apply(data) {
+      if (!data || typeof data !== "object" || data.format !== FORMAT || typeof data.statuses !== "object" || data.statuses === null) {
+        throw new Error("This file is not a saved checklist assessment from this book.");
+      }
+      if (data.checklist !== checklistId) {
+        throw new Error("This file is an assessment of another checklist (" + String(data.checklist) + ").");
+      }
+      var unknown = Object.keys(data.statuses).filter(function (id) { return itemIds.indexOf(id) < 0; });
+      var invalid = Object.keys(data.statuses).filter(function (id) { return STATUSES.indexOf(data.statuses[id]) < 0; });
+      if (invalid.length) {
+        throw new Error("The file gives statuses that are not allowed for: " + invalid.slice(0, 5).join(", ") + ".");
+      }
+      var missing = 0;
+      items.forEach(function (li) {
+        var id = li.getAttribute("data-item-id");
+        if (Object.prototype.hasOwnProperty.call(data.statuses, id)) {
+          setStatus(li, data.statuses[id]);
+        } else {
+          setStatus(li, DEFAULT_STATUS);
+          missing += 1;
+        }
+      });
+      partnership.value = typeof data.partnership === "string" ? data.partnership : "";
+      updateSummaries();
+      var note = "";
+      if (missing) note += " " + missing + " item(s) were not in the file and are set to not started.";
+      if (unknown.length) note += " " + unknown.length + " item(s) in the file are not in this checklist and were ignored.";
+      var when = typeof data.saved === "string" && data.saved ? " saved on " + data.saved.slice(0, 10) : "";
+      return "Loaded the assessment" + when + "." + note;
+    }
+
+    function store() {
+      if (!remember.checked) return;
+      try {
+        window.localStorage.setItem(storageKey, JSON.stringify(assessment()));
+      } catch (e) {
+        /* storage may be full or switched off; the file download still works */
+      }
+    }
+
+    function restore() {
+      try {
+        if (window.localStorage.getItem(storageOffKey) === "1") {
+          remember.checked = false;
+          return;
+        }
+        var text = window.localStorage.getItem(storageKey);
+        if (text) say(apply(JSON.parse(text)).replace("Loaded the assessment", "Restored your answers kept in this browser,"));
+      } catch (e) {
+        /* a damaged or unreadable stored copy is ignored: the reader starts afresh */
+      }
+    }
+
+    function fileName() {
+      var place = partnership.value.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+      return checklistId + (place ? "-" + place : "") + "-" + new Date().toISOString().slice(0, 10) + ".json";
+    }
+
+    function save() {
+      var blob = new Blob([JSON.stringify(assessment(), null, 2) + "\n"], { type: "application/json" });
+      var url = URL.createObjectURL(blob);
+      var link = document.createElement("a");
+      link.href = url;
+      link.download = fileName();
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      say("Saved the assessment as " + link.download + " (in your downloads folder).");
+    }
+
+    function load(file) {
+      file.text().then(function (text) {
+        var data;
+        try {
+          data = JSON.parse(text);
+        } catch (e) {
+          throw new Error("The file " + file.name + " is not valid JSON.");
+        }
+        say(apply(data));
+        store();
+      }).catch(function (err) {
+        say("Could not load " + file.name + ": " + err.message);
+      }).then(function () {
+        fileInput.value = ""; // so that the same file can be loaded again
+      });
+    }
+
+    root.addEventListener("change", function (event) {
+      var target = event.target;
+      if (target.type === "radio") {
+        updateSummaries();
+        store();
+      } else if (target === remember) {
+        try {
+          if (remember.checked) {
+            window.localStorage.removeItem(storageOffKey);
+            store();
+            say("Your answers will be kept in this browser.");
+          } else {
+            window.localStorage.removeItem(storageKey);
+            window.localStorage.setItem(storageOffKey, "1");
+            say("Your answers are no longer kept in this browser; save them as a file to keep them.");
+          }
+        } catch (e) {
+          say("This browser does not let the page keep answers; save them as a file instead.");
+        }
+      } else if (target === fileInput && fileInput.files.length) {
+        load(fileInput.files[0]);
+      }
+    });
+    partnership.addEventListener("input", store);
+    root.querySelector(".kb-checklist-save").addEventListener("click", save);
+    root.querySelector(".kb-checklist-print").addEventListener("click", function () { window.print(); });
+    root.querySelector(".kb-checklist-reset").addEventListener("click", function () {
+      if (!window.confirm("Set every item back to not started?")) return;
+      items.forEach(function (li) { setStatus(li, DEFAULT_STATUS); });
+      partnership.value = "";
+      updateSummaries();
+      store();
+      say("Every item is set back to not started.");
+    });
+
+    // A link to an area's case studies opens the (collapsed) list it points to.
+    function openTarget() {
+      var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+      if (target && target.tagName === "DETAILS" && root.contains(target)) target.open = true;
+    }
+    window.addEventListener("hashchange", openTarget);
+    openTarget();
+
+    tools.hidden = false;
+    root.classList.add("kb-checklist-enhanced");
+    restore();
+    updateSummaries();
+  }
+
+  function start() {
+    document.querySelectorAll('[data-kb-module="checklist"]').forEach(init);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,248 @@
+"""The integration checklist in a real browser, offline: statuses drive the summaries, an assessment
+saved as a file loads back, it all works from the keyboard, the browser keeps answers between
+visits if asked, it prints the chosen statuses, and without JavaScript it is still the full list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evidencebook.kb import load_knowledge_base
+
+from .browser import CHROMIUM_ARGS, Page, require_chromium, serve
+from .conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.build]
+
+PAGE = "chapters/checklist.html"
+
+
+@pytest.fixture(scope="module")
+def checklist():
+    return load_knowledge_base(ROOT).checklist
+
+
+@pytest.fixture(scope="module")
+def site(built_book: Path):
+    with serve(built_book) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    contexts = []
+
+    def _new(**options):
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True, **options
+        )
+        contexts.append(context)
+        return context
+
+    yield _new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def open_checklist(new_context, site):
+    def _open(context=None, javascript=True) -> Page:
+        context = context or new_context(java_script_enabled=javascript)
+        page = Page(context.new_page())
+        page.page.goto(f"{site}/{PAGE}")
+        page.page.wait_for_load_state("load")
+        if javascript:
+            page.page.wait_for_selector(".kb-checklist-tools:not([hidden])")
+        return page
+
+    return _open
+
+
+def radio(page: Page, item_id: str, status: str):
+    return page.page.locator(f'li[data-item-id="{item_id}"] input[value="{status}"]')
+
+
+def summary(page: Page, scope: str) -> str:
+    return page.page.locator(f'[data-summary-for="{scope}"]').inner_text()
+
+
+def statuses(page: Page) -> dict[str, str]:
+    return page.page.eval_on_selector_all(
+        "li.kb-checklist-item",
+        "items => Object.fromEntries(items.map(li => [li.dataset.itemId, li.querySelector(':checked').value]))",
+    )
+
+
+def assert_clean(page: Page):
+    assert page.external == [], page.external
+    assert page.console_errors == [], page.console_errors
+
+
+def test_setting_statuses_updates_the_area_theme_and_overall_summaries(open_checklist, checklist):
+    page = open_checklist()
+    theme = checklist.themes[0]
+    area = theme.areas[0]
+    n_area = len(area.items)
+    n_theme = sum(len(a.items) for a in theme.areas)
+    n_all = sum(len(a.items) for t in checklist.themes for a in t.areas)
+    assert summary(page, area.id).startswith(f"In place: 0 of {n_area} (0%).")
+    assert f"Not started: {n_area}." in summary(page, area.id)
+
+    radio(page, area.items[0].id, "in-place").check()
+    radio(page, area.items[1].id, "in-place").check()
+    radio(page, area.items[2].id, "in-development").check()
+    share = round(100 * 2 / n_area)
+    assert (
+        summary(page, area.id)
+        == f"In place: 2 of {n_area} ({share}%). In development: 1. Not started: {n_area - 3}."
+    )
+    assert summary(page, theme.id).startswith(f"In place: 2 of {n_theme} (")
+    assert summary(page, "all").startswith(f"Whole checklist. In place: 2 of {n_all} (")
+    # another theme is untouched
+    other = checklist.themes[1]
+    assert summary(page, other.id).startswith("In place: 0 of")
+    assert page.page.locator(f'[data-summary-for="{area.id}"]').get_attribute("aria-live") == "polite"
+    assert_clean(page)
+
+
+def test_an_assessment_saved_as_a_file_loads_back(open_checklist, checklist, tmp_path):
+    page = open_checklist()
+    items = [i for t in checklist.themes for a in t.areas for i in a.items]
+    chosen = {items[0].id: "in-place", items[10].id: "in-development", items[-1].id: "in-place"}
+    for item_id, status in chosen.items():
+        radio(page, item_id, status).check()
+    page.page.fill("#kb-checklist-partnership", "Sampletown partnership")
+    with page.page.expect_download() as download_info:
+        page.page.click(".kb-checklist-save")
+    download = download_info.value
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.name.startswith("integration-checklist-sampletown-partnership-") and saved.suffix == ".json"
+    data = json.loads(saved.read_text())
+    assert data["partnership"] == "Sampletown partnership"
+    assert len(data["statuses"]) == len(items)
+    assert {k: v for k, v in data["statuses"].items() if v != "not-started"} == chosen
+    before = statuses(page)
+    assert_clean(page)
+
+    # a fresh browser with nothing stored: load the file through the file chooser
+    fresh = open_checklist()
+    assert set(statuses(fresh).values()) == {"not-started"}
+    with fresh.page.expect_file_chooser() as chooser_info:
+        fresh.page.click("label[for=kb-checklist-load]")
+    chooser_info.value.set_files(str(saved))
+    fresh.page.wait_for_function(
+        "() => document.querySelector('.kb-checklist-message').textContent.startsWith('Loaded')"
+    )
+    assert statuses(fresh) == before
+    assert fresh.page.input_value("#kb-checklist-partnership") == "Sampletown partnership"
+    area = checklist.themes[0].areas[0]
+    assert summary(fresh, area.id).startswith(f"In place: 1 of {len(area.items)} ")
+    assert_clean(fresh)
+
+
+def test_a_file_that_is_not_an_assessment_is_refused_and_changes_nothing(open_checklist, checklist, tmp_path):
+    page = open_checklist()
+    first = checklist.themes[0].areas[0].items[0].id
+    radio(page, first, "in-place").check()
+    before = statuses(page)
+    bad = tmp_path / "not-an-assessment.json"
+    bad.write_text(json.dumps({"statuses": {first: "done"}}))
+    page.page.set_input_files("#kb-checklist-load", str(bad))
+    page.page.wait_for_function(
+        "() => document.querySelector('.kb-checklist-message').textContent.startsWith('Could not load')"
+    )
+    assert "not a saved checklist assessment" in page.page.inner_text(".kb-checklist-message")
+    assert statuses(page) == before
+    assert_clean(page)
+
+
+def test_keyboard_alone_sets_statuses_and_saves(open_checklist, checklist):
+    page = open_checklist()
+    kb_page = page.page
+    first = checklist.themes[0].areas[0]
+
+    def tab_to_next_status_control():
+        for _ in range(60):  # Tab through the tools and links until a status control
+            kb_page.keyboard.press("Tab")
+            if kb_page.evaluate("() => document.activeElement.type === 'radio'"):
+                return
+
+    kb_page.focus("#kb-checklist-partnership")
+    kb_page.keyboard.type("Keyboard place")
+    tab_to_next_status_control()
+    focused = kb_page.evaluate("() => [document.activeElement.name, document.activeElement.value]")
+    assert focused == [f"status-{first.items[0].id}", "not-started"]
+    kb_page.keyboard.press("ArrowRight")
+    kb_page.keyboard.press("ArrowRight")
+    assert radio(page, first.items[0].id, "in-place").is_checked()
+    tab_to_next_status_control()  # the next item's group
+    assert kb_page.evaluate("() => document.activeElement.name") == f"status-{first.items[1].id}"
+    kb_page.keyboard.press("ArrowRight")
+    assert radio(page, first.items[1].id, "in-development").is_checked()
+    assert summary(page, first.id).startswith(f"In place: 1 of {len(first.items)} ")
+    assert "In development: 1." in summary(page, first.id)
+    # the save button answers to Enter
+    kb_page.focus(".kb-checklist-save")
+    with kb_page.expect_download() as download_info:
+        kb_page.keyboard.press("Enter")
+    assert download_info.value.suggested_filename.startswith("integration-checklist-keyboard-place-")
+    assert_clean(page)
+
+
+def test_answers_are_kept_in_the_browser_only_while_the_reader_allows_it(
+    open_checklist, new_context, checklist
+):
+    context = new_context()
+    page = open_checklist(context)
+    first = checklist.themes[0].areas[0].items[0].id
+    radio(page, first, "in-place").check()
+    again = open_checklist(context)
+    assert radio(again, first, "in-place").is_checked()
+    assert again.page.inner_text(".kb-checklist-message").startswith("Restored")
+    again.page.uncheck(".kb-checklist-remember")
+    third = open_checklist(context)
+    assert radio(third, first, "not-started").is_checked()
+    assert not third.page.is_checked(".kb-checklist-remember")
+    for p in (page, again, third):
+        assert_clean(p)
+
+
+def test_print_shows_each_items_chosen_status_and_no_tools(open_checklist, checklist):
+    page = open_checklist()
+    area = checklist.themes[0].areas[0]
+    radio(page, area.items[0].id, "in-place").check()
+    page.page.emulate_media(media="print")
+    item = page.page.locator(f'li[data-item-id="{area.items[0].id}"]')
+    assert item.locator(".kb-status-in-place").is_visible()
+    assert not item.locator(".kb-status-not-started").is_visible()
+    assert not page.page.locator(".kb-checklist-save").is_visible()
+    assert page.page.locator(f'[data-summary-for="{area.id}"]').is_visible()
+
+
+def test_without_javascript_the_page_is_the_full_plain_list(open_checklist, checklist):
+    page = open_checklist(javascript=False)
+    items = [i for t in checklist.themes for a in t.areas for i in a.items]
+    listed = page.page.locator("li.kb-checklist-item")
+    assert listed.count() == len(items)
+    for index in (0, len(items) // 2, len(items) - 1):
+        assert listed.nth(index).is_visible()
+        assert items[index].locator in listed.nth(index).inner_text()
+    assert not page.page.locator(".kb-checklist-tools").is_visible()
+    # the status buttons still work by hand, for printing
+    radio(page, items[0].id, "in-place").check()
+    assert radio(page, items[0].id, "in-place").is_checked()
+    assert_clean(page)

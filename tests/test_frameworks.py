@@ -1,0 +1,276 @@
+"""Frameworks linked to the evidence, and the integration checklist: the data is complete and valid,
+every link a record makes shows up where a reader looks for it, gaps are shown, and the built
+chapters list every item and every illustrating case study."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from evidencebook import frameworks as fw
+from evidencebook.kb import load_knowledge_base
+from evidencebook.schema import Outcome
+
+from .conftest import FIXTURES, ROOT
+
+
+@pytest.fixture(scope="module")
+def kb():
+    kb = load_knowledge_base(ROOT)
+    assert kb.ok, kb.problems
+    return kb
+
+
+def expected_links(kb) -> dict[str, dict[str, set[str]]]:
+    """Straight from the records: item id -> case id -> titles of the examples that illustrate it
+    (an empty set when the record as a whole does)."""
+    out: dict[str, dict[str, set[str]]] = {item.id: {} for f in kb.frameworks for item in f.items}
+    for r in kb.records.values():
+        for ex in r.examples:
+            for item_id in ex.illustrates:
+                out[item_id].setdefault(r.id, set()).add(ex.title)
+        for (
+            item_id
+        ) in r.illustrates:  # the record itself illustrates it: shown as a whole, whatever its examples say
+            out[item_id][r.id] = set()
+    return out
+
+
+# --- the data --------------------------------------------------------------------------------------
+
+
+def test_checklist_is_complete_and_valid(kb):
+    checklist = kb.checklist
+    assert checklist is not None
+    # The checklist of Shifting the centre of gravity, section 5: three themes, ten areas, 85 bullets.
+    assert [t.name for t in checklist.themes] == [
+        "Shared outcomes",
+        "Shared leadership and accountability",
+        "Shared systems",
+    ]
+    areas = [a for t in checklist.themes for a in t.areas]
+    items = [i for a in areas for i in a.items]
+    assert len(areas) == 10
+    assert len(items) == 85
+    ids = [t.id for t in checklist.themes] + [a.id for a in areas] + [i.id for i in items]
+    assert len(ids) == len(set(ids)), "ids are unique across the checklist"
+    assert all(i.locator.strip() and i.text.strip() for i in items)
+    framework_item_ids = {item.id for f in kb.frameworks for item in f.items}
+    for area in areas:
+        assert area.framework_items, f"{area.id} is linked to no framework item, so to no case study"
+        assert set(area.framework_items) <= framework_item_ids
+
+
+def test_framework_item_ids_are_unique_and_every_reference_exists(kb):
+    ids = [item.id for f in kb.frameworks for item in f.items]
+    assert len(ids) == len(set(ids))
+    known = set(ids)
+    for r in kb.records.values():
+        assert set(r.illustrates) <= known, r.id
+        for ex in r.examples:
+            assert set(ex.illustrates) <= known, (r.id, ex.title)
+    # every document with a framework is cited as each framework's source
+    assert all(f.source.key in kb.bibliography for f in kb.frameworks)
+
+
+def test_checklist_with_a_duplicate_id_or_unknown_framework_item_is_refused_with_a_clear_message(tmp_path):
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "case_studies").mkdir()
+    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
+    path = tmp_path / "data" / "integration-checklist.yml"
+    data = yaml.safe_load(path.read_text())
+    first_area = data["themes"][0]["areas"][0]
+    first_area["items"][1]["id"] = first_area["items"][0]["id"]
+    first_area["framework_items"] = ["stcog-area-supporting-transformaton"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    problems = load_knowledge_base(tmp_path).problems
+    messages = {(p.file, p.field): p.message + " " + p.fix for p in problems}
+    duplicate = messages.get(("data/integration-checklist.yml", "themes[0].areas[0].items[1].id"), "")
+    assert "used twice" in duplicate
+    unknown = messages.get(("data/integration-checklist.yml", "themes[0].areas[0].framework_items[0]"), "")
+    assert "not the id of any framework item" in unknown and "stcog-area-supporting-transformation" in unknown
+
+
+# --- linking items to the evidence -------------------------------------------------------------------
+
+
+def test_each_item_lists_exactly_the_case_studies_whose_records_say_they_illustrate_it(kb):
+    found = fw.illustrations(kb)
+    expected = expected_links(kb)
+    assert list(found) == [item.id for f in kb.frameworks for item in f.items]
+    for item_id, cases in expected.items():
+        got = {row.case_id: set(row.examples) for row in found[item_id]}
+        assert got == cases, item_id
+        titles = [row.case_title for row in found[item_id]]
+        assert titles == sorted(titles, key=str.casefold)
+
+
+def test_items_no_case_study_illustrates_are_the_gaps(kb):
+    expected = {item_id for item_id, cases in expected_links(kb).items() if not cases}
+    assert set(fw.gaps(kb)["item_id"]) == expected
+    frame = fw.items_frame(kb)
+    assert len(frame) == sum(len(f.items) for f in kb.frameworks)
+
+
+def _outcome(kind, value=None, metric="m", **extra):
+    return Outcome(
+        metric=metric,
+        value=value,
+        unit="percent" if value is not None else None,
+        kind=kind,
+        domain="hospital-use",
+        note=None if value is not None else "no number",
+        **extra,
+    )
+
+
+def test_key_outcome_is_the_first_measured_figure_then_any_figure(kb):
+    record = next(iter(kb.records.values()))
+    pick = lambda *outcomes: fw.key_outcome(kb, record.model_copy(update={"outcomes": list(outcomes)}))  # noqa: E731
+    target = _outcome("target", 10, "target")
+    measured_no_value = _outcome("measured", None, "measured without number")
+    measured = _outcome("measured", 15, "admissions", direction="decrease")
+    assert pick(target, measured_no_value, measured).text == "admissions: 15% (decrease)"
+    assert pick(target, measured_no_value).text == "measured without number (no figure given)"
+    chosen = pick(_outcome("context", None, "context without number"), target)
+    assert (
+        chosen.text == "target: 10%"
+        and chosen.kind == "Target"
+        and chosen.labelled() == "target: 10% [target]"
+    )
+    assert pick() is None
+
+
+def test_where_documents_agree_lists_every_case_illustrating_two_documents_frameworks(kb):
+    document_of = {item.id: f.source.key for f in kb.frameworks for item in f.items}
+    expected = set()
+    for r in kb.records.values():
+        ids = set(r.illustrates) | {i for ex in r.examples for i in ex.illustrates}
+        if len({document_of[i] for i in ids}) >= 2:
+            expected.add(r.id)
+    frame = fw.agreement_frame(kb)
+    assert set(frame["case_id"]) == expected
+    assert (frame["documents"] >= 2).all()
+
+    overlap = fw.framework_overlap(kb).set_index(["framework_a", "framework_b"])["case studies"]
+    for f in kb.frameworks:
+        item_ids = {item.id for item in f.items}
+        cases = {c for i in item_ids for c in expected_links(kb)[i]}
+        assert overlap[(f.title, f.title)] == len(cases)
+    for (a, b), n in overlap.items():
+        assert overlap[(b, a)] == n
+
+
+def test_checklist_areas_link_to_the_cases_of_their_framework_items(kb):
+    links = expected_links(kb)
+    cases = fw.checklist_cases(kb)
+    for theme in kb.checklist.themes:
+        for area in theme.areas:
+            expected = {c for i in area.framework_items for c in links[i]}
+            got = [row.case_id for row in cases[area.id]]
+            assert sorted(got) == sorted(expected) and len(got) == len(set(got)), area.id
+
+
+def test_question_across_frameworks_names_each_case_once_and_refuses_unknown_items(kb):
+    items = ["kf-option-pooled-budget", "stcog-area-funding-and-resources"]
+    table = fw.question_html(kb, items, "Pooled budgets")
+    links = expected_links(kb)
+    expected = set(links[items[0]]) | set(links[items[1]])
+    found = re.findall(r'href="\.\./cases/([a-z0-9-]+)\.html"', table)
+    assert sorted(found) == sorted(expected)
+    with pytest.raises(KeyError, match="pooled-budgest"):
+        fw.question_html(kb, ["pooled-budgest"], "x")
+
+
+def test_record_text_is_escaped_in_the_tables():
+    row = fw.Illustration(
+        "a-case", "<script>alert(1)</script>", ("<b>x</b>",), fw.KeyOutcome("<i>y</i>", "Measured", True)
+    )
+    table = fw.illustrations_table([row], "cap<tion>")
+    assert "<script>" not in table and "<b>" not in table and "<i>" not in table
+    assert "&lt;script&gt;" in table and "cap&lt;tion&gt;" in table
+
+
+# --- the built chapters ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def frameworks_page(built_book):
+    return BeautifulSoup(
+        (built_book / "chapters" / "frameworks.html").read_text(encoding="utf-8"), "html.parser"
+    )
+
+
+@pytest.fixture(scope="module")
+def checklist_page(built_book):
+    return BeautifulSoup(
+        (built_book / "chapters" / "checklist.html").read_text(encoding="utf-8"), "html.parser"
+    )
+
+
+def _case_links(element) -> set[str]:
+    return {
+        a["href"].removeprefix("../cases/").removesuffix(".html")
+        for a in element.select('a[href^="../cases/"]')
+    }
+
+
+@pytest.mark.build
+def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, frameworks_page, built_book):
+    links = expected_links(kb)
+    for f in kb.frameworks:
+        section = frameworks_page.find(id=f"framework-{f.id}")
+        assert section is not None and f.title in section.find("h2").get_text(), f.id
+        for item in f.items:
+            item_section = section.find(id=f"item-{item.id}")
+            assert item_section is not None, item.id
+            text = item_section.get_text(" ")
+            assert item.name in item_section.find("h3").get_text()
+            assert item.locator in text
+            assert _case_links(item_section) == set(links[item.id]), item.id
+            assert ("Evidence gap" in text) == (not links[item.id]), item.id
+    for case_id in {c for cases in links.values() for c in cases}:
+        assert (built_book / "cases" / f"{case_id}.html").exists()
+
+
+@pytest.mark.build
+def test_frameworks_chapter_has_the_cross_framework_view(kb, frameworks_page):
+    assert frameworks_page.find(id="figure-framework-overlap") is not None
+    agreement = frameworks_page.select_one("table.kb-agreement")
+    assert _case_links(agreement) == set(fw.agreement_frame(kb)["case_id"])
+    gaps_text = frameworks_page.find(id="evidence-gaps").get_text(" ")
+    for name in fw.gaps(kb)["item"]:
+        assert name in gaps_text
+
+
+@pytest.mark.build
+def test_checklist_page_is_a_plain_list_of_every_item_with_locator_and_evidence(
+    kb, checklist_page, frameworks_page
+):
+    root = checklist_page.select_one('[data-kb-module="checklist"]')
+    assert root is not None
+    assert checklist_page.find("script", src=re.compile(r"_vendor/checklist\.js"))
+    items = root.select("li.kb-checklist-item")
+    expected = [i for t in kb.checklist.themes for a in t.areas for i in a.items]
+    assert [li["data-item-id"] for li in items] == [i.id for i in expected]
+    for li, item in zip(items, expected, strict=True):
+        assert item.locator in li.get_text(" ")
+        fieldset = li.find("fieldset")
+        assert fieldset.find("legend").get_text().strip()
+        assert [r["value"] for r in fieldset.select("input[type=radio]")] == [s for s, _ in fw.STATUSES]
+        assert all(r.find_parent("label") for r in fieldset.select("input[type=radio]"))
+    cases = fw.checklist_cases(kb)
+    for theme in kb.checklist.themes:
+        for area in theme.areas:
+            evidence = root.find(id=f"evidence-{area.id}")
+            assert _case_links(evidence) == {row.case_id for row in cases[area.id]}
+            for a in evidence.select('a[href^="frameworks.html#"]'):
+                assert frameworks_page.find(id=a["href"].split("#", 1)[1]) is not None
+    # the tools need JavaScript: hidden in the page as served
+    assert root.select_one(".kb-checklist-tools").has_attr("hidden")
