@@ -53,7 +53,7 @@ serve: $(STAMP)
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
 
 clean:
-	rm -rf $(BUILD) cases conf.py .pytest_cache
+	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md
 
 # Re-resolve requirements.in into requirements.lock (then commit both).
 lock:
@@ -66,3 +66,14 @@ lock:
 # Build the book padded with synthetic records in a temporary copy and print the timings table.
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --sizes $(or $(SIZES),1000 10000)
+
+# Contributing (CONTRIBUTING.md).
+#   make new-case-study TITLE="Wigan Deal" PLACE="Wigan" [COUNTRY=england REGION=north-west LEVEL=place FROM=id ID=id]
+#   make fix            rewrite every record in the canonical layout (never changes a value)
+.PHONY: new-case-study fix
+new-case-study: $(STAMP)
+	$(BIN)/evidencebook new "$(TITLE)" --place "$(PLACE)" $(if $(COUNTRY),--country "$(COUNTRY)") \
+	  $(if $(REGION),--region "$(REGION)") $(if $(LEVEL),--level "$(LEVEL)") $(if $(FROM),--from "$(FROM)") $(if $(ID),--id "$(ID)")
+
+fix: $(STAMP)
+	$(BIN)/evidencebook fix

@@ -1,6 +1,6 @@
-"""Command line: `evidencebook validate | derive | export | new`.
+"""Command line: `evidencebook validate | derive | export | new | fix | changed-pages`.
 
-Run through make (make validate, make derive, make new-case-study) or as `python -m evidencebook`.
+Run through make (make validate, make derive, make new-case-study, make fix) or as `python -m evidencebook`.
 """
 
 from __future__ import annotations
@@ -18,13 +18,33 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for problem in kb.problems:
         print(problem)
     total = len(list((root / "case_studies").glob("*.yml"))) - int((root / "case_studies" / "_template.yml").exists())
+    tip = fix_tip(root)
     if kb.problems:
         files = len({p.file for p in kb.problems})
         print(f"\n{len(kb.problems)} problem(s) in {files} file(s); {len(kb.records)} of {total} record(s) valid.", file=sys.stderr)
         print("Fix each line above (file:line: field: what is wrong — how to fix it), then run `make validate` again.", file=sys.stderr)
+        if tip:
+            print(tip, file=sys.stderr)
         return 1
     print(f"{len(kb.records)} case studies valid.")
+    if tip:
+        print(tip)
     return 0
+
+
+def fix_tip(root: Path) -> str:
+    """The validator's pointer to `make fix`, for records fix can mend: readable, but not in the canonical layout.
+
+    Only layout qualifies (fix never changes a value), so this is a tip, not a problem: it never fails
+    validation or the build; the pre-commit hook and `evidencebook fix --check` hold the line instead.
+    """
+    from .fix import FIXES, not_canonical
+
+    files = not_canonical(root)
+    if not files:
+        return ""
+    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return f"Tip: run `make fix` to put {len(files)} record(s) in the canonical layout ({FIXES}); it changes no value: {shown}"
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -32,11 +52,20 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
     root = find_root(args.root)
     if args.check:
-        stale = stale_derived(root)
+        try:
+            stale = stale_derived(root)
+        except ValueError as err:  # CONTRIBUTING.md has lost a marker
+            print(err, file=sys.stderr)
+            return 1
         for path in stale:
             print(f"{path.relative_to(root)}: out of date with scripts/evidencebook/schema.py — run `make derive` and commit the result")
         return 1 if stale else 0
-    for path in write_derived(root):
+    try:
+        written = write_derived(root)
+    except ValueError as err:  # CONTRIBUTING.md has lost a marker
+        print(err, file=sys.stderr)
+        return 1
+    for path in written:
         print(f"wrote {path.relative_to(root)}")
     return 0
 
@@ -66,8 +95,106 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export", help="write the JSON and CSV exports")
     p.add_argument("--out", default="_build/html/data")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("new", help="start a case-study record from the template, with a valid unused id")
+    p.add_argument("title", nargs="?", default="", help="the case study's title; its id is made from it")
+    p.add_argument("--place", default="", help="where it happened: a town, county, system or country")
+    p.add_argument("--country", default=None, help="a term of data/vocabularies/countries.yml (default: england)")
+    p.add_argument("--region", default=None, help="a term of data/vocabularies/regions.yml (England only)")
+    p.add_argument("--level", default=None, help="a term of data/vocabularies/levels.yml (default: place)")
+    p.add_argument("--from", dest="from_id", default=None, metavar="ID", help="start from this existing record (see CONTRIBUTING.md for what is kept)")
+    p.add_argument("--id", dest="record_id", default=None, help="the id to use instead of one made from the title")
+    p.set_defaults(func=cmd_new)
+    p = sub.add_parser("fix", help="rewrite records in the canonical layout (never changes a value)")
+    p.add_argument("files", nargs="*", help="record files (default: every record in case_studies/)")
+    p.add_argument("--check", action="store_true", help="change nothing; fail if a record is not in the canonical layout")
+    p.set_defaults(func=cmd_fix)
+    p = sub.add_parser("changed-pages", help="list the pages added, changed or removed since a git ref")
+    p.add_argument("--base", required=True, help="the git ref to compare with, e.g. origin/main")
+    p.add_argument("--site-url", default="", help="prefix page paths with this address")
+    p.add_argument("--format", choices=("text", "markdown"), default="text")
+    p.set_defaults(func=cmd_changed_pages)
     args = parser.parse_args(argv)
     return args.func(args)
+
+
+# --- contributing: new, fix, changed-pages ---------------------------------------------------------
+
+
+def _ask(prompt: str) -> str:
+    """Ask on a terminal; elsewhere (CI, pipes) there is nobody to answer."""
+    if not sys.stdin.isatty():
+        return ""
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        return ""
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import KEPT_BY_FROM, ScaffoldError, scaffold
+
+    root = find_root(args.root)
+    title = args.title.strip() or _ask("Title of the case study: ")
+    place = args.place.strip() or (None if args.from_id else _ask("Place (town, county, system or country): "))
+    try:
+        made = scaffold(root, title, place, args.country, args.region, args.level, args.from_id, args.record_id)
+    except ScaffoldError as err:
+        print(f"evidencebook new: {err}", file=sys.stderr)
+        print('Usage: make new-case-study TITLE="..." PLACE="..." [COUNTRY=... REGION=... LEVEL=... FROM=id]', file=sys.stderr)
+        return 2
+    rel = made.path.relative_to(root).as_posix()
+    print(f"Wrote {rel} (id: {made.record_id}).")
+    if args.from_id:
+        print(f"Started from case_studies/{args.from_id}.yml, keeping {', '.join(KEPT_BY_FROM)}; everything else is cleared.")
+    print("\nFill in next — `make validate` reports these until they are done:")
+    for line in made.todo:
+        print(f"  {line}")
+    print(
+        "\nThen:\n"
+        "  1. add outcomes (every figure, with its unit, kind and domain), organisations, period, related ids and links if the sources give them;\n"
+        "  2. if a source is not yet in references.bib, add it there first (CONTRIBUTING.md, 'Citing a new source');\n"
+        "  3. make validate   — repeat until it reports no problem;\n"
+        "  4. make fix        — puts the record in the canonical layout and removes the guide comments;\n"
+        f"  5. make book && make serve, then open http://127.0.0.1:8000/cases/{made.record_id}.html"
+    )
+    return 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from .fix import FIXES, fix_files, record_files
+
+    root = find_root(args.root)
+    changed, refused = fix_files(root, record_files(root, args.files), check=args.check)
+    for result in refused:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print(f"{result.rel}: not rewritten — fix the problem(s) above by hand first (make fix only changes layout)", file=sys.stderr)
+    for result in changed:
+        if args.check:
+            print(f"{result.rel}: not in the canonical layout — run `make fix`")
+        else:
+            dropped = f" (removed {result.comments_dropped} comment line(s))" if result.comments_dropped else ""
+            print(f"fixed {result.rel}{dropped}")
+    if args.check:
+        if changed:
+            print(f"`make fix` mends {FIXES}, and changes no value.")
+        return 1 if changed or refused else 0
+    if not changed and not refused:
+        print("Every record is already in the canonical layout.")
+    return 1 if refused else 0
+
+
+def cmd_changed_pages(args: argparse.Namespace) -> int:
+    from .changed import GitError, as_markdown, as_text, changed_pages
+
+    root = find_root(args.root)
+    try:
+        result = changed_pages(root, args.base)
+    except GitError as err:
+        print(f"evidencebook changed-pages: cannot compare with {args.base!r}: {err}", file=sys.stderr)
+        return 2
+    print((as_markdown if args.format == "markdown" else as_text)(result, args.site_url), end="")
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 - case_studies/_schema.json   JSON Schema for editors (vocabulary terms become enums)
 - case_studies/_template.yml  the commented contributor template
-- docs/record-fields.md       the table of fields included in CONTRIBUTING.md and the book
+- docs/record-fields.md       the table of fields (also written into CONTRIBUTING.md)
+- CONTRIBUTING.md             only its sections between `<!-- derived:NAME -->` markers
+- .github/ISSUE_TEMPLATE/case-study.yml  the issue form for suggesting a case study without git
 
 `evidencebook derive` rewrites them; `evidencebook derive --check` (run by the tests) fails when
 one is out of date.
@@ -198,11 +200,16 @@ def fields_table(vocabularies: dict[str, Vocabulary]) -> str:
 
 def derived_files(root: Path) -> dict[Path, str]:
     vocabularies = load_vocabularies(root / "data")
-    return {
+    files = {
         root / "case_studies" / "_schema.json": json.dumps(json_schema(vocabularies), indent=2, ensure_ascii=False) + "\n",
         root / "case_studies" / "_template.yml": template(vocabularies),
         root / "docs" / "record-fields.md": fields_table(vocabularies),
+        root / ISSUE_FORM: issue_form(vocabularies),
     }
+    contributing = root / CONTRIBUTING
+    if contributing.exists():  # hand-written around its derived sections (see below)
+        files[contributing] = fill_sections(contributing.read_text(encoding="utf-8"), contributing_sections(vocabularies))
+    return files
 
 
 def write_derived(root: Path) -> list[Path]:
@@ -217,3 +224,170 @@ def write_derived(root: Path) -> list[Path]:
 
 def stale_derived(root: Path) -> list[Path]:
     return [p for p, text in derived_files(root).items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
+# --- CONTRIBUTING.md: sections kept current between markers -----------------------------------------
+#
+# CONTRIBUTING.md is written by hand except between `<!-- derived:NAME -->` and
+# `<!-- /derived:NAME -->`, where `make derive` writes the parts that come from the schema and the
+# vocabularies. GitHub shows the file as it is (it cannot include files), so the text itself must
+# be current; the check below fails when it is not.
+
+CONTRIBUTING = "CONTRIBUTING.md"
+ISSUE_FORM = ".github/ISSUE_TEMPLATE/case-study.yml"
+
+
+def _marker(name: str) -> tuple[str, str]:
+    return f"<!-- derived:{name} (written by `make derive`; edit schema.py or data/vocabularies, not this) -->", f"<!-- /derived:{name} -->"
+
+
+def judging_tables(vocabularies: dict[str, Vocabulary]) -> str:
+    """The evidence types and outcome kinds, with their definitions, as Markdown tables."""
+    out = []
+    for name, heading in (("evidence_types", "Evidence types, strongest first"), ("outcome_kinds", "Outcome kinds")):
+        vocab = vocabularies[name]
+        out += [f"**{heading}** (`data/vocabularies/{name}.yml`). {vocab.description.strip()}", ""]
+        out += ["| Term | Name | Use it when |", "|---|---|---|"]
+        for term in sorted(vocab.terms, key=lambda t: t.extra.get("rank", 0)):
+            definition = term.definition.replace("|", "\\|")
+            out.append(f"| `{term.id}` | {term.label} | {definition} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def contributing_sections(vocabularies: dict[str, Vocabulary]) -> dict[str, str]:
+    return {
+        "template": "```yaml\n" + template(vocabularies) + "```\n",
+        "fields": fields_table(vocabularies),
+        "judging": judging_tables(vocabularies),
+    }
+
+
+def fill_sections(text: str, sections: dict[str, str], where: str = CONTRIBUTING) -> str:
+    for name, body in sections.items():
+        begin, end = _marker(name)
+        start = text.find(f"<!-- derived:{name} ")
+        stop = text.find(end)
+        if start < 0 or stop < start:
+            raise ValueError(f"{where}: the markers for the derived section {name!r} are missing — put `{begin}` and `{end}` where it belongs")
+        text = text[:start] + begin + "\n\n" + body.rstrip("\n") + "\n\n" + text[stop:]
+    return text
+
+
+# --- the issue form for people who do not use git --------------------------------------------------
+
+ISSUE_FORM_HEADER = """\
+# Generated from scripts/evidencebook/schema.py and data/vocabularies by `make derive`: do not edit.
+# A form for suggesting a case study without git: its fields mirror a record's required fields.
+"""
+
+# Fields of the record the form leaves out or asks for differently: the id is made from the title.
+_FORM_SKIP = {"id"}
+
+
+def issue_form(vocabularies: dict[str, Vocabulary]) -> str:
+    from .schema import Evidence, Place, SourceRef
+
+    body: list[dict[str, Any]] = [
+        {
+            "type": "markdown",
+            "attributes": {
+                "value": (
+                    "Thank you for suggesting a case study. Fill in what you know: a maintainer turns it into a record "
+                    "(a file in `case_studies/`) and credits you in the pull request. Write in your own words and give "
+                    "the source of every figure. The meaning of each field and how to judge the evidence are explained "
+                    "in CONTRIBUTING.md."
+                )
+            },
+        }
+    ]
+
+    def describe(info) -> str:
+        return (info.description or "").replace("`", "")
+
+    def add_field(field_id: str, label: str, info, vocab_name: str | None, multiple: bool = False, required: bool = True, long: bool = False) -> None:
+        if vocab_name:
+            vocab = vocabularies[vocab_name]
+            element: dict[str, Any] = {
+                "type": "dropdown",
+                "id": field_id,
+                "attributes": {
+                    "label": label,
+                    "description": describe(info) + f" Terms are defined in data/vocabularies/{vocab_name}.yml.",
+                    "multiple": multiple,
+                    "options": vocab.ids(),
+                },
+            }
+        else:
+            element = {
+                "type": "textarea" if long else "input",
+                "id": field_id,
+                "attributes": {"label": label, "description": describe(info)},
+            }
+        element["validations"] = {"required": required}
+        body.append(element)
+
+    fields = CaseStudy.model_fields
+    for name, info in fields.items():
+        if name in _FORM_SKIP:
+            continue
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        vocab_name = extra.get("vocabulary")
+        label = name.replace("_", " ").capitalize()
+        if name == "place":
+            for sub, sub_info in Place.model_fields.items():
+                sub_extra = sub_info.json_schema_extra if isinstance(sub_info.json_schema_extra, dict) else {}
+                add_field(f"place-{sub}", f"Place: {sub}", sub_info, sub_extra.get("vocabulary"), required=sub_info.is_required())
+        elif name == "evidence":
+            for sub, sub_info in Evidence.model_fields.items():
+                sub_extra = sub_info.json_schema_extra if isinstance(sub_info.json_schema_extra, dict) else {}
+                add_field(f"evidence-{sub}", f"Evidence: {sub}", sub_info, sub_extra.get("vocabulary"), required=sub_info.is_required(), long=True)
+        elif name == "sources":
+            add_field(
+                "sources",
+                "Sources",
+                type("Info", (), {"description": (
+                    "Every source that describes it, one per line: the full reference (authors, year, title, publisher "
+                    "or web address) and where in it (" + (SourceRef.model_fields["locator"].description or "") + ")"
+                )})(),
+                None,
+                required=True,
+                long=True,
+            )
+        elif name == "outcomes":
+            add_field(
+                "outcomes",
+                "Outcomes",
+                type("Info", (), {"description": (
+                    "Every figure the sources give, one per line: what was measured, the number and its unit, the "
+                    "period, what it is compared with, and the page. Say whether it was measured, modelled or a target."
+                )})(),
+                None,
+                required=False,
+                long=True,
+            )
+        elif info.is_required():
+            add_field(name, label, info, vocab_name, multiple=typing.get_origin(info.annotation) is list, long=name == "summary")
+    body.append(
+        {
+            "type": "checkboxes",
+            "id": "confirm",
+            "attributes": {
+                "label": "Before you submit",
+                "options": [
+                    {"label": "The summary and appraisal are in my own words, not copied from the source.", "required": True},
+                    {"label": "Every figure above says which source and page it comes from.", "required": True},
+                ],
+            },
+        }
+    )
+    form = {
+        "name": "Suggest a case study",
+        "description": "Tell us about a place-based health and care example, without using git.",
+        "title": "Case study: ",
+        "labels": ["case study"],
+        "body": body,
+    }
+    import yaml
+
+    return ISSUE_FORM_HEADER + yaml.safe_dump(form, sort_keys=False, allow_unicode=True, width=100)
