@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 
 import altair as alt
@@ -21,6 +22,17 @@ from .text import attr
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 KIND_COLOURS = {"measured": "#0072B2", "modelled-estimate": "#E69F00", "target": "#009E73", "context": "#999999"}
+# Evidence types: blues from strongest to weakest observed design, the modelled-estimate orange of
+# KIND_COLOURS (calculated, not observed), then qualitative and descriptive accounts.
+EVIDENCE_COLOURS = {
+    "systematic-review": "#08306B",
+    "randomised-trial": "#08519C",
+    "controlled-comparison": "#2171B5",
+    "before-and-after": "#6BAED6",
+    "modelled-estimate": "#E69F00",
+    "qualitative": "#CC79A7",
+    "descriptive": "#BBBBBB",
+}
 
 
 @alt.theme.register("evidencebook", enable=True)
@@ -67,11 +79,22 @@ class Figure:
 def figure(chart: alt.TopLevelMixin, *, data: pd.DataFrame, name: str, description: str, source: str) -> Figure:
     """Wrap an altair chart for display in a chapter. `data` is the table the chart draws."""
     chart = chart.properties(description=description)
-    spec = chart.to_dict(validate=True)
+    spec = _nan_to_null(chart.to_dict(validate=True))
     spec.pop("$schema", None)
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
     svg = _static_svg(spec)
     return Figure(spec, data.reset_index(drop=True), name, description, source, svg)
+
+
+def _nan_to_null(value):
+    """Missing cells reach the spec as NaN, which JSON.parse rejects (and the chart is then not drawn)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_null(v) for v in value]
+    return value
 
 
 def _static_svg(spec: dict) -> str:
@@ -79,5 +102,11 @@ def _static_svg(spec: dict) -> str:
     import vl_convert as vlc
 
     svg = vlc.vegalite_to_svg(spec)
+    # vl-convert resolves a mark's relative `href` against its default data URL; undo that so the
+    # static chart links to the book's own pages, as the drawn chart does.
+    svg = svg.replace(f'xlink:href="{_VL_CONVERT_BASE_URL}', 'xlink:href="')
     # Drop the XML prolog; the SVG is inlined into the page.
     return svg[svg.find("<svg") :] if "<svg" in svg else svg
+
+
+_VL_CONVERT_BASE_URL = "https://vega.github.io/vega-datasets/"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,8 +18,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .bib import Bibliography, load_bibliography
-from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, SourceRef
-from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, citation_problem, field_name as field_name_of, validate_data_file, validate_record_file
+from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList, SourceRef
+from .validate import (
+    PROJECT_FILES,
+    RECORD_SUFFIXES,
+    Problem,
+    citation_problem,
+    validate_data_file,
+    validate_record_file,
+)
+from .validate import field_name as field_name_of
 from .vocab import Vocabulary, framework_items_vocabulary, load_vocabularies
 
 
@@ -42,6 +51,7 @@ class KnowledgeBase:
     frameworks: list[Framework] = field(default_factory=list)
     glossary: list[GlossaryTerm] = field(default_factory=list)
     checklist: Checklist | None = None
+    reading_list: ReadingList | None = None
 
     @property
     def ok(self) -> bool:
@@ -76,7 +86,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     vocabularies = load_vocabularies(root / "data")
     bib = load_bibliography(root / "references.bib")
     problems = [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
-    frameworks, glossary, checklist, data_problems = load_structured_data(root, bib)
+    frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib)
     problems += data_problems
     vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
     paths, folder_problems = record_paths(root / "case_studies")
@@ -109,7 +119,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     bad_files = {p.file for p in problems}
     records = {rid: rec for rid, rec in sorted(records.items()) if f"case_studies/{files[rid].name}" not in bad_files}
     return KnowledgeBase(
-        root, records, {rid: files[rid] for rid in records}, vocabularies, bib, sorted(problems), frameworks, glossary, checklist
+        root, records, {rid: files[rid] for rid in records}, vocabularies, bib, sorted(problems), frameworks, glossary, checklist, reading_list
     )
 
 
@@ -133,6 +143,7 @@ def load_structured_data(root: Path, bib: Bibliography):
         ("frameworks", sorted((root / "data" / "frameworks").glob("*.yml")), Framework),
         ("glossary", sorted((root / "data" / "glossary").glob("*.yml")), GlossaryTerm),
         ("checklist", [p for p in [root / "data" / "integration-checklist.yml"] if p.exists()], Checklist),
+        ("reading_list", [p for p in [root / "data" / "reading-list.yml"] if p.exists()], ReadingList),
     ]
     for name, paths, model in specs:
         loaded[name] = []
@@ -153,10 +164,57 @@ def load_structured_data(root: Path, bib: Bibliography):
             if item.id in seen:
                 problems.append(Problem(rel, yaml_doc.line_of(("items", i, "id")), f"items[{i}].id", f"{item.id!r} is also an item of {seen[item.id]}", "framework item ids are unique across all frameworks: prefix it with the framework's short name"))
             seen[item.id] = rel
+    for rel, checklist, yaml_doc in loaded["checklist"]:
+        problems += checklist_problems(rel, checklist, yaml_doc, set(seen))
     frameworks = [obj for _, obj, _ in loaded["frameworks"]]
     glossary = [obj for _, obj, _ in loaded["glossary"]]
     checklist = loaded["checklist"][0][1] if loaded["checklist"] else None
-    return frameworks, glossary, checklist, problems
+    for rel, reading, yaml_doc in loaded["reading_list"]:
+        problems += reading_list_problems(rel, reading, yaml_doc, bib)
+    reading_list = loaded["reading_list"][0][1] if loaded["reading_list"] else None
+    return frameworks, glossary, checklist, problems, reading_list
+
+
+def checklist_problems(rel: str, checklist: Checklist, yaml_doc, framework_item_ids: set[str]) -> list[Problem]:
+    """Ids unique across the checklist (a saved self-assessment is keyed by them); linked framework items exist."""
+    problems, seen = [], {}
+    for t, theme in enumerate(checklist.themes):
+        entries = [(("themes", t), theme.id)]
+        for a, area in enumerate(theme.areas):
+            entries.append((("themes", t, "areas", a), area.id))
+            entries += [(("themes", t, "areas", a, "items", i), item.id) for i, item in enumerate(area.items)]
+            for k, item_id in enumerate(area.framework_items):
+                if item_id not in framework_item_ids:
+                    loc = ("themes", t, "areas", a, "framework_items", k)
+                    close = difflib.get_close_matches(item_id, sorted(framework_item_ids), n=1, cutoff=0.6)
+                    problems.append(Problem(rel, yaml_doc.line_of(loc), field_name_of(loc), f"{item_id!r} is not the id of any framework item", (f"did you mean {close[0]!r}? " if close else "") + "use an item id from data/frameworks/*.yml"))
+        for loc, entry_id in entries:
+            if entry_id in seen:
+                problems.append(Problem(rel, yaml_doc.line_of((*loc, "id")), field_name_of((*loc, "id")), f"{entry_id!r} is used twice in the checklist", "ids of themes, areas and items are unique: rename one"))
+            seen[entry_id] = loc
+    return problems
+
+
+def reading_list_problems(rel: str, reading: ReadingList, yaml_doc, bib: Bibliography) -> list[Problem]:
+    """Every work is a key in references.bib and every topic named is defined (and defined once)."""
+    problems, topic_ids = [], set()
+    for i, topic in enumerate(reading.topics):
+        if topic.id in topic_ids:
+            problems.append(Problem(rel, yaml_doc.line_of(("topics", i, "id")), f"topics[{i}].id", f"the topic {topic.id!r} is defined twice", "topic ids are unique: rename or merge one"))
+        topic_ids.add(topic.id)
+
+    def topic_problem(loc: tuple, topic_id: str) -> None:
+        if topic_id not in topic_ids:
+            close = difflib.get_close_matches(topic_id, sorted(topic_ids), n=1, cutoff=0.6)
+            problems.append(Problem(rel, yaml_doc.line_of(loc), field_name_of(loc), f"{topic_id!r} is not a topic defined under `topics`", (f"did you mean {close[0]!r}? " if close else "") + "use the id of a topic, or add the topic"))
+
+    for key, topic_id in reading.works.items():
+        found = citation_problem(bib, key)
+        if found:
+            problems.append(Problem(rel, yaml_doc.line_of(("works", key)), f"works.{key}", *found))
+        topic_problem(("works", key), topic_id)
+    topic_problem(("most_cited_topic",), reading.most_cited_topic)
+    return problems
 
 
 INPUT_GLOBS = ("case_studies/*.yml", "case_studies/*.yaml", "data/**/*", "references.bib", "scripts/evidencebook/**/*.py")
@@ -172,3 +230,32 @@ def digest_inputs(root: Path, globs: tuple[str, ...] = INPUT_GLOBS) -> str:
                 h.update(path.read_bytes())
                 h.update(b"\0")
     return h.hexdigest()[:16]
+
+
+# --- a snapshot of the validated knowledge base, shared by the build and its chapter kernels ----------
+
+SNAPSHOT = Path("_build") / ".evidencebook" / "knowledge-base.pickle"
+
+
+def save_snapshot(kb: KnowledgeBase, digest: str) -> None:
+    """Store the validated knowledge base so each chapter kernel need not validate every record again."""
+    path = kb.root / SNAPSHOT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        pickle.dump({"digest": digest, "kb": kb}, f, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
+def load_validated(root: Path) -> KnowledgeBase:
+    """The knowledge base: from the build's snapshot when no input changed since, else validated afresh."""
+    path = root / SNAPSHOT
+    if path.exists():
+        try:
+            with path.open("rb") as f:
+                saved = pickle.load(f)
+            if saved.get("digest") == digest_inputs(root) and Path(saved["kb"].root) == root:
+                return saved["kb"]
+        except Exception:  # a stale or unreadable snapshot is only a missed shortcut
+            pass
+    return load_knowledge_base(root)

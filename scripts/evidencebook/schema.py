@@ -11,17 +11,32 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from .text import describe_character, is_hidden_character
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 80
 BIB_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000)]
+
+def _visible(value: str) -> str:
+    for position, ch in enumerate(value, 1):
+        if is_hidden_character(ch):
+            raise ValueError(
+                f"contains {describe_character(ch)} at character {position}: delete it (control and invisible "
+                "formatting characters are not allowed: they hide or reorder text, and often come from copy and paste)"
+            )
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_visible)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000), AfterValidator(_visible)]
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
 Year = Annotated[int, Field(ge=1800, le=2100)]
-HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"']+$", max_length=2000)]
+# No whitespace, quotes, angle brackets, backticks, backslashes or control characters: an address with
+# them is either mistyped or built to break out of the markup it is written into.
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s<>\"'`\\\x00-\x1f\x7f-\x9f]+$", max_length=2000)]
 
 
 def vocabulary(name: str, **kwargs: Any) -> Any:
@@ -88,11 +103,13 @@ class Outcome(Strict):
     metric: Text = Field(description="What was measured, in plain words.", examples=["Emergency admissions of people aged over 75"])
     value: float | None = Field(
         default=None,
+        allow_inf_nan=False,
         description="The number as the source gives it (no unit, no commas). Leave out when the source gives none, and say why in `note`.",
         examples=[15],
     )
     value_max: float | None = Field(
         default=None,
+        allow_inf_nan=False,
         description="The upper end when the source gives a range; `value` is then the lower end.",
         examples=[20],
     )
@@ -106,7 +123,7 @@ class Outcome(Strict):
         description="Multiply `value` by this, e.g. 2.5 with scale million for GBP 2.5 million.",
         examples=["million"],
     )
-    unit: str | None = Field(
+    unit: Text | None = Field(
         default=None,
         description=(
             "A unit from data/vocabularies/units.yml, optionally followed by 'per ...', "
@@ -268,6 +285,14 @@ class ChecklistItem(Strict):
 class ChecklistArea(Strict):
     id: Slug
     name: Text
+    framework_items: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Framework items (ids from data/frameworks, usually areas of stcog-themes) that this area of the checklist "
+            "corresponds to: case studies illustrating them show the area's items done."
+        ),
+        json_schema_extra={"vocabulary": "framework_items"},
+    )
     items: list[ChecklistItem] = Field(min_length=1)
 
 
@@ -285,3 +310,29 @@ class Checklist(Strict):
     description: LongText
     source: SourceRef
     themes: list[ChecklistTheme] = Field(min_length=1)
+
+
+# --- The reading list (data/reading-list.yml) -------------------------------------------------------
+
+
+class ReadingTopic(Strict):
+    id: Slug = Field(description="Short slug used in `works` to put a work under this topic.")
+    title: Text = Field(description="The topic's heading on the reading-list page.")
+    description: LongText = Field(description="What the works under this topic are about, in our own words.")
+
+
+class ReadingList(Strict):
+    """Topics for the reading list: which topic each work is read under (data/reading-list.yml).
+
+    Which works are listed is partly computed (every work cited by at least `most_cited_min` case
+    studies); this file only says how works are grouped, so a newly most-cited work without a
+    topic still appears, under `most_cited_topic`.
+    """
+
+    topics: list[ReadingTopic] = Field(min_length=1, description="The topics, in the order the page shows them.")
+    works: dict[str, Slug] = Field(
+        min_length=1,
+        description="Citation key in references.bib -> id of its topic. Every work listed here is on the reading list.",
+    )
+    most_cited_min: int = Field(ge=2, description="A work cited by at least this many case studies is on the list even if `works` leaves it out.")
+    most_cited_topic: Slug = Field(description="The topic for most-cited works that `works` does not place.")

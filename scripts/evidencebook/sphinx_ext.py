@@ -1,18 +1,22 @@
 """The Sphinx extension that turns the knowledge base into book pages.
 
 - builder-inited: validate every record (refuse to build if any is invalid), generate the case
-  pages and the catalogue (writing only what changed), vendor the chart JavaScript.
+  pages and the catalogue, the glossary and the reading list (writing only what changed), vendor
+  the chart JavaScript.
 - {case}`id` role: a link to a case study, with its title; an unknown id is a build warning.
 - source-read: append the inputs' digest to each chapter notebook, so jupyter-cache (which keys on
   a notebook's code) re-executes a chapter whenever a record or data file changes.
 - env-get-outdated: re-read the chapters when the inputs' digest changed.
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
-- build-finished: write the exports and check that every record has exactly one page.
+- build-finished: write the exports, publish the data package (data/datapackage.json and its CSV
+  files), and check that every record has exactly one page.
 """
 
 from __future__ import annotations
 
 import functools
+import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -21,12 +25,16 @@ from docutils import nodes
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
 from .bib import cache_pybtex_plugins
-from .export import write_exports
-from .kb import KnowledgeBase, digest_inputs, load_knowledge_base
+from .datasets import load_package
+from .datasets import publish as publish_datasets
+from .export import check_exports, write_exports
+from .kb import KnowledgeBase, digest_inputs, load_knowledge_base, record_paths, save_snapshot
+from .reading import generate_reference_pages
 from .render import CASES_DIR, case_docname, generate_pages
 
 logger = logging.getLogger(__name__)
@@ -56,7 +64,9 @@ def on_builder_inited(app: Sphinx) -> None:
         )
     app.evidencebook_kb = kb  # type: ignore[attr-defined]
     app.evidencebook_digest = digest_inputs(root)  # type: ignore[attr-defined]
+    save_snapshot(kb, app.evidencebook_digest)  # chapter kernels load this instead of re-validating
     result = generate_pages(kb)
+    generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
     logger.info(
         f"[evidencebook] {len(kb.records)} case studies; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
@@ -115,6 +125,17 @@ class CaseRole(SphinxRole):
         return [node], []
 
 
+class RecordTextAsWritten(SphinxTransform):
+    """Case pages show record text exactly as written: smart quotes would turn its "quotes", -- and ...
+    into typographic characters, so the page would differ from the record and the exports."""
+
+    default_priority = 740  # before Sphinx's SmartQuotes (750)
+
+    def apply(self, **kwargs) -> None:
+        if self.env.docname.startswith(CASES_DIR + "/"):
+            self.document["support_smartquotes"] = False
+
+
 def _is_chapter_notebook(docname: str, text: str) -> bool:
     return not docname.startswith(CASES_DIR + "/") and "```{code-cell}" in text and "kernelspec" in text
 
@@ -166,6 +187,14 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
             logger.warning(f"page asks for script {name!r} but static/js/{name}.js does not exist", location=pagename)
 
 
+def escape_theme_page_title(app, pagename, templatename, context, doctree):
+    """sphinx-book-theme puts the page title, as plain text, unescaped into the print header
+    (<h1>{{ pagetitle }}</h1>): a case study titled <script>... would run. Escape it."""
+    title = context.get("pagetitle")
+    if isinstance(title, str) and not hasattr(title, "__html__"):
+        context["pagetitle"] = html.escape(title, quote=True)
+
+
 def on_build_finished(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -174,7 +203,48 @@ def on_build_finished(app: Sphinx, exception) -> None:
     missing = [rid for rid in kb.records if not (outdir / f"{case_docname(rid)}.html").exists()]
     if missing:
         raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
-    write_exports(kb, outdir / "data", app.config.html_baseurl or "")
+    exported = write_exports(kb, outdir / "data", app.config.html_baseurl or "")
+    publish_datasets(load_package(Path(app.srcdir)), outdir / "data", reserved={p.name for p in exported})
+    escape_search_titles(outdir / "searchindex.js")
+    check_nothing_lost(app, kb, outdir)
+
+
+SEARCH_INDEX = re.compile(r"^Search\.setIndex\((.*)\)\s*$", re.S)
+
+
+def escape_search_titles(path: Path) -> None:
+    """Sphinx 7's search page shows section titles with innerHTML, taking them unescaped from the
+    index's `alltitles` (page titles, in `titles`, are escaped): a case study's title or an example's
+    title holding <img onerror=...> would run when a reader searches for it. Escape them the same way."""
+    if not path.is_file():
+        return
+    match = SEARCH_INDEX.match(path.read_text(encoding="utf-8"))
+    if not match:
+        raise ExtensionError(f"{path.name} is not in the form this Sphinx version writes: check escape_search_titles")
+    index = json.loads(match.group(1))
+    if index.get("evidencebook_escaped"):  # already done (the file was not rewritten by this build)
+        return
+    index["alltitles"] = {html.escape(title, quote=True): found for title, found in index.get("alltitles", {}).items()}
+    index["evidencebook_escaped"] = True
+    path.write_text("Search.setIndex(" + json.dumps(index, ensure_ascii=True, separators=(",", ":")) + ")", encoding="utf-8")
+
+
+def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
+    """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
+    for page in sorted((outdir / CASES_DIR).glob("*.html")):
+        if f"{CASES_DIR}/{page.stem}" not in app.env.found_docs:
+            page.unlink()  # the page of a deleted record, left by an earlier build: never publish it
+            logger.info(f"[evidencebook] removed {page.name}: its record no longer exists")
+    problems = []
+    files = {path.stem for path in record_paths(Path(app.srcdir) / "case_studies")[0]}
+    if files != set(kb.records):
+        problems.append(f"record files that are not case studies in the book: {', '.join(sorted(files ^ set(kb.records)))}")
+    pages = {page.stem for page in (outdir / CASES_DIR).glob("*.html")} - {"index"}
+    if pages != set(kb.records):
+        problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
+    problems += check_exports(kb, outdir / "data", app.config.html_baseurl or "")
+    if problems:
+        raise ExtensionError("the published book does not match the records:\n" + "\n".join(problems))
 
 
 def setup(app: Sphinx):
@@ -183,8 +253,24 @@ def setup(app: Sphinx):
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("html-page-context", on_html_page_context)
+    app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it
     app.connect("build-finished", on_build_finished)
     app.add_role("case", CaseRole())
+    app.add_transform(RecordTextAsWritten)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("evidencebook.css")
+    setup_accessibility(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+
+
+# --- Accessibility fixes to the theme (issue 9) ----------------------------------------------------
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def use_accessible_templates(app: Sphinx, config) -> None:
+    """Our copies of a few theme components (templates/) come before the theme's own."""
+    config.templates_path.insert(0, str(TEMPLATES))
+
+
+def setup_accessibility(app: Sphinx) -> None:
+    app.connect("config-inited", use_accessible_templates)

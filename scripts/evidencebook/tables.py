@@ -9,7 +9,7 @@ import html
 
 import pandas as pd
 
-from .kb import KnowledgeBase, find_root, load_knowledge_base
+from .kb import KnowledgeBase, find_root, load_validated
 from .text import format_figure
 
 CASES_URL = "../cases/"  # from a chapter page in chapters/ to the generated case pages
@@ -17,7 +17,7 @@ CASES_URL = "../cases/"  # from a chapter page in chapters/ to the generated cas
 
 def knowledge_base() -> KnowledgeBase:
     """The book's knowledge base, for a chapter; fails loudly on invalid records."""
-    kb = load_knowledge_base(find_root())
+    kb = load_validated(find_root())
     if kb.problems:
         raise ValueError("invalid records:\n" + "\n".join(map(str, kb.problems)))
     return kb
