@@ -67,6 +67,18 @@ def make_book(target: Path, records: list[Path] | None = None, with_real_records
     return target
 
 
+def knowledge_root(target: Path, records: list[Path] = ()) -> Path:
+    """A folder holding what the validator reads (data, references, an empty or given case_studies),
+    for tests of the library that need no build."""
+    shutil.copytree(ROOT / "data", target / "data")
+    shutil.copy(ROOT / "references.bib", target / "references.bib")
+    shutil.copy(ROOT / "_config.yml", target / "_config.yml")
+    (target / "case_studies").mkdir()
+    for path in records:
+        shutil.copy(path, target / "case_studies" / path.name)
+    return target
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -79,3 +91,47 @@ def built_book() -> Path:
     if result.returncode != 0:
         pytest.fail(f"strict build of the book failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
     return ROOT / "_build" / "html"
+
+
+# --- the built book in headless Chromium (tests/browser.py); one server and one browser per session ---
+
+
+@pytest.fixture(scope="session")
+def site(built_book: Path):
+    from .browser import serve
+
+    with serve(built_book) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from .browser import CHROMIUM_ARGS, require_chromium
+
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, site):
+    """Open a page of the built book offline (see browser.Page); contexts close after the test."""
+    from .browser import Page
+
+    contexts = []
+
+    def _open(path: str, width: int = 1280, height: int = 900, **options) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = Page(context.new_page())
+        page.page.goto(f"{site}/{path}")
+        page.page.wait_for_load_state("networkidle")
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()

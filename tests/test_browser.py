@@ -7,45 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .browser import CHROMIUM_ARGS, Page, require_chromium, serve
-
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
 KEY_PAGES = ["index.html", "cases/index.html", "cases/list/1.html", "chapters/overview.html", "bibliography.html"]
-
-
-@pytest.fixture(scope="module")
-def site(built_book: Path):
-    with serve(built_book) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(browser, site):
-    contexts = []
-
-    def _open(path: str, width: int = 1280) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        page = Page(context.new_page())
-        page.page.goto(f"{site}/{path}")
-        page.page.wait_for_load_state("networkidle")
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def a_case_page(built_book: Path) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .browser import CHROMIUM_ARGS, Page, require_chromium, serve
+from .browser import Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -22,40 +22,6 @@ SERIOUS = {"serious", "critical"}
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def site(built_book: Path):
-    with serve(built_book) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(browser, site):
-    contexts = []
-
-    def _open(path: str, width: int = 1280, height: int = 900, **options) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, **options)
-        contexts.append(context)
-        page = Page(context.new_page())
-        page.page.goto(f"{site}/{path}")
-        page.page.wait_for_load_state("networkidle")
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture(scope="module")

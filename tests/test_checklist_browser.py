@@ -5,13 +5,12 @@ visits if asked, it prints the chosen statuses, and without JavaScript it is sti
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from evidencebook.kb import load_knowledge_base
 
-from .browser import CHROMIUM_ARGS, Page, require_chromium, serve
+from .browser import Page
 from .conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
@@ -22,23 +21,6 @@ PAGE = "chapters/checklist.html"
 @pytest.fixture(scope="module")
 def checklist():
     return load_knowledge_base(ROOT).checklist
-
-
-@pytest.fixture(scope="module")
-def site(built_book: Path):
-    with serve(built_book) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

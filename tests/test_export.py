@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pytest
 import yaml
@@ -13,16 +12,12 @@ import yaml
 from evidencebook.export import export_texts
 from evidencebook.kb import load_knowledge_base
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, knowledge_root
 
 
 @pytest.fixture
 def kb(tmp_path):
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "case_studies").mkdir()
-    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
+    knowledge_root(tmp_path, [FIXTURES / "sample-case.yml"])
     hostile = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
     hostile.update(id="formula-case", title="=HYPERLINK(\"http://evil.example\",\"x\")", organisations=["+cmd", "@SUM(A1)", "-2+3"])
     (tmp_path / "case_studies" / "formula-case.yml").write_text(yaml.safe_dump(hostile, sort_keys=False))

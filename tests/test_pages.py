@@ -3,8 +3,6 @@ can never become markup."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import yaml
 
@@ -12,16 +10,12 @@ from evidencebook.kb import load_knowledge_base
 from evidencebook.render import PageWriter, generate_pages
 from evidencebook.text import format_figure, md_escape, summary_html
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, knowledge_root
 
 
 @pytest.fixture
 def kb(tmp_path):
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "case_studies").mkdir()
-    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
+    knowledge_root(tmp_path, [FIXTURES / "sample-case.yml"])
     kb = load_knowledge_base(tmp_path)
     assert kb.ok, kb.problems
     return kb

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import yaml
 
 from evidencebook.kb import load_knowledge_base
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, knowledge_root
 
 SAMPLE = (FIXTURES / "sample-case.yml").read_text(encoding="utf-8")
 
@@ -20,11 +19,7 @@ SAMPLE = (FIXTURES / "sample-case.yml").read_text(encoding="utf-8")
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """A minimal book root: data, references and an empty case_studies folder."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "case_studies").mkdir()
-    return tmp_path
+    return knowledge_root(tmp_path)
 
 
 def problems(book: Path, files: dict[str, str | bytes]) -> list[str]:
