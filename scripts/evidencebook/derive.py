@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .schema import CaseStudy
+from .schema import CaseStudy, inner_model
 from .vocab import Vocabulary, load_vocabularies
 
 SCHEMA_URL = "https://place-based-health.github.io/evidence-book/case-study.schema.json"
@@ -98,20 +98,10 @@ def _field_rows(model: type[BaseModel], prefix: str = ""):
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         yield prefix + name, info, _annotation_label(info.annotation), extra.get("vocabulary")
-        inner = _inner_model(info.annotation)
+        inner = inner_model(info.annotation)
         if inner is not None:
             is_list = typing.get_origin(info.annotation) is list
             yield from _field_rows(inner, prefix + name + ("[]." if is_list else "."))
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _allowed(vocab_name: str | None, vocabularies: dict[str, Vocabulary], limit: int = 40) -> str:
@@ -151,7 +141,7 @@ def template(vocabularies: dict[str, Vocabulary]) -> str:
                 lines.append(f"{indent}#   allowed: {allowed}")
             lead = indent[:-2] + "- " if (in_list and first) else indent
             first = False
-            inner = _inner_model(info.annotation)
+            inner = inner_model(info.annotation)
             is_list = typing.get_origin(info.annotation) is list or (
                 typing.get_origin(info.annotation) is typing.Annotated and typing.get_origin(typing.get_args(info.annotation)[0]) is list
             )

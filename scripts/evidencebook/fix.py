@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from .schema import CaseStudy
+from .schema import CaseStudy, inner_model
 from .validate import Problem, field_name
 from .yamlsafe import load_yaml_bytes
 
@@ -45,16 +44,6 @@ class NotRoundTrip(Exception):
 # --- the emitter ----------------------------------------------------------------------------------
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _ordered(mapping: dict, model: type[BaseModel] | None) -> list[str]:
     known = list(model.model_fields) if model is not None else []
     return [k for k in known if k in mapping] + [k for k in mapping if k not in known]
@@ -63,7 +52,7 @@ def _ordered(mapping: dict, model: type[BaseModel] | None) -> list[str]:
 def _child_model(model: type[BaseModel] | None, key: str) -> type[BaseModel] | None:
     if model is None or key not in model.model_fields:
         return None
-    return _inner_model(model.model_fields[key].annotation)
+    return inner_model(model.model_fields[key].annotation)
 
 
 _RESOLVER = yaml.resolver.Resolver()

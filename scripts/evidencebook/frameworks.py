@@ -201,15 +201,19 @@ def framework_anchor(framework_id: str) -> str:
     return f"framework-{framework_id}"
 
 
+def _key_outcome_cells(row: Illustration) -> str:
+    """The key-outcome and kind cells of a case study's row (NO_OUTCOME when it gives no figure)."""
+    outcome = row.key_outcome.text if row.key_outcome else NO_OUTCOME
+    kind = row.key_outcome.kind if row.key_outcome else ""
+    return f"<td>{_e(outcome)}</td><td>{_e(kind)}</td>"
+
+
 def illustrations_table(rows: list[Illustration], caption: str) -> str:
     body = []
     for row in rows:
         via = "the whole case study" if not row.examples else "example: " + "; ".join(row.examples)
-        outcome = row.key_outcome.text if row.key_outcome else NO_OUTCOME
-        kind = row.key_outcome.kind if row.key_outcome else ""
         body.append(
-            f"<tr><td>{case_link(row.case_id, row.case_title)}</td><td>{_e(via)}</td>"
-            f"<td>{_e(outcome)}</td><td>{_e(kind)}</td></tr>"
+            f"<tr><td>{case_link(row.case_id, row.case_title)}</td><td>{_e(via)}</td>{_key_outcome_cells(row)}</tr>"
         )
     head = "".join(
         f'<th scope="col">{h}</th>' for h in ("Case study", "Shown by", "Key outcome", "Kind of figure")
@@ -303,12 +307,7 @@ def question_html(kb: KnowledgeBase, item_ids: list[str], caption: str) -> str:
     body = []
     for row, ids in sorted(by_case.values(), key=lambda pair: (-len(pair[1]), pair[0].case_title.casefold())):
         items = "; ".join(f'<a href="#{item_anchor(i)}">{_e(names[i])}</a>' for i in ids)
-        outcome = row.key_outcome.text if row.key_outcome else NO_OUTCOME
-        kind = row.key_outcome.kind if row.key_outcome else ""
-        body.append(
-            f"<tr><td>{case_link(row.case_id, row.case_title)}</td><td>{items}</td>"
-            f"<td>{_e(outcome)}</td><td>{_e(kind)}</td></tr>"
-        )
+        body.append(f"<tr><td>{case_link(row.case_id, row.case_title)}</td><td>{items}</td>{_key_outcome_cells(row)}</tr>")
     head = "".join(
         f'<th scope="col">{h}</th>'
         for h in ("Case study", "Framework items it illustrates", "Key outcome", "Kind of figure")

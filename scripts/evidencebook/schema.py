@@ -9,6 +9,7 @@ themselves live in data/vocabularies/<name>.yml.
 from __future__ import annotations
 
 import re
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -231,6 +232,17 @@ SUBMODELS = [CaseStudy, Place, Period, Evidence, Outcome, SourceRef, Example, Li
 def vocabulary_of(model: type[BaseModel], field_name: str) -> str | None:
     extra = model.model_fields[field_name].json_schema_extra
     return extra.get("vocabulary") if isinstance(extra, dict) else None
+
+
+def inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside a field's annotation (Outcome in list[Outcome] or Outcome | None), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = inner_model(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def unit_base(unit: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import typing
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .bib import Bibliography
-from .schema import ID_PATTERN, CaseStudy, unit_base
+from .schema import ID_PATTERN, CaseStudy, inner_model, unit_base
 from .text import describe_character, is_hidden_character
 from .vocab import Vocabulary
 from .yamlsafe import LoadedYaml, load_yaml_file
@@ -77,16 +76,8 @@ def _model_at(path: tuple, root_model: type[BaseModel] = CaseStudy) -> type[Base
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
             return None
-        model = _inner_model(model.model_fields[part].annotation)
+        model = inner_model(model.model_fields[part].annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(annotation: Any) -> Any:
-    for arg in typing.get_args(annotation) or ():
-        found = _inner_model(arg)
-        if isinstance(found, type) and issubclass(found, BaseModel):
-            return found
-    return annotation
 
 
 def _describe(path: tuple, root_model: type[BaseModel] = CaseStudy) -> str:
