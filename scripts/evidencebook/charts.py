@@ -13,6 +13,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
@@ -33,6 +34,35 @@ EVIDENCE_COLOURS = {
     "qualitative": "#CC79A7",
     "descriptive": "#BBBBBB",
 }
+
+
+# Scale policy for charts. While a chart needs at most MARKS_PER_CHART marks it draws one per case study,
+# each linked to its page. Beyond that the spec, static SVG and data table of one chart pass ~1 MB (and
+# altair refuses more than 5,000 rows), so the chart draws one mark per group instead, linked to the
+# catalogue filtered to it.
+MARKS_PER_CHART = 1000
+CATALOGUE_URL = "../cases/index.html"  # from a chapter page; the catalogue reads its filters from the URL
+
+
+def catalogue_url(filters: dict[str, str] | None = None) -> str:
+    """The catalogue filtered by facet (key -> vocabulary id), e.g. {"level": "place"} -> ...?level=place."""
+    from .export import FACETS  # the catalogue's own list of facets: an unknown key would be ignored there
+
+    keys = {f.key for f in FACETS}
+    unknown = sorted(set(filters or {}) - keys)
+    if unknown:
+        raise ValueError(f"not catalogue facets: {', '.join(unknown)} (see FACETS in export.py)")
+    return CATALOGUE_URL + (f"?{urlencode(filters)}" if filters else "")
+
+
+def marks_sentence(per_case: bool, unit: str = "case study's outcomes") -> str:
+    """What one bar segment is and where it leads, for a chart's description."""
+    if per_case:
+        return f"Each segment is one {unit}; select it to open the case study's page."
+    return (
+        f"There are too many case studies to draw one by one (more than {MARKS_PER_CHART:,} segments), so each "
+        "segment counts a group; select it to open the catalogue filtered to its case studies."
+    )
 
 
 @alt.theme.register("evidencebook", enable=True)

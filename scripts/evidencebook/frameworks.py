@@ -21,10 +21,12 @@ import pandas as pd
 
 from .kb import KnowledgeBase
 from .schema import CaseStudy, Checklist, Framework, FrameworkItem, Outcome
-from .tables import CASES_URL
+from .tables import CASES_URL, LISTING_LIMIT, names_per_cell
 from .text import format_figure, summary_html
 
 NO_OUTCOME = "The sources give no figure."
+# The catalogue has no framework-item facet, so case studies beyond a list's limit are counted, not linked.
+NOT_LISTED = "not listed here (the catalogue cannot yet select case studies by framework item)"
 STATUSES = [("not-started", "Not started"), ("in-development", "In development"), ("in-place", "In place")]
 
 
@@ -208,13 +210,22 @@ def _key_outcome_cells(row: Illustration) -> str:
     return f"<td>{_e(outcome)}</td><td>{_e(kind)}</td>"
 
 
-def illustrations_table(rows: list[Illustration], caption: str) -> str:
+def _more_row(n_more: int, columns: int) -> str:
+    """The last row of a table cut at its limit: how many more case studies there are."""
+    noun = "case study" if n_more == 1 else "case studies"
+    return f'<tr class="kb-more"><td colspan="{columns}">And {n_more:,} more {noun}, {NOT_LISTED}.</td></tr>'
+
+
+def illustrations_table(rows: list[Illustration], caption: str, cap: int | None = None) -> str:
+    """The case studies illustrating an item; above `cap` rows, the first `cap` and a count of the rest."""
     body = []
-    for row in rows:
+    for row in rows[:cap]:
         via = "the whole case study" if not row.examples else "example: " + "; ".join(row.examples)
         body.append(
             f"<tr><td>{case_link(row.case_id, row.case_title)}</td><td>{_e(via)}</td>{_key_outcome_cells(row)}</tr>"
         )
+    if cap is not None and len(rows) > cap:
+        body.append(_more_row(len(rows) - cap, 4))
     head = "".join(
         f'<th scope="col">{h}</th>' for h in ("Case study", "Shown by", "Key outcome", "Kind of figure")
     )
@@ -224,8 +235,11 @@ def illustrations_table(rows: list[Illustration], caption: str) -> str:
     )
 
 
-def framework_section(kb: KnowledgeBase, framework: Framework, found: dict[str, list[Illustration]]) -> str:
-    """One framework: its purpose and source, then each item with its meaning and its evidence."""
+def framework_section(
+    kb: KnowledgeBase, framework: Framework, found: dict[str, list[Illustration]], cap: int | None = None
+) -> str:
+    """One framework: its purpose and source, then each item with its meaning and its evidence (at most
+    `cap` case studies an item, the rest counted)."""
     cite = kb.bibliography.citation_text(framework.source.key)
     parts = [
         f'<section class="kb-framework" id="{framework_anchor(framework.id)}">',
@@ -242,7 +256,7 @@ def framework_section(kb: KnowledgeBase, framework: Framework, found: dict[str, 
         parts.append(f'<p class="kb-locator">Where the source sets it out: {_e(item.locator)}</p>')
         if rows:
             noun = "case study illustrates" if len(rows) == 1 else "case studies illustrate"
-            parts.append(illustrations_table(rows, f"{len(rows)} {noun} {item.name}"))
+            parts.append(illustrations_table(rows, f"{len(rows)} {noun} {item.name}", cap))
         else:
             parts.append(
                 '<p class="kb-gap"><strong>Evidence gap:</strong> no case study in the knowledge base '
@@ -254,8 +268,10 @@ def framework_section(kb: KnowledgeBase, framework: Framework, found: dict[str, 
 
 
 def frameworks_html(kb: KnowledgeBase) -> str:
-    """Every framework, with a list of them first to jump to."""
+    """Every framework, with a list of them first to jump to. Above LISTING_LIMIT illustrations in all,
+    each item lists its first few case studies and counts the rest."""
     found = illustrations(kb)
+    cap = names_per_cell([len(rows) for rows in found.values()])
     counts = (
         items_frame(kb)
         .groupby("framework_id", sort=False)["case studies"]
@@ -269,11 +285,14 @@ def frameworks_html(kb: KnowledgeBase) -> str:
             f'<li><a href="#{framework_anchor(fw.id)}">{_e(fw.title)}</a> ({n_items} items{gap_text})</li>'
         )
     toc.append("</ul></nav>")
-    return "\n".join(toc + [framework_section(kb, fw, found) for fw in kb.frameworks])
+    return "\n".join(toc + [framework_section(kb, fw, found, cap) for fw in kb.frameworks])
 
 
-def agreement_html(kb: KnowledgeBase) -> str:
+def agreement_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT) -> str:
+    """The case studies illustrating more than one document's frameworks, most documents first (above
+    `limit`, the first `limit` and a count of the rest)."""
     frame = agreement_frame(kb)
+    shown = frame.head(limit)
     labels = document_labels(kb)
     documents = [c for c in frame.columns if c not in ("case_id", "case", "documents", "key outcome")]
     head = "".join(
@@ -281,10 +300,12 @@ def agreement_html(kb: KnowledgeBase) -> str:
         for h in ["Case study", "Key outcome", *(labels[d] for d in documents)]
     )
     body = []
-    for _, row in frame.iterrows():
+    for _, row in shown.iterrows():
         cells = [case_link(row["case_id"], row["case"]), _e(row["key outcome"])]
         cells += [_e(row[d]) if row[d] else "—" for d in documents]
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    if len(frame) > len(shown):
+        body.append(_more_row(len(frame) - len(shown), 2 + len(documents)))
     caption = f"{len(frame)} case studies illustrate the frameworks of more than one document"
     return (
         f'<table class="kb-table kb-agreement"><caption>{_e(caption)}</caption>'
@@ -292,7 +313,7 @@ def agreement_html(kb: KnowledgeBase) -> str:
     )
 
 
-def question_html(kb: KnowledgeBase, item_ids: list[str], caption: str) -> str:
+def question_html(kb: KnowledgeBase, item_ids: list[str], caption: str, limit: int = LISTING_LIMIT) -> str:
     """The case studies illustrating any of several related items (from different documents), each once,
     with the items it illustrates and its key outcome: one question answered across the frameworks."""
     found = illustrations(kb)
@@ -305,9 +326,12 @@ def question_html(kb: KnowledgeBase, item_ids: list[str], caption: str) -> str:
         for row in found[item_id]:
             by_case.setdefault(row.case_id, (row, []))[1].append(item_id)
     body = []
-    for row, ids in sorted(by_case.values(), key=lambda pair: (-len(pair[1]), pair[0].case_title.casefold())):
+    ranked = sorted(by_case.values(), key=lambda pair: (-len(pair[1]), pair[0].case_title.casefold()))
+    for row, ids in ranked[:limit]:
         items = "; ".join(f'<a href="#{item_anchor(i)}">{_e(names[i])}</a>' for i in ids)
         body.append(f"<tr><td>{case_link(row.case_id, row.case_title)}</td><td>{items}</td>{_key_outcome_cells(row)}</tr>")
+    if len(ranked) > limit:
+        body.append(_more_row(len(ranked) - limit, 4))
     head = "".join(
         f'<th scope="col">{h}</th>'
         for h in ("Case study", "Framework items it illustrates", "Key outcome", "Kind of figure")
@@ -383,6 +407,7 @@ def checklist_html(
     Themes get headings of `heading_level`, areas the level below."""
     checklist = _checklist(kb)
     cases = checklist_cases(kb)
+    cap = names_per_cell([len(rows) for rows in cases.values()])
     names = {item.id: item.name for _, item in framework_items(kb)}
     total = sum(len(a.items) for t in checklist.themes for a in t.areas)
     out = [
@@ -424,7 +449,7 @@ def checklist_html(
             out.append(
                 f'<p class="kb-checklist-summary" data-summary-for="{_e(area.id)}" aria-live="polite"></p>'
             )
-            out.append(_area_evidence(area.id, area.framework_items, cases[area.id], names, frameworks_page))
+            out.append(_area_evidence(area.id, area.framework_items, cases[area.id], names, frameworks_page, cap))
             out.append('<ol class="kb-checklist-items">')
             for n, item in enumerate(area.items, 1):
                 out.append(
@@ -441,7 +466,7 @@ def checklist_html(
     return "\n".join(out)
 
 
-def _area_evidence(area_id, item_ids, rows, names, frameworks_page) -> str:
+def _area_evidence(area_id, item_ids, rows, names, frameworks_page, cap: int | None = None) -> str:
     links = ", ".join(
         f'<a href="{_e(frameworks_page)}#{item_anchor(i)}">{_e(names[i])}</a>' for i in item_ids
     )
@@ -450,10 +475,14 @@ def _area_evidence(area_id, item_ids, rows, names, frameworks_page) -> str:
     parts.append(f"<p>Linked through the framework item{'s' if len(item_ids) != 1 else ''} {links}.</p>")
     if rows:
         parts.append("<ul>")
-        for row in rows:
+        for row in rows[:cap]:
             outcome = row.key_outcome.labelled() if row.key_outcome else NO_OUTCOME
             via = f" (example: {_e('; '.join(row.examples))})" if row.examples else ""
             parts.append(f"<li>{case_link(row.case_id, row.case_title)}{via} — {_e(outcome)}</li>")
+        if cap is not None and len(rows) > cap:
+            n_more = len(rows) - cap
+            noun = "case study" if n_more == 1 else "case studies"
+            parts.append(f'<li class="kb-more">And {n_more:,} more {noun}, {NOT_LISTED}.</li>')
         parts.append("</ul>")
     else:
         parts.append(

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from pybtex.database import Entry
 
+from .charts import catalogue_url
 from .kb import KnowledgeBase, _source_refs
-from .text import md_escape, safe_url
+from .tables import names_per_cell
+from .text import attr, md_escape, safe_url
 
 READING_LIST_DOC = "chapters/reading-list"
 # Generated chapters are not scanned for citations of their own: the reading list would cite itself.
@@ -114,14 +116,28 @@ def work_anchor(key: str) -> str:
     return "work-" + re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
 
 
-def _entry_lines(entry: ReadingEntry) -> list[str]:
+def _more_cases(entry: ReadingEntry, as_source: set[str]) -> tuple[str | None, str]:
+    """Where "and N more" case studies citing a work lead: the catalogue filtered to the work when it is
+    some record's source (the catalogue's source facet), else nowhere, saying so."""
+    if entry.key in as_source:
+        return catalogue_url({"source": entry.key}), " (the catalogue lists those naming it as a source)"
+    return None, ", not listed here"
+
+
+def _entry_lines(entry: ReadingEntry, cap: int | None = None, as_source: frozenset[str] = frozenset()) -> list[str]:
     head = f"- [{md_escape(entry.citation)}]{{#{work_anchor(entry.key)} .reading-citation}} {{cite:p}}`{entry.key}`"
     if entry.url:
         head += f" [Read it online](<{entry.url}>)"
     lines = [head, ""]
     if entry.cases:
         noun = "case study" if len(entry.cases) == 1 else "case studies"
-        links = ", ".join(f"{{case}}`{case_id}`" for case_id in entry.cases)
+        names = [f"{{case}}`{case_id}`" for case_id in entry.cases]
+        if cap is not None and len(names) > cap:
+            href, note = _more_cases(entry, as_source)
+            # Inline HTML passes through MyST as is: the catalogue link carries a query, no document has it.
+            more = f"and {len(names) - cap:,} more"
+            names = [*names[:cap], (f'<a class="kb-more" href="{attr(href)}">{more}</a>' if href else more) + note]
+        links = ", ".join(names)
         lines += [f"  [Cited by {len(entry.cases)} {noun}:]{{.reading-label}} {links}.", ""]
     else:
         lines += ["  [No case study cites it yet.]{.reading-label}", ""]
@@ -153,13 +169,16 @@ def reading_list_page(kb: KnowledgeBase, chapters_by_work: dict[str, list[Chapte
     ]
     if reading is None:
         return "\n".join(lines + ["The reading list has no topics yet: add data/reading-list.yml.", ""])
+    # Above LISTING_LIMIT citing case studies in all, each work names a few and counts the rest.
+    cap = names_per_cell([len(e.cases) for e in entries])
+    as_source = frozenset(s.key for r in kb.records.values() for s in r.sources) if cap is not None else frozenset()
     for topic in reading.topics:
         in_topic = sorted((e for e in entries if e.topic == topic.id), key=lambda e: e.citation.lower())
         if not in_topic:
             continue
         lines += [f"## {md_escape(topic.title)}", "", md_escape(topic.description), ""]
         for entry in in_topic:
-            lines += _entry_lines(entry)
+            lines += _entry_lines(entry, cap, as_source)
     return "\n".join(lines).rstrip() + "\n"
 
 

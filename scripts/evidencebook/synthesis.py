@@ -21,9 +21,20 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from .charts import EVIDENCE_COLOURS, KIND_COLOURS, figure
+from .charts import EVIDENCE_COLOURS, KIND_COLOURS, MARKS_PER_CHART, catalogue_url, figure, marks_sentence
 from .kb import KnowledgeBase
-from .tables import CASES_URL, html_table, outcomes_frame
+from .tables import (
+    CASES_EXPORT,
+    CASES_URL,
+    LISTING_LIMIT,
+    OUTCOMES_EXPORT,
+    html_table,
+    listing_html,
+    names_html,
+    names_per_cell,
+    outcomes_frame,
+    too_many_html,
+)
 
 # Where a gap in the map invites a contribution, unless the book has its own contributing chapter.
 CONTRIBUTE_ISSUE_URL = (
@@ -48,6 +59,41 @@ REGION_TILES = {
     "south-east": (2, 3),
     "london": (3, 3),
 }
+
+
+# A chart's grouping column -> (the catalogue facet filtering by it, the vocabulary giving its ids).
+GROUP_FACETS = {
+    "kind": ("kind", "outcome_kinds"),
+    "domain": ("domain", "outcome_domains"),
+    "evidence": ("evidence", "evidence_types"),
+    "level": ("level", "levels"),
+    "models": ("model", "models"),
+    "country": ("country", "countries"),
+    "region": ("region", "regions"),
+    "theme": ("theme", "themes"),
+}
+
+
+def facet_filter(kb: KnowledgeBase, values: dict[str, str]) -> dict[str, str]:
+    """Grouping column -> label, as catalogue filters (facet key -> id). A label with no vocabulary id
+    (NO_REGION) filters nothing."""
+    filters = {}
+    for column, label in values.items():
+        facet, vocabulary = GROUP_FACETS[column]
+        ids = {t.label: t.id for t in kb.vocab(vocabulary).terms}
+        if label in ids:
+            filters[facet] = ids[label]
+    return filters
+
+
+def filter_text(kb: KnowledgeBase, filters: dict[str, str]) -> str:
+    """What the filtered catalogue lists, in words: 'case studies with level Place and a measured outcome'."""
+    from .export import FACETS
+
+    names = {f.key: f.label for f in FACETS}
+    vocabularies = {facet: vocabulary for facet, vocabulary in GROUP_FACETS.values()}
+    parts = [f"{names[k].lower()} {kb.vocab(vocabularies[k]).label(v)}" for k, v in filters.items()]
+    return "the catalogue of case studies with " + " and ".join(parts) if parts else "the catalogue"
 
 
 def case_url(case_id: str) -> str:
@@ -151,6 +197,24 @@ def outcome_marks(outcomes: pd.DataFrame, group: str) -> pd.DataFrame:
     return marks.sort_values([group, "kind_id", "case"], kind="stable").reset_index(drop=True)
 
 
+def grouped_outcome_marks(kb: KnowledgeBase, outcomes: pd.DataFrame, group: str) -> pd.DataFrame:
+    """One row per (group value, kind): its outcomes and case studies, linked to the catalogue filtered to
+    both. The marks of a chart with too many case studies to draw one by one (MARKS_PER_CHART)."""
+    frame = (
+        outcomes.explode(group) if len(outcomes) and isinstance(outcomes[group].iloc[0], list) else outcomes
+    )
+    keys = list(dict.fromkeys([group, "kind", "kind_id"]))
+    marks = (
+        frame.groupby(keys, sort=False)
+        .agg(outcomes=("case_id", "size"), **{"case studies": ("case_id", "nunique")})
+        .reset_index()
+    )
+    filters = [facet_filter(kb, {group: g, "kind": k}) for g, k in zip(marks[group], marks["kind"], strict=True)]
+    marks["url"] = [catalogue_url(f) for f in filters]
+    marks["opens"] = [filter_text(kb, f) for f in filters]
+    return marks.sort_values([group, "kind_id"], kind="stable").reset_index(drop=True)
+
+
 def kind_summary(kb: KnowledgeBase, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Per outcome kind, in vocabulary order: its definition, outcomes and case studies reporting one."""
     rows = []
@@ -193,9 +257,24 @@ OUTCOME_COLUMNS = {
 }
 
 
-def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame) -> str:
-    """One table per outcome kind, each in its own marked section, so no estimate sits among results."""
+def _kind_counts_by_domain(kb: KnowledgeBase, listing: pd.DataFrame, kind_id: str) -> str:
+    """Stands in for one kind's table when the book has more than LISTING_LIMIT outcomes."""
+    rows = []
+    for domain in kb.vocab("outcome_domains").terms:
+        in_domain = listing[listing["domain_id"] == domain.id]
+        if len(in_domain):
+            href = catalogue_url({"kind": kind_id, "domain": domain.id})
+            rows.append((domain.label, len(in_domain), in_domain["case_id"].nunique(), href))
+    return too_many_html(
+        len(listing), "outcomes", rows, "Outcome domain", catalogue_url({"kind": kind_id}), OUTCOMES_EXPORT
+    )
+
+
+def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = LISTING_LIMIT) -> str:
+    """One table per outcome kind, each in its own marked section, so no estimate sits among results.
+    Above `limit` outcomes in all, each kind's table gives way to its counts by domain and links."""
     parts = []
+    listed = len(outcomes) <= limit
     for term in kb.vocab("outcome_kinds").terms:
         listing = outcome_listing(kb, outcomes, term.id)
         heading = f"{term.label}: {len(listing)} outcome{'s' if len(listing) != 1 else ''}"
@@ -205,9 +284,11 @@ def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame) -> str:
             f'<h3 id="outcomes-{html.escape(term.id)}"><span class="outcome-kind kind-{html.escape(term.id)}">{html.escape(term.label)}</span> '
             f"{len(listing)} outcome{'s' if len(listing) != 1 else ''}</h3><p>{html.escape(term.definition)}</p>"
             + (
-                html_table(listing, OUTCOME_COLUMNS, link=("case", "case_id"), caption=heading)
-                if len(listing)
-                else "<p>None yet.</p>"
+                "<p>None yet.</p>"
+                if not len(listing)
+                else html_table(listing, OUTCOME_COLUMNS, link=("case", "case_id"), caption=heading)
+                if listed
+                else _kind_counts_by_domain(kb, listing, term.id)
             )
             + "</section>"
         )
@@ -223,8 +304,16 @@ def kind_chart(
     name: str,
     description: str,
 ):
-    """A stacked bar chart of outcomes per `group`, coloured by kind; each segment is one case study, linked."""
+    """A stacked bar chart of outcomes per `group`, coloured by kind. Each segment is one case study,
+    linked to its page, unless that needs more than MARKS_PER_CHART segments: then each segment is a
+    group's outcomes of one kind, linked to the catalogue filtered to them. The description says which."""
     marks = outcome_marks(outcomes, group)
+    per_case = len(marks) <= MARKS_PER_CHART
+    if per_case:
+        tooltip = [alt.Tooltip("case:N", title="Case study")]
+    else:
+        marks = grouped_outcome_marks(kb, outcomes, group)
+        tooltip = [alt.Tooltip("case studies:Q", title="Case studies"), alt.Tooltip("opens:N", title="Opens")]
     kinds = kb.vocab("outcome_kinds")
     chart = (
         alt.Chart(marks)
@@ -242,14 +331,16 @@ def kind_chart(
             order=alt.Order("kind_id:N"),
             href=alt.Href("url:N"),
             tooltip=[
-                alt.Tooltip("case:N", title="Case study"),
+                *tooltip[:1],
                 alt.Tooltip(f"{group}:N", title=title),
                 alt.Tooltip("kind:N", title="Kind"),
                 alt.Tooltip("outcomes:Q", title="Outcomes"),
+                *tooltip[1:],
             ],
         )
         .properties(width=480)
     )
+    description = f"{description} {marks_sentence(per_case)}"
     return figure(chart, data=marks, name=name, description=description, source=SOURCE)
 
 
@@ -291,10 +382,12 @@ def gap_map(kb: KnowledgeBase, kinds: tuple[str, ...] = EFFECT_KINDS) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str) -> str:
+def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str, limit: int = LISTING_LIMIT) -> str:
     """The gap map as an HTML table: a row per theme, a column per domain; each filled cell lists its
-    case studies (linked, marked with their evidence type), each empty cell invites a contribution."""
+    case studies (linked, marked with their evidence type; above `limit` names in all, the first few,
+    then "and N more" linking to the catalogue), each empty cell invites a contribution."""
     esc = html.escape
+    cap = names_per_cell(list(cells["case studies"]), limit)
     v = kb.vocabularies
     domains = v["outcome_domains"].terms
     head = '<th scope="col">Theme</th>' + "".join(f'<th scope="col">{esc(d.label)}</th>' for d in domains)
@@ -312,7 +405,7 @@ def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str) -
                 )
                 continue
             items = []
-            for case_id in cell["case_ids"]:
+            for case_id in cell["case_ids"][:cap]:
                 r = kb.records[case_id]
                 etype = r.evidence.type
                 modelled = (
@@ -326,6 +419,13 @@ def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str) -
                     f'<a href="{esc(case_url(case_id))}">{esc(r.title)}</a>{modelled}</li>'
                 )
             count = cell["case studies"]
+            if count > len(items):
+                # The catalogue filters per case study: this theme and any outcome in this domain.
+                more = catalogue_url({"theme": theme.id, "domain": d.id})
+                items.append(
+                    f'<li class="kb-more">{names_html([], count - len(items), more)[0]}'
+                    " (the catalogue lists the case studies with this theme and any outcome in this domain)</li>"
+                )
             size = 0.9 + 0.35 * min(count, 10)  # em: bubble area grows with the count, capped
             colour = EVIDENCE_COLOURS.get(cell["strongest_id"], "#777")
             tds.append(
@@ -446,13 +546,27 @@ def evidence_profile(kb: KnowledgeBase) -> pd.DataFrame:
 
 
 def evidence_chart(kb: KnowledgeBase):
-    """Case studies by evidence type, strongest first; each segment is one case study, linked."""
+    """Case studies by evidence type, strongest first; each segment is one case study, linked to its page
+    (above MARKS_PER_CHART case studies, one bar per type, linked to the catalogue filtered to it)."""
     cases = case_frame(kb)
     types = sorted(kb.vocab("evidence_types").terms, key=lambda t: t.extra.get("rank", 99))
     order = [t.label for t in types]
-    data = cases.assign(**{"case studies": 1})[["evidence", "case", "url", "case studies"]].reset_index(
-        drop=True
-    )
+    per_case = len(cases) <= MARKS_PER_CHART
+    if per_case:
+        data = cases.assign(**{"case studies": 1})[["evidence", "case", "url", "case studies"]].reset_index(
+            drop=True
+        )
+        tooltip = [alt.Tooltip("case:N", title="Case study"), alt.Tooltip("evidence:N", title="Evidence")]
+    else:
+        data = cases.groupby("evidence", sort=False).size().rename("case studies").reset_index()
+        filters = [facet_filter(kb, {"evidence": e}) for e in data["evidence"]]
+        data["url"] = [catalogue_url(f) for f in filters]
+        data["opens"] = [filter_text(kb, f) for f in filters]
+        tooltip = [
+            alt.Tooltip("evidence:N", title="Evidence"),
+            alt.Tooltip("case studies:Q", title="Case studies"),
+            alt.Tooltip("opens:N", title="Opens"),
+        ]
     chart = (
         alt.Chart(data)
         .mark_bar(stroke="white", strokeWidth=0.5, cursor="pointer")
@@ -470,12 +584,15 @@ def evidence_chart(kb: KnowledgeBase):
                 scale=alt.Scale(domain=order, range=[EVIDENCE_COLOURS.get(t.id, "#777") for t in types]),
             ),
             href=alt.Href("url:N"),
-            tooltip=[alt.Tooltip("case:N", title="Case study"), alt.Tooltip("evidence:N", title="Evidence")],
+            tooltip=tooltip,
         )
         .properties(width=480)
     )
     counts = "; ".join(f"{label} {int((cases['evidence'] == label).sum())}" for label in order)
-    description = f"Bar chart of the {len(cases)} case studies by the strongest evidence their sources report, strongest first: {counts}."
+    description = (
+        f"Bar chart of the {len(cases)} case studies by the strongest evidence their sources report, strongest first: "
+        f"{counts}. {marks_sentence(per_case, 'case study')}"
+    )
     return figure(
         chart, data=data, name="case-studies-by-evidence-type", description=description, source=SOURCE
     )
@@ -500,6 +617,28 @@ def strength_summary(kb: KnowledgeBase) -> dict[str, int]:
         if len(measured)
         else 0,
     }
+
+
+STRONGEST_COLUMNS = {
+    "case": "Case study",
+    "evidence": "Evidence",
+    "place": "Place",
+    "appraisal": "What the evidence can show",
+}
+
+
+def strongest_cases_html(kb: KnowledgeBase, strong: pd.DataFrame, limit: int = LISTING_LIMIT) -> str:
+    """The strongest case studies as a table, or above `limit` their counts by evidence type and links."""
+    return listing_html(
+        strong,
+        STRONGEST_COLUMNS,
+        link=("case", "case_id"),
+        caption=f"{len(strong)} case studies with a comparison group or trial",
+        noun="case studies",
+        by=("evidence", "evidence_id", "evidence", "Evidence type"),
+        export=CASES_EXPORT,
+        limit=limit,
+    )
 
 
 def strongest_cases(kb: KnowledgeBase, worst_rank: int | None = None) -> pd.DataFrame:
@@ -573,12 +712,40 @@ def places_chart(
     name: str,
     description: str,
 ):
-    """A stacked bar chart of case studies per `group`, coloured by level; each segment is one case study, linked."""
+    """A stacked bar chart of case studies per `group`, coloured by level; each segment is one case study,
+    linked to its page (above MARKS_PER_CHART case studies, one segment per group and level, linked to
+    the catalogue filtered to them). The description says which."""
     levels = labels(kb, "levels")
-    marks = marks.assign(**{"case studies": 1, "level_order": marks["level"].map(levels.index)})
-    marks = marks[[group, "level", "level_order", "case", "place", "url", "case studies"]].reset_index(
-        drop=True
-    )
+    per_case = len(marks) <= MARKS_PER_CHART
+    if per_case:
+        marks = marks.assign(**{"case studies": 1, "level_order": marks["level"].map(levels.index)})
+        marks = marks[[group, "level", "level_order", "case", "place", "url", "case studies"]].reset_index(
+            drop=True
+        )
+        tooltip = [
+            alt.Tooltip("case:N", title="Case study"),
+            alt.Tooltip("place:N", title="Place"),
+            alt.Tooltip(f"{group}:N", title=title),
+            alt.Tooltip("level:N", title="Level"),
+        ]
+    else:
+        counted = marks.groupby([group, "level"], sort=False).size().rename("case studies").reset_index()
+        counted["level_order"] = counted["level"].map(levels.index)
+        # Case studies in one region are all in England: say so in the filter too.
+        countries = marks.groupby(group)["country"].agg(lambda c: c.iloc[0] if c.nunique() == 1 else None)
+        filters = []
+        for value, level in zip(counted[group], counted["level"], strict=True):
+            where = {"country": countries[value]} if group != "country" and countries[value] else {}
+            filters.append(facet_filter(kb, {**where, group: value, "level": level}))
+        counted["url"] = [catalogue_url(f) for f in filters]
+        counted["opens"] = [filter_text(kb, f) for f in filters]
+        marks = counted.sort_values([group, "level_order"], kind="stable").reset_index(drop=True)
+        tooltip = [
+            alt.Tooltip(f"{group}:N", title=title),
+            alt.Tooltip("level:N", title="Level"),
+            alt.Tooltip("case studies:Q", title="Case studies"),
+            alt.Tooltip("opens:N", title="Opens"),
+        ]
     chart = (
         alt.Chart(marks)
         .mark_bar(stroke="white", strokeWidth=0.5, cursor="pointer")
@@ -588,22 +755,21 @@ def places_chart(
             color=alt.Color("level:N", title="Level", sort=levels, scale=alt.Scale(domain=levels)),
             order=alt.Order("level_order:Q"),
             href=alt.Href("url:N"),
-            tooltip=[
-                alt.Tooltip("case:N", title="Case study"),
-                alt.Tooltip("place:N", title="Place"),
-                alt.Tooltip(f"{group}:N", title=title),
-                alt.Tooltip("level:N", title="Level"),
-            ],
+            tooltip=tooltip,
         )
         .properties(width=480)
     )
+    description = f"{description} {marks_sentence(per_case, 'case study')}"
     return figure(chart, data=marks, name=name, description=description, source=SOURCE)
 
 
-def region_lists_html(kb: KnowledgeBase) -> str:
-    """The English case studies listed under their region (the targets of the tile map's links)."""
+def region_lists_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT) -> str:
+    """The English case studies listed under their region (the targets of the tile map's links). Above
+    `limit` English case studies, each region names its first few (names_per_cell), then "and N more"
+    linking to the catalogue filtered to the region."""
     places = case_places(kb)
     england = places[places["country_id"] == "england"]
+    cap = names_per_cell([len(england)], limit)
     groups = [
         (f"region-{t.id}", t.label, england[england["region_id"] == t.id]) for t in kb.vocab("regions").terms
     ]
@@ -612,10 +778,17 @@ def region_lists_html(kb: KnowledgeBase) -> str:
     for anchor, label, group in groups:
         if group.empty and anchor == "region-several-regions":
             continue
-        items = "".join(
-            f'<li><a href="{html.escape(url)}">{html.escape(case)}</a> <span class="kb-muted">({html.escape(level)})</span></li>'
+        links = [
+            f'<a href="{html.escape(url)}">{html.escape(case)}</a> <span class="kb-muted">({html.escape(level)})</span>'
             for case, url, level in sorted(zip(group["case"], group["url"], group["level"], strict=True))
-        )
+        ]
+        if cap is not None:
+            region = anchor.removeprefix("region-")
+            # "No single region" has no catalogue filter of its own: England is the nearest.
+            where = {"country": "england", **({"region": region} if region in kb.vocab("regions").by_id else {})}
+            note = "" if "region" in where else " (the catalogue cannot select case studies without a region: it opens at every English one)"
+            links = names_html(links, len(links), catalogue_url(where), note, cap=cap)
+        items = "".join(f"<li>{link}</li>" for link in links)
         parts.append(
             f'<section class="kb-region-list" id="{anchor}"><h3>{html.escape(label)}: {len(group)}</h3>'
             + (f"<ul>{items}</ul>" if items else "<p>No case study yet.</p>")

@@ -9,10 +9,23 @@ import html
 
 import pandas as pd
 
+from .charts import catalogue_url
 from .kb import KnowledgeBase, find_root, load_validated
 from .text import format_figure
 
 CASES_URL = "../cases/"  # from a chapter page in chapters/ to the generated case pages
+
+# Scale policy for listings. A chapter lists every row of a table while there are at most LISTING_LIMIT
+# (a 1,000-row table is ~0.5 MB of HTML; beyond that pages grow without bound); above it the table gives
+# way to the true total, counts by a grouping, and links to the filtered catalogue and the full export.
+# Lists of names inside cells or items (a gap-map cell, a region, a cited work) are shown in full while
+# the page names at most LISTING_LIMIT case studies in all; above that each cell names at most
+# NAMES_PER_CELL, fewer when the page has many cells, then "and N more" (see names_per_cell).
+LISTING_LIMIT = 1000
+NAMES_PER_CELL = 12
+# The exports written into the built site (export.py), from a chapter page.
+OUTCOMES_EXPORT = "../data/outcomes.csv"
+CASES_EXPORT = "../data/case-studies.csv"
 
 
 def knowledge_base() -> KnowledgeBase:
@@ -90,6 +103,93 @@ def html_table(frame: pd.DataFrame, columns: dict[str, str], link: tuple[str, st
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="kb-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """'1 case study', '2 case studies', '1,200 outcomes'."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def _noun(n: int, noun: str) -> str:
+    return plural(n, "case study", "case studies") if noun == "case studies" else plural(n, noun.rstrip("s"), noun)
+
+
+def counts_html(rows: list[tuple[str, int, int | None, str]], heading: str, noun: str, caption: str) -> str:
+    """A table of (label, count, case studies or None, catalogue href): one row per group of a listing
+    too long to show, each linked to the catalogue filtered to it."""
+    with_cases = any(cases is not None for _, _, cases, _ in rows)
+    head = f'<th scope="col">{html.escape(heading)}</th><th scope="col">{html.escape(noun.capitalize())}</th>'
+    head += '<th scope="col">Case studies</th>' if with_cases and noun != "case studies" else ""
+    body = []
+    for label, count, cases, href in rows:
+        cells = f'<td><a href="{html.escape(href)}">{html.escape(label)}</a></td><td>{count:,}</td>'
+        if with_cases and noun != "case studies":
+            cells += f"<td>{'' if cases is None else f'{cases:,}'}</td>"
+        body.append(f"<tr>{cells}</tr>")
+    return (
+        f'<table class="kb-table kb-counts"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def too_many_html(
+    total: int, noun: str, rows: list[tuple[str, int, int | None, str]], heading: str, catalogue: str, export: str
+) -> str:
+    """Stands in for a listing above LISTING_LIMIT rows: the true total, counts by a grouping (each linked to
+    the filtered catalogue), and links to the catalogue and the full export. Never a silent cut."""
+    return (
+        '<div class="kb-too-many">'
+        f"<p><strong>{html.escape(_noun(total, noun))}: too many to list on this page.</strong> "
+        f"The table counts them by {html.escape(heading.lower())}; select a row to open the catalogue filtered to "
+        f'its case studies, browse the <a href="{html.escape(catalogue)}">catalogue</a>, or download every one as '
+        f'<a href="{html.escape(export)}">{html.escape(export.rsplit("/", 1)[-1])}</a>.</p>'
+        + counts_html(rows, heading, noun, f"{_noun(total, noun)} by {heading.lower()}")
+        + "</div>"
+    )
+
+
+def listing_html(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    link: tuple[str, str] | None = None,
+    caption: str = "",
+    noun: str,
+    by: tuple[str, str, str, str],
+    export: str,
+    limit: int = LISTING_LIMIT,
+) -> str:
+    """`html_table` while the frame has at most `limit` rows, else `too_many_html` grouped by
+    `by` = (label column, id column, catalogue facet key, heading)."""
+    if len(frame) <= limit:
+        return html_table(frame, columns, link=link, caption=caption)
+    label, id_column, facet, heading = by
+    rows = []
+    for (value_label, value_id), group in frame.groupby([label, id_column], sort=False):
+        cases = group["case_id"].nunique() if "case_id" in group else None
+        rows.append((str(value_label), len(group), cases, catalogue_url({facet: value_id})))
+    return too_many_html(len(frame), noun, rows, heading, catalogue_url(), export)
+
+
+def names_per_cell(sizes: list[int], limit: int = LISTING_LIMIT) -> int | None:
+    """How many names each cell of a page may show: None (all) while the cells' `sizes` add up to at most
+    `limit`, else NAMES_PER_CELL, or fewer so the page names about `limit` in all (at least one a cell)."""
+    filled = sum(1 for n in sizes if n)
+    if sum(sizes) <= limit:
+        return None
+    return max(1, min(NAMES_PER_CELL, limit // max(filled, 1)))
+
+
+def names_html(
+    links: list[str], total: int | None = None, more_href: str | None = None, more_text: str = "", cap: int | None = NAMES_PER_CELL
+) -> list[str]:
+    """At most `cap` of `links` (already HTML; None: all), then an "and N more" item linking to `more_href`."""
+    total = len(links) if total is None else total
+    shown = links if cap is None else links[:cap]
+    if total > len(shown):
+        more = f"and {total - len(shown):,} more"
+        shown.append(f'<a class="kb-more" href="{html.escape(more_href)}">{more}</a>{more_text}' if more_href else more + more_text)
+    return shown
 
 
 class HTML:
