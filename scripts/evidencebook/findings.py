@@ -11,17 +11,31 @@ from __future__ import annotations
 import csv
 from collections import Counter
 
+from .charts import catalogue_url
 from .kb import KnowledgeBase
 from .reading import citing_cases
-from .text import format_number, md_escape
+from .tables import names_per_cell
+from .text import attr, format_number, md_escape
 
 # Evidence types that compare the people or places reached with others not reached.
 COMPARISON_TYPES = ("systematic-review", "randomised-trial", "controlled-comparison")
 
 
-def case_links(ids) -> str:
-    """MyST: the case studies as {case} links, comma-separated."""
-    return ", ".join(f"{{case}}`{case_id}`" for case_id in ids)
+def case_links(ids, more_href: str | None = None) -> str:
+    """MyST: the case studies as {case} links, comma-separated. Above LISTING_LIMIT, the first few and
+    "and N more", linked to `more_href` (inline HTML: MyST passes it through; the URL has a query)."""
+    ids = list(ids)
+    cap = names_per_cell([len(ids)])
+    links = [f"{{case}}`{case_id}`" for case_id in (ids if cap is None else ids[:cap])]
+    if len(ids) > len(links):
+        more = f"and {len(ids) - len(links):,} more"
+        links.append(f'<a class="kb-more" href="{attr(more_href)}">{more}</a>' if more_href else more)
+    return ", ".join(links)
+
+
+def comparison_case_links(kb: KnowledgeBase) -> str:
+    """The case studies with a comparison group or trial, linked; the rest via the catalogue's evidence filter."""
+    return case_links(with_comparison(kb), catalogue_url({"evidence": ",".join(COMPARISON_TYPES)}))
 
 
 def percent(part: int, whole: int) -> int:
