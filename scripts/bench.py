@@ -4,16 +4,22 @@
     .venv/bin/python scripts/bench.py --sizes 0 1000 --out _build/bench.md
 
 For each size N the book is copied into a temporary folder (never into the project), padded with
-N synthetic records, and built as `make book` builds it. Printed per size: full build (empty
-caches), no-op rebuild, rebuild after editing one record, after adding one, peak memory of the
-build, size of the built site, transfer (gzip) size of the catalogue page and of a case-study page,
-and the marginal cost per record compared with the real book.
+N synthetic records, and built as `make book` builds it (`evidencebook build`). Printed per size:
+- full build, from an empty _build (no cache of any kind);
+- no-op: `make book` again with nothing changed; and "Sphinx no-op", the same forced through Sphinx's
+  own incremental path (`evidencebook build --force`), for comparison;
+- edit one record (its title) and add one record: seconds until the page shows the change (polled
+  every 50 ms while the build runs) and until the whole build (chapters included) is done;
+- peak memory of any single process of the full build (Sphinx, its workers and the chapter kernels);
+- size of the built site, transfer (gzip) size of the catalogue page and of a case-study page;
+- marginal cost per record: (full build - full build of the real book) / records added.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import platform
@@ -22,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,7 +53,10 @@ class Result:
     records: int
     full_s: float
     noop_s: float
+    sphinx_noop_s: float
+    edit_visible_s: float
     edit_s: float
+    add_visible_s: float
     add_s: float
     peak_rss_mb: float
     site_mb: float
@@ -57,8 +67,15 @@ class Result:
 def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
     """Plausible records drawn from the real vocabularies and references (deterministic)."""
     rnd = random.Random(seed)
-    vocab = {p.stem: [t["id"] for t in yaml.safe_load(p.read_text())["terms"]] for p in (root / "data/vocabularies").glob("*.yml")}
-    keys = [line.split("{", 1)[1].split(",", 1)[0] for line in (root / "references.bib").read_text().splitlines() if line.startswith("@")]
+    vocab = {
+        p.stem: [t["id"] for t in yaml.safe_load(p.read_text())["terms"]]
+        for p in (root / "data/vocabularies").glob("*.yml")
+    }
+    keys = [
+        line.split("{", 1)[1].split(",", 1)[0]
+        for line in (root / "references.bib").read_text().splitlines()
+        if line.startswith("@")
+    ]
     regions = [r for r in vocab["regions"] if r != "several-regions"]
     records = []
     for i in range(n):
@@ -87,7 +104,10 @@ def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
                     }
                     for j in range(3)
                 ],
-                "evidence": {"type": rnd.choice(vocab["evidence_types"]), "appraisal": "Synthetic: no evidence at all."},
+                "evidence": {
+                    "type": rnd.choice(vocab["evidence_types"]),
+                    "appraisal": "Synthetic: no evidence at all.",
+                },
                 "sources": [{"key": k, "locator": "p. 1"} for k in rnd.sample(keys, 2)],
             }
         )
@@ -97,24 +117,44 @@ def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
 def copy_book(target: Path, n: int) -> None:
     shutil.copytree(ROOT, target, ignore=IGNORE)
     for record in synthetic_records(ROOT, n):
-        (target / "case_studies" / f"{record['id']}.yml").write_text(yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+        (target / "case_studies" / f"{record['id']}.yml").write_text(
+            yaml.safe_dump(record, sort_keys=False, allow_unicode=True)
+        )
 
 
 # What `make book` runs once its environment is set up (the environment itself is never touched here:
 # running make's set-up in a copy would point the project's editable install at the copy).
-BUILD_STEPS = "{bin}/evidencebook validate && {bin}/jupyter-book build . --builder html -W -n --keep-going"
+BUILD = [str(BIN / "evidencebook"), "build"]
 
 
-def timed_build(book: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of a strict build of `book` with the project's environment."""
-    command = [sys.executable, "-c", _WRAPPER, "sh", "-c", BUILD_STEPS.format(bin=BIN)]
+def timed_build(book: Path, *extra: str, shows: tuple[Path, str] | None = None) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MB, seconds until `shows` = (page, text) appeared) of `evidencebook build`."""
+    command = [sys.executable, "-c", _WRAPPER, *BUILD, *extra]
+    seen: list[float] = []
     start = time.perf_counter()
+
+    def watch(page: Path, text: str) -> None:
+        while not seen:
+            try:
+                if text in page.read_text(encoding="utf-8"):
+                    seen.append(time.perf_counter() - start)
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    if shows:
+        threading.Thread(target=watch, args=shows, daemon=True).start()
     proc = subprocess.run(command, capture_output=True, text=True, cwd=book)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"build failed in {book}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    rss_kb = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")), 0)
-    return elapsed, rss_kb / 1024
+    if shows and not seen:
+        raise SystemExit(f"{shows[0]} never showed {shows[1]!r}")
+    rss_kb = next(
+        (int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")), 0
+    )
+    return elapsed, rss_kb / 1024, seen[0] if seen else elapsed
 
 
 def gzip_kb(path: Path) -> float:
@@ -124,21 +164,35 @@ def gzip_kb(path: Path) -> float:
 def measure(n: int, work: Path) -> Result:
     book = work / f"book-{n}"
     copy_book(book, n)
-    full, rss = timed_build(book)
-    noop, _ = timed_build(book)
+    html = book / "_build" / "html"
+    full, rss, _ = timed_build(book)
+    noop, _, _ = timed_build(book)
+    sphinx_noop, _, _ = timed_build(book, "--force")
     record = sorted((book / "case_studies").glob("[!_]*.yml"))[0]
     data = yaml.safe_load(record.read_text())
-    data["title"] = data["title"] + " (edited)"
+    data["title"] = data["title"] + " (edited for the benchmark)"
     record.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    edit, _ = timed_build(book)
+    case_page = html / "cases" / f"{record.stem}.html"
+    edit, _, edit_visible = timed_build(book, shows=(case_page, "(edited for the benchmark)"))
     extra = synthetic_records(ROOT, 1, seed=7)[0]
     extra["id"] = "synthetic-added"
     (book / "case_studies" / "synthetic-added.yml").write_text(yaml.safe_dump(extra, sort_keys=False))
-    add, _ = timed_build(book)
-    html = book / "_build" / "html"
+    add, _, add_visible = timed_build(book, shows=(html / "cases" / "synthetic-added.html", extra["title"]))
     site = sum(p.stat().st_size for p in html.rglob("*") if p.is_file()) / 1e6
-    case_page = html / "cases" / f"{record.stem}.html"
-    result = Result(n, full, noop, edit, add, rss, site, gzip_kb(html / "cases" / "index.html"), gzip_kb(case_page))
+    result = Result(
+        n,
+        full,
+        noop,
+        sphinx_noop,
+        edit_visible,
+        edit,
+        add_visible,
+        add,
+        rss,
+        site,
+        gzip_kb(html / "cases" / "index.html"),
+        gzip_kb(case_page),
+    )
     shutil.rmtree(book)
     return result
 
@@ -148,26 +202,38 @@ def table(results: list[Result], base: Result) -> str:
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
         "",
-        f"Each row: the real book ({real} records) plus the synthetic records. Marginal cost: (full build - full build of the real book) / added records.",
+        f"Each row: the real book ({real} records) plus synthetic ones. Edit and add: seconds until the page shows the change / until the whole build is done.",
         "",
-        "| records | full build | no-op | edit one | add one | peak RSS | site | catalogue (gzip) | case page (gzip) | marginal s/record |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| records | full build | no-op | Sphinx no-op | edit one | add one | peak RSS | site | catalogue (gzip) | case page (gzip) | marginal s/record |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        total = r.records + real
         marginal = (r.full_s - base.full_s) / r.records if r.records else float("nan")
         lines.append(
-            f"| {total:,} | {r.full_s:.1f} s | {r.noop_s:.1f} s | {r.edit_s:.1f} s | {r.add_s:.1f} s | {r.peak_rss_mb:,.0f} MB | "
+            f"| {r.records + real:,} | {r.full_s:.1f} s | {r.noop_s:.1f} s | {r.sphinx_noop_s:.1f} s | "
+            f"{r.edit_visible_s:.1f} s / {r.edit_s:.1f} s | {r.add_visible_s:.1f} s / {r.add_s:.1f} s | {r.peak_rss_mb:,.0f} MB | "
             f"{r.site_mb:,.1f} MB | {r.catalogue_kb_gzip:,.1f} KB | {r.case_page_kb_gzip:,.1f} KB | "
             + ("—" if r.records == 0 else f"{marginal:.4f}")
             + " |"
+        )
+    grown = [r for r in results if r.records]
+    for smaller, larger in itertools.pairwise(grown):
+        step = (larger.full_s - smaller.full_s) / (larger.records - smaller.records)
+        first = (smaller.full_s - base.full_s) / smaller.records
+        lines.append(
+            f"\nFrom {smaller.records + real:,} to {larger.records + real:,} records: {step:.4f} s per added record, "
+            f"{step / first:.2f}x the cost per record from {real} to {smaller.records + real:,}."
         )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="synthetic records to add")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[1000, 10000], help="synthetic records to add"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "bench.md")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="evidencebook-bench-") as tmp:

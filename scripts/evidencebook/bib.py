@@ -70,6 +70,23 @@ class Bibliography:
 
 
 def load_bibliography(path: Path) -> Bibliography:
+    """The bibliography with every problem in it. Parsing and formatting every entry takes about a
+    second, so the result is kept (in the book's _build/) while the file and this library are unchanged."""
+    from .filecache import FileCache, file_text, library_digest
+
+    cache = FileCache.open(path.parent, "bibliography", library_digest())
+    digest = cache.digest(file_text(path))
+    hit, bib = cache.get(path.name, digest)
+    if hit and bib.path == path:
+        return bib
+    bib = parse_bibliography(path)
+    bib.__dict__.pop("_style", None)  # a formatter object: rebuilt on use, not stored
+    cache.put(path.name, digest, bib)
+    cache.save()
+    return bib
+
+
+def parse_bibliography(path: Path) -> Bibliography:
     bib = Bibliography(path)
     if not path.exists():
         bib.problems.append(BibProblem(1, "", "references.bib is missing", "create it: every case study cites it"))
@@ -135,3 +152,77 @@ def link_problems(key: str, entry, line: int) -> list[BibProblem]:
             problems.append(BibProblem(line, key, f"the {name} field {str(value)!r} {what}", fix))
     return problems
 
+
+
+def speed_up_sphinxcontrib_bibtex() -> None:
+    """sphinxcontrib-bibtex formats every entry of every bibliography on every build, even when one
+    record changed and no citation did: a second or more before any page can be written. Keep its
+    result (in the book's _build/) keyed by the bibliography files' text, the directive's options and
+    which entries it lists in which order; format afresh whenever any of that changes. A result holding
+    an entry pybtex could not format (which sphinxcontrib-bibtex reports as a warning) is never kept,
+    so that warning is raised by every build."""
+    import hashlib
+    from importlib.metadata import version
+
+    from pybtex.richtext import Text
+    from sphinxcontrib.bibtex.domain import BibtexDomain
+
+    from .filecache import FileCache, library_digest
+
+    original = BibtexDomain.get_formatted_entries
+    if getattr(original, "evidencebook_cached", False):
+        return
+
+    def get_formatted_entries(self, bibliography_key, docnames, tooltips, tooltips_style):
+        bibliography = self.bibliographies[bibliography_key]
+        entries = dict(self.get_sorted_entries(bibliography_key, docnames))
+        h = hashlib.sha256(repr((bibliography.style, bibliography.labelprefix, tooltips, tooltips_style, list(entries))).encode())
+        for path in bibliography.bibfiles:
+            h.update(Path(path).read_bytes())
+        versions = library_digest() + " ".join(version(name) for name in ("pybtex", "sphinxcontrib-bibtex"))
+        cache = FileCache.open(Path(self.env.srcdir), "bibtex-formatted", versions)
+        name = f"{bibliography_key.docname}#{bibliography_key.id_}"
+        hit, formatted = cache.get(name, h.hexdigest())
+        if hit:
+            return [(entries[key], entry, tooltip) for key, entry, tooltip in formatted]
+        results = list(original(self, bibliography_key, docnames, tooltips, tooltips_style))
+        if all(isinstance(entry.text, Text) for _, entry, _ in results):
+            cache.put(name, h.hexdigest(), [(e.key, entry, tooltip) for e, entry, tooltip in results])
+            cache.save()
+        return results
+
+    get_formatted_entries.evidencebook_cached = True
+    BibtexDomain.get_formatted_entries = get_formatted_entries
+    BibtexDomain.get_filtered_entries = get_filtered_entries
+
+
+def get_filtered_entries(self, bibliography_key):
+    """sphinxcontrib-bibtex 2.7's BibtexDomain.get_filtered_entries, with one change: the documents
+    citing each key are looked up in an index built once, instead of scanning every citation of the
+    book for every entry (entries x citations: seconds per build at a thousand case pages, and growing
+    with the square of the book)."""
+    from collections import defaultdict
+
+    from sphinxcontrib.bibtex.domain import _FilterVisitor, logger
+
+    cited: defaultdict[str, set[str]] = defaultdict(set)
+    for citation_ref in self.citation_refs:
+        for target in citation_ref.targets:
+            cited[target.key].add(citation_ref.docname)
+    bibliography = self.bibliographies[bibliography_key]
+    for entry in self.get_entries(bibliography.bibfiles):
+        key = bibliography.keyprefix + entry.key
+        cited_docnames = set(cited.get(key, ()))
+        visitor = _FilterVisitor(entry=entry, docname=bibliography_key.docname, cited_docnames=cited_docnames)
+        try:
+            success = visitor.visit(bibliography.filter_)
+        except ValueError as err:
+            logger.warning(
+                f"syntax error in :filter: expression; {err}",
+                location=(bibliography_key.docname, bibliography.line),
+                type="bibtex",
+                subtype="filter_syntax_error",
+            )
+            success = bool(cited_docnames)  # the original's fallback
+        if success or entry.key in bibliography.keys:
+            yield key, entry

@@ -1,4 +1,4 @@
-"""Command line: `evidencebook validate | derive | export | new | fix | changed-pages`.
+"""Command line: `evidencebook validate | build | derive | export | new | fix | changed-pages`.
 
 Run through make (make validate, make derive, make new-case-study, make fix) or as `python -m evidencebook`.
 """
@@ -47,6 +47,12 @@ def fix_tip(root: Path) -> str:
     return f"Tip: run `make fix` to put {len(files)} record(s) in the canonical layout ({FIXES}); it changes no value: {shown}"
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    return build(find_root(args.root), jobs=args.jobs, two_pass=not args.one_pass, force=args.force)
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
     from .derive import stale_derived, write_derived
 
@@ -89,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None, help="the book's root folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("validate", help="check every record; print every problem").set_defaults(func=cmd_validate)
+    p = sub.add_parser("build", help="validate, then build the site strictly into _build/html (nothing to do if no input changed)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="parallel Sphinx jobs (default: up to 2)")
+    p.add_argument("--one-pass", action="store_true", help="after a record changes, do not show the pages before the chapters are re-run")
+    p.add_argument("--force", action="store_true", help="build even when no input changed")
+    p.set_defaults(func=cmd_build)
     p = sub.add_parser("derive", help="rewrite the files derived from the schema")
     p.add_argument("--check", action="store_true", help="fail if a derived file is out of date instead of writing")
     p.set_defaults(func=cmd_derive)

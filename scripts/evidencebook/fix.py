@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from .filecache import FileCache, file_text, library_digest
 from .schema import CaseStudy, inner_model
 from .validate import Problem, field_name
 from .yamlsafe import load_yaml_bytes
@@ -274,10 +275,20 @@ def record_files(root: Path, names: list[str] | None = None) -> list[Path]:
 def not_canonical(root: Path, paths: list[Path] | None = None) -> list[str]:
     """Record files (relative paths) that parse but are not in the canonical layout."""
     out = []
+    # The answer only depends on the file's text and this code: remembered between runs (`make validate`
+    # gives this tip every time, and re-dumping thousands of records would cost seconds).
+    cache = FileCache.open(root, "layout", library_digest())
     for path in paths if paths is not None else record_files(root):
-        result = canonical_file(path, _rel(path, root))
-        if result.text is not None and result.changed:
-            out.append(result.rel)
+        rel = _rel(path, root)
+        digest = cache.digest(file_text(path))
+        hit, changed = cache.get(rel, digest)
+        if not hit:
+            result = canonical_file(path, rel)
+            changed = result.text is not None and result.changed
+            cache.put(rel, digest, changed)
+        if changed:
+            out.append(rel)
+    cache.save()
     return out
 
 

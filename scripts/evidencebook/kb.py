@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .bib import Bibliography, load_bibliography
+from .filecache import FileCache, file_text, library_digest
 from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList, SourceRef
 from .validate import (
     PROJECT_FILES,
@@ -74,11 +75,27 @@ def record_paths(case_dir: Path) -> tuple[list[Path], list[Problem]]:
         if path.name in PROJECT_FILES or path.name.startswith("."):
             continue
         if path.is_dir():
-            problems.append(Problem(rel, 1, "(file)", "is a folder", "records are files directly in case_studies/: move its files up"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    "(file)",
+                    "is a folder",
+                    "records are files directly in case_studies/: move its files up",
+                )
+            )
         elif path.suffix in RECORD_SUFFIXES:
             paths.append(path)
         else:
-            problems.append(Problem(rel, 1, "(file)", f"is not a record (records end in .yml, this ends in {path.suffix or 'nothing'})", "rename it to <id>.yml, or remove it"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    "(file)",
+                    f"is not a record (records end in .yml, this ends in {path.suffix or 'nothing'})",
+                    "rename it to <id>.yml, or remove it",
+                )
+            )
     return paths, problems
 
 
@@ -94,33 +111,92 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     records: dict[str, CaseStudy] = {}
     files: dict[str, Path] = {}
     results = []
+    cache = open_record_cache(root)
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        result = validate_record_file(path, rel, vocabularies, bib)
-        results.append((rel, result))
-        problems += result.problems
+        record, record_problems, related_lines = validate_cached(cache, path, rel, vocabularies, bib)
+        results.append((rel, record, related_lines))
+        problems += record_problems
         stem = path.stem
         if stem in files:
-            problems.append(Problem(rel, 1, "id", f"{stem!r} is also used by {files[stem].relative_to(root).as_posix()}", "ids are unique: rename one of the files and its id"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    "id",
+                    f"{stem!r} is also used by {files[stem].relative_to(root).as_posix()}",
+                    "ids are unique: rename one of the files and its id",
+                )
+            )
             continue
         files[stem] = path
-        if result.record is not None:
-            records[result.record.id] = result.record
+        if record is not None:
+            records[record.id] = record
+    cache.save()
     known_ids = set(files)
-    for rel, result in results:
-        if result.record is None:
+    for rel, record, related_lines in results:
+        if record is None:
             continue
-        for i, other in enumerate(result.record.related):
+        for i, other in enumerate(record.related):
             if other not in known_ids:
                 close = difflib.get_close_matches(other, sorted(known_ids), n=1, cutoff=0.6)
                 problems.append(
-                    Problem(rel, result.loaded.line_of(("related", i)), f"related[{i}]", f"{other!r} is not the id of any case study", (f"did you mean {close[0]!r}? " if close else "") + "use the file name of a record in case_studies/ without .yml")
+                    Problem(
+                        rel,
+                        related_lines[i],
+                        f"related[{i}]",
+                        f"{other!r} is not the id of any case study",
+                        (f"did you mean {close[0]!r}? " if close else "")
+                        + "use the file name of a record in case_studies/ without .yml",
+                    )
                 )
     bad_files = {p.file for p in problems}
-    records = {rid: rec for rid, rec in sorted(records.items()) if f"case_studies/{files[rid].name}" not in bad_files}
+    records = {
+        rid: rec for rid, rec in sorted(records.items()) if f"case_studies/{files[rid].name}" not in bad_files
+    }
     return KnowledgeBase(
-        root, records, {rid: files[rid] for rid in records}, vocabularies, bib, sorted(problems), frameworks, glossary, checklist, reading_list
+        root,
+        records,
+        {rid: files[rid] for rid in records},
+        vocabularies,
+        bib,
+        sorted(problems),
+        frameworks,
+        glossary,
+        checklist,
+        reading_list,
     )
+
+
+# --- valid records kept between runs, keyed by their text -------------------------------------------
+
+# What a record's validity depends on besides its own text: when any of it changes, the cache is dropped.
+CONTEXT_GLOBS = ("data/vocabularies/*.yml", "data/frameworks/*.yml", "references.bib")
+
+
+def open_record_cache(root: Path) -> FileCache:
+    return FileCache.open(root, "valid-records", digest_inputs(root, CONTEXT_GLOBS))
+
+
+def validate_cached(
+    cache: FileCache, path: Path, rel: str, vocabularies, bib
+) -> tuple[CaseStudy | None, list[Problem], list[int]]:
+    """(record, problems, lines of its `related` entries). A record found valid before, with the same
+    text, is not parsed again; only valid records are cached, so every problem is always found afresh."""
+    digest = cache.digest(file_text(path))
+    hit, cached = cache.get(rel, digest)
+    if hit:
+        return cached[0], [], cached[1]
+    result = validate_record_file(path, rel, vocabularies, bib)
+    record = result.record
+    related_lines = (
+        [result.loaded.line_of(("related", i)) for i in range(len(record.related))] if record else []
+    )
+    if record is not None and not result.problems:
+        cache.put(rel, digest, (record, related_lines))
+    else:
+        cache.forget(rel)
+    return record, result.problems, related_lines
 
 
 def _source_refs(obj, path=()):
@@ -156,13 +232,25 @@ def load_structured_data(root: Path, bib: Bibliography):
             for loc, ref in _source_refs(obj):
                 found_problem = citation_problem(bib, ref.key)
                 if found_problem:
-                    problems.append(Problem(rel, yaml_doc.line_of((*loc, "key")), field_name_of((*loc, "key")), *found_problem))
+                    problems.append(
+                        Problem(
+                            rel, yaml_doc.line_of((*loc, "key")), field_name_of((*loc, "key")), *found_problem
+                        )
+                    )
             loaded[name].append((rel, obj, yaml_doc))
     seen: dict[str, str] = {}
     for rel, framework, yaml_doc in loaded["frameworks"]:
         for i, item in enumerate(framework.items):
             if item.id in seen:
-                problems.append(Problem(rel, yaml_doc.line_of(("items", i, "id")), f"items[{i}].id", f"{item.id!r} is also an item of {seen[item.id]}", "framework item ids are unique across all frameworks: prefix it with the framework's short name"))
+                problems.append(
+                    Problem(
+                        rel,
+                        yaml_doc.line_of(("items", i, "id")),
+                        f"items[{i}].id",
+                        f"{item.id!r} is also an item of {seen[item.id]}",
+                        "framework item ids are unique across all frameworks: prefix it with the framework's short name",
+                    )
+                )
             seen[item.id] = rel
     for rel, checklist, yaml_doc in loaded["checklist"]:
         problems += checklist_problems(rel, checklist, yaml_doc, set(seen))
@@ -175,7 +263,9 @@ def load_structured_data(root: Path, bib: Bibliography):
     return frameworks, glossary, checklist, problems, reading_list
 
 
-def checklist_problems(rel: str, checklist: Checklist, yaml_doc, framework_item_ids: set[str]) -> list[Problem]:
+def checklist_problems(
+    rel: str, checklist: Checklist, yaml_doc, framework_item_ids: set[str]
+) -> list[Problem]:
     """Ids unique across the checklist (a saved self-assessment is keyed by them); linked framework items exist."""
     problems, seen = [], {}
     for t, theme in enumerate(checklist.themes):
@@ -187,10 +277,27 @@ def checklist_problems(rel: str, checklist: Checklist, yaml_doc, framework_item_
                 if item_id not in framework_item_ids:
                     loc = ("themes", t, "areas", a, "framework_items", k)
                     close = difflib.get_close_matches(item_id, sorted(framework_item_ids), n=1, cutoff=0.6)
-                    problems.append(Problem(rel, yaml_doc.line_of(loc), field_name_of(loc), f"{item_id!r} is not the id of any framework item", (f"did you mean {close[0]!r}? " if close else "") + "use an item id from data/frameworks/*.yml"))
+                    problems.append(
+                        Problem(
+                            rel,
+                            yaml_doc.line_of(loc),
+                            field_name_of(loc),
+                            f"{item_id!r} is not the id of any framework item",
+                            (f"did you mean {close[0]!r}? " if close else "")
+                            + "use an item id from data/frameworks/*.yml",
+                        )
+                    )
         for loc, entry_id in entries:
             if entry_id in seen:
-                problems.append(Problem(rel, yaml_doc.line_of((*loc, "id")), field_name_of((*loc, "id")), f"{entry_id!r} is used twice in the checklist", "ids of themes, areas and items are unique: rename one"))
+                problems.append(
+                    Problem(
+                        rel,
+                        yaml_doc.line_of((*loc, "id")),
+                        field_name_of((*loc, "id")),
+                        f"{entry_id!r} is used twice in the checklist",
+                        "ids of themes, areas and items are unique: rename one",
+                    )
+                )
             seen[entry_id] = loc
     return problems
 
@@ -200,13 +307,30 @@ def reading_list_problems(rel: str, reading: ReadingList, yaml_doc, bib: Bibliog
     problems, topic_ids = [], set()
     for i, topic in enumerate(reading.topics):
         if topic.id in topic_ids:
-            problems.append(Problem(rel, yaml_doc.line_of(("topics", i, "id")), f"topics[{i}].id", f"the topic {topic.id!r} is defined twice", "topic ids are unique: rename or merge one"))
+            problems.append(
+                Problem(
+                    rel,
+                    yaml_doc.line_of(("topics", i, "id")),
+                    f"topics[{i}].id",
+                    f"the topic {topic.id!r} is defined twice",
+                    "topic ids are unique: rename or merge one",
+                )
+            )
         topic_ids.add(topic.id)
 
     def topic_problem(loc: tuple, topic_id: str) -> None:
         if topic_id not in topic_ids:
             close = difflib.get_close_matches(topic_id, sorted(topic_ids), n=1, cutoff=0.6)
-            problems.append(Problem(rel, yaml_doc.line_of(loc), field_name_of(loc), f"{topic_id!r} is not a topic defined under `topics`", (f"did you mean {close[0]!r}? " if close else "") + "use the id of a topic, or add the topic"))
+            problems.append(
+                Problem(
+                    rel,
+                    yaml_doc.line_of(loc),
+                    field_name_of(loc),
+                    f"{topic_id!r} is not a topic defined under `topics`",
+                    (f"did you mean {close[0]!r}? " if close else "")
+                    + "use the id of a topic, or add the topic",
+                )
+            )
 
     for key, topic_id in reading.works.items():
         found = citation_problem(bib, key)
@@ -217,11 +341,17 @@ def reading_list_problems(rel: str, reading: ReadingList, yaml_doc, bib: Bibliog
     return problems
 
 
-INPUT_GLOBS = ("case_studies/*.yml", "case_studies/*.yaml", "data/**/*", "references.bib", "scripts/evidencebook/**/*.py")
+INPUT_GLOBS = (
+    "case_studies/*.yml",
+    "case_studies/*.yaml",
+    "data/**/*",
+    "references.bib",
+)
 
 
-def digest_inputs(root: Path, globs: tuple[str, ...] = INPUT_GLOBS) -> str:
-    h = hashlib.sha256()
+def digest_inputs(root: Path, globs: tuple[str, ...] = INPUT_GLOBS, library: bool = True) -> str:
+    """A digest of the files matching `globs` and (by default) of the library chapters run: the one it imports."""
+    h = hashlib.sha256(library_digest().encode() if library else b"")
     for pattern in globs:
         for path in sorted(root.glob(pattern)):
             if path.is_file() and "__pycache__" not in path.parts:
@@ -232,6 +362,19 @@ def digest_inputs(root: Path, globs: tuple[str, ...] = INPUT_GLOBS) -> str:
     return h.hexdigest()[:16]
 
 
+_LOADED: dict[Path, tuple[str, KnowledgeBase]] = {}
+
+
+def knowledge_base_for(root: Path, digest: str) -> KnowledgeBase:
+    """The knowledge base for inputs with this digest, validated once per process: the build driver
+    validates before Sphinx starts, and the Sphinx build it runs (also in a forked pass) reuses that."""
+    root = root.resolve()
+    loaded = _LOADED.get(root)
+    if loaded is None or loaded[0] != digest:
+        loaded = _LOADED[root] = (digest, load_knowledge_base(root))
+    return loaded[1]
+
+
 # --- a snapshot of the validated knowledge base, shared by the build and its chapter kernels ----------
 
 SNAPSHOT = Path("_build") / ".evidencebook" / "knowledge-base.pickle"
@@ -240,11 +383,16 @@ SNAPSHOT = Path("_build") / ".evidencebook" / "knowledge-base.pickle"
 def save_snapshot(kb: KnowledgeBase, digest: str) -> None:
     """Store the validated knowledge base so each chapter kernel need not validate every record again."""
     path = kb.root / SNAPSHOT
+    digest_file = path.with_suffix(".digest")
+    if path.exists() and digest_file.exists() and digest_file.read_text() == digest:
+        return  # already the snapshot of these inputs
     path.parent.mkdir(parents=True, exist_ok=True)
+    digest_file.unlink(missing_ok=True)  # written again only once the new snapshot is in place
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as f:
         pickle.dump({"digest": digest, "kb": kb}, f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
+    digest_file.write_text(digest)
 
 
 def load_validated(root: Path) -> KnowledgeBase:

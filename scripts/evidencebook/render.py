@@ -8,11 +8,13 @@ navigation makes every page render the whole tree, which is quadratic in the num
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
 
-from .kb import KnowledgeBase
+from .filecache import FileCache
+from .kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
 from .schema import CaseStudy, Outcome, SourceRef
 from .text import (
     attr,
@@ -27,9 +29,10 @@ from .text import (
 
 CASES_DIR = "cases"  # generated, git-ignored: <root>/cases/<id>.md and cases/index.md
 # The complete list for readers without JavaScript, A to Z in pages: cases/list/1.md, 2.md... A
-# sub-folder, so no case-study id can collide with a list page. Pages of 500 rows stay small to load.
+# sub-folder, so no case-study id can collide with a list page. Pages of 200 rows stay small to load, and quick
+# to rebuild when a title in them changes.
 LIST_DIR = f"{CASES_DIR}/list"
-LIST_PAGE_ROWS = 500
+LIST_PAGE_ROWS = 200
 CATALOGUE_INDEX_FILE = "catalogue-index.json"  # written into data/ with the exports (export.py)
 CATALOGUE_TEXT_FILE = "catalogue-text.json"
 GENERATED_MARK = "<!-- Generated from case_studies/ by the evidencebook extension: edit the record, not this page. -->"
@@ -278,6 +281,26 @@ def number_path(number: int) -> str:
     return f"{list_docname(number).removeprefix(CASES_DIR + '/')}.md"
 
 
+def open_page_cache(kb: KnowledgeBase) -> FileCache:
+    """Which case pages are up to date: rendering a thousand pages to compare them takes a second or more.
+    A page depends on its record, the titles of its related records, and the shared context (vocabulary
+    labels, references, frameworks and this library), which keys the whole cache."""
+    return FileCache.open(kb.root, "case-pages", digest_inputs(kb.root, CONTEXT_GLOBS))
+
+
+def page_key(kb: KnowledgeBase, record: CaseStudy) -> str:
+    related = "\0".join(kb.records[o].title if o in kb.records else o for o in record.related)
+    return hashlib.sha256((record.model_dump_json() + "\0" + related).encode()).hexdigest()
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def write_if_changed(path: Path, text: str) -> bool:
     """Write only when the content differs, so Sphinx re-reads only pages that really changed."""
     if path.exists() and path.read_text(encoding="utf-8") == text:
@@ -294,9 +317,16 @@ def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
     writer = PageWriter(kb)
     changed, removed = [], []
     wanted = {f"{rid}.md" for rid in kb.records} | {"index.md"}
+    rendered = open_page_cache(kb)
     for rid, record in kb.records.items():
-        if write_if_changed(out_dir / f"{rid}.md", writer.case_page(record)):
+        path, key = out_dir / f"{rid}.md", page_key(kb, record)
+        hit, written = rendered.get(rid, key)
+        if hit and file_stamp(path) == written:
+            continue  # same record, same context, and the page on disk is the one written for it
+        if write_if_changed(path, writer.case_page(record)):
             changed.append(case_docname(rid))
+        rendered.put(rid, key, file_stamp(path))
+    rendered.save()
     if write_if_changed(out_dir / "index.md", writer.catalogue_page()):
         changed.append(f"{CASES_DIR}/index")
     chunks = list_chunks(kb)

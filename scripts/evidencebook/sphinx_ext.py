@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -29,12 +30,14 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
-from .bib import cache_pybtex_plugins
+from .bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex
+from .build import DEFER_CHAPTERS
 from .datasets import load_package
 from .datasets import publish as publish_datasets
 from .export import check_exports, write_exports
-from .kb import KnowledgeBase, digest_inputs, load_knowledge_base, record_paths, save_snapshot
-from .reading import generate_reference_pages
+from .glossary import GLOSSARY_DOC
+from .kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
+from .reading import READING_LIST_DOC, generate_reference_pages
 from .render import CASES_DIR, case_docname, generate_pages
 
 logger = logging.getLogger(__name__)
@@ -42,31 +45,56 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
+REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
 MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
 
 
 def on_config_inited(app: Sphinx, config) -> None:
-    config.html_static_path.append(str(STATIC / "css"))
+    # A new list, never appended in place: the default list is shared by every Sphinx app in a process,
+    # so a second build in the same process (build.py's two passes) would see the path twice, hash a
+    # different configuration and rewrite every page.
+    config.html_static_path = [*config.html_static_path, str(STATIC / "css")]
 
 
 def _kb(app: Sphinx) -> KnowledgeBase:
     return app.evidencebook_kb  # type: ignore[attr-defined]
 
 
+# Extensions Jupyter Book always loads that do not declare whether they are parallel safe, so
+# `sphinx-build -j` falls back to a serial read. Both are no-ops for an HTML build: multitoc numbering
+# is off (use_multitoc_numbering: false) and jupyterbook-latex acts on the LaTeX builder only.
+UNDECLARED_BUT_SAFE = ("sphinx_multitoc_numbering", "sphinx_jupyterbook_latex")
+
+
+def declare_parallel_safe(app: Sphinx) -> None:
+    if app.builder.format != "html" or app.config.use_multitoc_numbering:
+        return
+    for name in UNDECLARED_BUT_SAFE:
+        extension = app.extensions.get(name)
+        if extension is not None:
+            extension.parallel_read_safe = extension.parallel_write_safe = True
+
+
 def on_builder_inited(app: Sphinx) -> None:
+    declare_parallel_safe(app)
     root = Path(app.srcdir)
-    kb = load_knowledge_base(root)
+    digest = digest_inputs(root)
+    kb = knowledge_base_for(root, digest)
     if kb.problems:
         listing = "\n".join(str(p) for p in kb.problems)
         raise ExtensionError(
             f"{len(kb.problems)} problem(s) in the records; nothing is published until they are fixed:\n{listing}"
         )
     app.evidencebook_kb = kb  # type: ignore[attr-defined]
-    app.evidencebook_digest = digest_inputs(root)  # type: ignore[attr-defined]
-    save_snapshot(kb, app.evidencebook_digest)  # chapter kernels load this instead of re-validating
+    app.evidencebook_digest = digest  # type: ignore[attr-defined]
+    # The first pass of a two-pass build (build.py) shows changed case pages quickly; the chapters and the
+    # generated reference pages (which list case studies too) follow in the second pass.
+    first_pass = bool(os.environ.get(DEFER_CHAPTERS)) and all((root / f"{doc}.md").exists() for doc in REFERENCE_DOCS)
+    if not first_pass:
+        save_snapshot(kb, app.evidencebook_digest)  # chapter kernels load this instead of re-validating
+        generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
     result = generate_pages(kb)
-    generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
     logger.info(
         f"[evidencebook] {len(kb.records)} case studies; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
@@ -87,9 +115,12 @@ def vendor_chart_js(target: Path) -> None:
     """Copy the book's own scripts (static/js/*.js, static/kbcharts.js) and the Vega bundle to the output."""
     target.mkdir(parents=True, exist_ok=True)
     bundle = target / "vega-bundle.js"
-    text = _vega_bundle()
-    if not bundle.exists() or bundle.read_text(encoding="utf-8") != text:
-        bundle.write_text(text, encoding="utf-8")
+    import vl_convert
+
+    # Generating the bundle takes about a second: only when vl-convert (which pins the Vega versions) changed.
+    stamp = f"/* vega, vega-lite and vega-embed from vl-convert {vl_convert.__version__} */\n"
+    if not bundle.exists() or bundle.open(encoding="utf-8").readline() != stamp:
+        bundle.write_text(stamp + _vega_bundle(), encoding="utf-8")
     shutil.copyfile(STATIC / "kbcharts.js", target / "kbcharts.js")
     for script in sorted((STATIC / "js").glob("*.js")):
         shutil.copyfile(script, target / script.name)
@@ -147,6 +178,10 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
+    if os.environ.get(DEFER_CHAPTERS):
+        # First pass of a two-pass build (build.py): pages now, chapters in the second pass, which still
+        # sees the old digest in the environment and so re-executes them.
+        return []
     digest = app.evidencebook_digest
     previous = getattr(env, "evidencebook_digest", None)
     env.evidencebook_digest = digest
@@ -161,6 +196,15 @@ def on_env_get_outdated(app, env, added, changed, removed):
     if stale:
         logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s)")
     return stale
+
+
+def note_cited_bibliography(app: Sphinx, doctree: nodes.document) -> None:
+    """A page that cites a work shows its formatted reference (in the citation's tooltip), but
+    sphinxcontrib-bibtex only rebuilds its bibliography pages when references.bib changes: make every
+    citing page depend on the .bib files too, so an incremental build rewrites them like a clean one."""
+    if any(node.get("refdomain") in ("cite", "footcite") for node in doctree.findall(pending_xref)):
+        for bibfile in app.config.bibtex_bibfiles:
+            app.env.note_dependency(str(Path(app.srcdir) / bibfile))
 
 
 def _is_thebe(script) -> bool:
@@ -229,6 +273,55 @@ def escape_search_titles(path: Path) -> None:
     path.write_text("Search.setIndex(" + json.dumps(index, ensure_ascii=True, separators=(",", ":")) + ")", encoding="utf-8")
 
 
+def make_search_index_incremental() -> None:
+    """Sphinx 7.4 rebuilds searchindex.js from the previous one plus the pages it rewrites, but loses the
+    index entries (glossary terms, for one) of every page it did not rewrite (they are collected while
+    writing, after the environment is saved) and keeps words no page holds any more. An incremental build
+    would then publish a different search index from a clean one. Restore the entries from the previous
+    index, drop the emptied words, and write entries in a fixed order."""
+    from sphinx.search import IndexBuilder
+
+    if getattr(IndexBuilder, "evidencebook_patched", False):
+        return
+    load, prune, freeze = IndexBuilder.load, IndexBuilder.prune, IndexBuilder.freeze
+
+    class Remember:
+        def __init__(self, fmt):
+            self.fmt, self.frozen = fmt, None
+
+        def load(self, stream):
+            self.frozen = self.fmt.load(stream)
+            return self.frozen
+
+    def load_keeping_entries(self, stream, format):
+        remember = Remember(self.formats[format] if isinstance(format, str) else format)
+        load(self, stream, remember)
+        index2fn = remember.frozen["docnames"]
+        restored: dict[str, list] = {}
+        for name, places in remember.frozen.get("indexentries", {}).items():
+            for doc, anchor, main in places:
+                restored.setdefault(index2fn[doc], []).append((name, anchor, "main" if main else ""))
+        for docname, entries in restored.items():
+            self._index_entries.setdefault(docname, sorted(entries))
+
+    def prune_emptied(self, docnames):
+        docnames = set(docnames)
+        prune(self, docnames)
+        for mapping in (self._mapping, self._title_mapping):
+            for word in [w for w, found in mapping.items() if not found]:
+                del mapping[word]
+        for docname in [d for d in self._index_entries if d not in docnames]:
+            del self._index_entries[docname]
+
+    def freeze_sorted(self):
+        frozen = freeze(self)
+        frozen["indexentries"] = {name: sorted(places) for name, places in sorted(frozen["indexentries"].items())}
+        return frozen
+
+    IndexBuilder.load, IndexBuilder.prune, IndexBuilder.freeze = load_keeping_entries, prune_emptied, freeze_sorted
+    IndexBuilder.evidencebook_patched = True
+
+
 def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
     """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
     for page in sorted((outdir / CASES_DIR).glob("*.html")):
@@ -249,9 +342,12 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
 
 def setup(app: Sphinx):
     cache_pybtex_plugins()  # sphinxcontrib-bibtex calls the same lookup once per citation
+    speed_up_sphinxcontrib_bibtex()
+    make_search_index_incremental()
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("doctree-read", note_cited_bibliography)
     app.connect("html-page-context", on_html_page_context)
     app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it
     app.connect("build-finished", on_build_finished)
@@ -269,7 +365,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def use_accessible_templates(app: Sphinx, config) -> None:
     """Our copies of a few theme components (templates/) come before the theme's own."""
-    config.templates_path.insert(0, str(TEMPLATES))
+    config.templates_path = [str(TEMPLATES), *config.templates_path]  # a new list: see on_config_inited
 
 
 def setup_accessibility(app: Sphinx) -> None:

@@ -1,0 +1,161 @@
+"""Build the book (`make book` runs `evidencebook build`).
+
+1. Nothing to do when no input changed: the digest of every input (records, data, chapters, pages,
+   configuration, references and this library) is compared with the one the last successful build
+   recorded. That is a content check, so it survives checkouts that touch every file.
+2. Validate every record and print every problem at once (nothing is built while any remains).
+3. Build with Sphinx exactly as `jupyter-book build` does (the same jupyter_book.sphinx.build_sphinx,
+   reading _config.yml and _toc.yml the same way), strict (-W -n --keep-going) and with two parallel
+   jobs, which `jupyter-book build` cannot use (its CLI always asks Sphinx for one).
+4. When records or data changed since the last build, build in two passes: first the pages (case
+   pages, catalogue, exports) with the chapters' previous outputs kept, so an edited record is on its
+   page within seconds; then the chapters that read the records are re-executed. The end result is
+   exactly what one clean build gives (tests/test_build.py compares them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .filecache import LIBRARY
+
+HTML_DIR = Path("_build") / "html"
+DOCTREES = Path("_build") / ".doctrees"
+STAMP = HTML_DIR / ".evidencebook-build.json"
+# Set during the first pass: chapters keep their previous outputs (sphinx_ext.on_env_get_outdated).
+DEFER_CHAPTERS = "EVIDENCEBOOK_DEFER_CHAPTERS"
+# Written by the build itself into the source tree: never inputs.
+GENERATED = ("cases/", "chapters/glossary.md", "chapters/reading-list.md")
+SITE_INPUTS = (
+    "_config.yml",
+    "_toc.yml",
+    "*.md",
+    "references.bib",
+    "requirements.lock",
+    "case_studies/*",
+    "data/**/*",
+    "chapters/**/*",
+)
+
+
+def default_jobs() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def site_digest(root: Path) -> str:
+    """A digest of everything the built site depends on, including the library that builds it."""
+    h = hashlib.sha256()
+    paths = {p for pattern in SITE_INPUTS for p in root.glob(pattern) if p.is_file()}
+    for path in sorted(paths):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(GENERATED) or "__pycache__" in path.parts or "/." in "/" + rel:
+            continue
+        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(LIBRARY.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(LIBRARY).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def read_stamp(root: Path) -> dict:
+    try:
+        return json.loads((root / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def sphinx_build(root: Path, jobs: int | None = None, quiet: bool = False) -> int:
+    """The strict HTML build of the book at `root`; returns Sphinx's exit status."""
+    from jupyter_book.sphinx import build_sphinx
+
+    result = build_sphinx(
+        root,
+        root / HTML_DIR,
+        noconfig=True,
+        path_config=root / "_config.yml",
+        confoverrides={
+            "external_toc_path": (root / "_toc.yml").as_posix(),
+            "latex_individualpages": False,
+            "nitpicky": True,
+        },
+        builder="html",
+        warningiserror=True,
+        keep_going=True,
+        jobs=jobs or default_jobs(),
+        quiet=quiet,
+    )
+    return result if isinstance(result, int) else 1
+
+
+def first_pass(root: Path, jobs: int | None) -> int:
+    os.environ[DEFER_CHAPTERS] = "1"
+    return sphinx_build(root, jobs)
+
+
+def in_child_process(function, *args) -> int:
+    """Run function(*args) in a forked child and return its status. Sphinx extensions (the book theme
+    among them) extend configuration defaults in place, so a second Sphinx app in the same process
+    would see a different configuration and rewrite every page; a fork keeps the parent pristine
+    while sharing its imports."""
+    import jupyter_book.sphinx  # noqa: F401  (imported once, before the fork)
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            status = function(*args)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: bool = False) -> int:
+    from .kb import digest_inputs, knowledge_base_for
+
+    root = root.resolve()
+    started = time.perf_counter()
+    site = site_digest(root)
+    stamp = read_stamp(root)
+    if not force and stamp.get("site") == site and (root / HTML_DIR / "index.html").exists():
+        print(f"The book is up to date: no input changed since the last build ({root / HTML_DIR}).")
+        return 0
+    chapter_inputs = digest_inputs(root)
+    kb = knowledge_base_for(root, chapter_inputs)
+    if kb.problems:
+        for problem in kb.problems:
+            print(problem)
+        print(
+            f"\n{len(kb.problems)} problem(s): nothing is built until they are fixed (see `make validate`).",
+            file=sys.stderr,
+        )
+        return 1
+    incremental = (root / DOCTREES / "environment.pickle").exists() and stamp.get("chapter_inputs")
+    if two_pass and incremental and stamp["chapter_inputs"] != chapter_inputs and hasattr(os, "fork"):
+        status = in_child_process(first_pass, root, jobs)
+        if status:
+            return status
+        print(
+            f"[evidencebook] pages updated in {time.perf_counter() - started:.1f} s; now the chapters that read the records"
+        )
+    status = sphinx_build(root, jobs)
+    if status == 0:
+        (root / STAMP).write_text(
+            json.dumps({"site": site, "chapter_inputs": chapter_inputs}), encoding="utf-8"
+        )
+        print(
+            f"[evidencebook] built in {time.perf_counter() - started:.1f} s: {root / HTML_DIR / 'index.html'}"
+        )
+    return status

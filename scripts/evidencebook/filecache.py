@@ -1,0 +1,99 @@
+"""Results about a file kept between runs, keyed by the file's name and text.
+
+Loading ten thousand records means parsing ten thousand YAML files with line numbers, and checking
+their layout means dumping each one again: most of it repeats work done for the same text in the last
+run. A FileCache remembers a result per file, valid while the file's text and the cache's `context`
+(a digest of everything else the result depends on, such as vocabularies and the library's own code)
+are unchanged. It lives in _build/.evidencebook/, so `make clean` or a fresh clone simply starts empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .yamlsafe import MAX_BYTES  # larger files are refused by the loader anyway: never hash them
+
+CACHE_DIR = Path("_build") / ".evidencebook"
+LIBRARY = Path(__file__).resolve().parent
+
+
+def library_digest() -> str:
+    """A digest of the library's code (schema, validator, formatter): a new version invalidates results."""
+    import pydantic
+
+    h = hashlib.sha256(pydantic.VERSION.encode())
+    for path in sorted(LIBRARY.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def file_text(path: Path) -> bytes | None:
+    """The bytes of a plain file within the size limit; None for anything else (never cached)."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+@dataclass
+class FileCache:
+    path: Path
+    context: str
+    entries: dict[str, tuple[str, Any]] = field(default_factory=dict)  # rel -> (sha256 of the text, result)
+    changed: bool = False
+
+    @classmethod
+    def open(cls, root: Path, name: str, context: str) -> FileCache:
+        path = root / CACHE_DIR / f"{name}.pickle"
+        try:
+            with path.open("rb") as f:
+                saved = pickle.load(f)
+            if saved["context"] == context:
+                return cls(path, context, saved["entries"])
+        except Exception:  # missing, stale or unreadable: only a missed shortcut
+            pass
+        return cls(path, context, changed=True)
+
+    @staticmethod
+    def digest(text: bytes | None) -> str | None:
+        return hashlib.sha256(text).hexdigest() if text is not None else None
+
+    def get(self, rel: str, digest: str | None) -> tuple[bool, Any]:
+        hit = self.entries.get(rel)
+        if digest is not None and hit is not None and hit[0] == digest:
+            return True, hit[1]
+        return False, None
+
+    def put(self, rel: str, digest: str | None, result: Any) -> None:
+        if digest is None:
+            self.forget(rel)
+        else:
+            self.entries[rel] = (digest, result)
+            self.changed = True
+
+    def forget(self, rel: str) -> None:
+        if self.entries.pop(rel, None) is not None:
+            self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as f:
+                pickle.dump(
+                    {"context": self.context, "entries": self.entries}, f, protocol=pickle.HIGHEST_PROTOCOL
+                )
+            tmp.replace(self.path)
+            self.changed = False
+        except OSError:  # a read-only checkout still works, only without the shortcut
+            pass
