@@ -207,6 +207,13 @@ def note_cited_bibliography(app: Sphinx, doctree: nodes.document) -> None:
             app.env.note_dependency(str(Path(app.srcdir) / bibfile))
 
 
+def forget_written_doctree(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Sphinx 7.4 keeps the bytes of every doctree it loads for writing until the build ends: with
+    ten thousand case pages that is most of the build's memory. A page's doctree is resolved once, just
+    before it is written; drop its bytes then (anything that needs it again reads it from disk)."""
+    getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
+
+
 def _is_thebe(script) -> bool:
     name = str(getattr(script, "filename", script) or "")
     body = str(getattr(script, "attributes", {}).get("body", ""))
@@ -348,6 +355,7 @@ def setup(app: Sphinx):
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-read", note_cited_bibliography)
+    app.connect("doctree-resolved", forget_written_doctree)
     app.connect("html-page-context", on_html_page_context)
     app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it
     app.connect("build-finished", on_build_finished)
