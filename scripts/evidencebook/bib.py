@@ -72,10 +72,10 @@ class Bibliography:
 def load_bibliography(path: Path) -> Bibliography:
     """The bibliography with every problem in it. Parsing and formatting every entry takes about a
     second, so the result is kept (in the book's _build/) while the file and this library are unchanged."""
-    from .filecache import FileCache, file_text, library_digest
+    from .filecache import FileCache, file_digest, library_digest
 
     cache = FileCache.open(path.parent, "bibliography", library_digest())
-    digest = cache.digest(file_text(path))
+    digest = file_digest(path)
     hit, bib = cache.get(path.name, digest)
     if hit and bib.path == path:
         return bib
@@ -182,12 +182,13 @@ def speed_up_sphinxcontrib_bibtex() -> None:
         versions = library_digest() + " ".join(version(name) for name in ("pybtex", "sphinxcontrib-bibtex"))
         cache = FileCache.open(Path(self.env.srcdir), "bibtex-formatted", versions)
         name = f"{bibliography_key.docname}#{bibliography_key.id_}"
-        hit, formatted = cache.get(name, h.hexdigest())
+        digest = h.hexdigest()
+        hit, formatted = cache.get(name, digest)
         if hit:
             return [(entries[key], entry, tooltip) for key, entry, tooltip in formatted]
         results = list(original(self, bibliography_key, docnames, tooltips, tooltips_style))
         if all(isinstance(entry.text, Text) for _, entry, _ in results):
-            cache.put(name, h.hexdigest(), [(e.key, entry, tooltip) for e, entry, tooltip in results])
+            cache.put(name, digest, [(e.key, entry, tooltip) for e, entry, tooltip in results])
             cache.save()
         return results
 

@@ -9,6 +9,7 @@ are unchanged. It lives in _build/.evidencebook/, so `make clean` or a fresh clo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -22,6 +23,7 @@ CACHE_DIR = Path("_build") / ".evidencebook"
 LIBRARY = Path(__file__).resolve().parent
 
 
+@functools.cache  # the code a process runs is the code it imported: once per process is exact
 def library_digest() -> str:
     """A digest of the library's code (schema, validator, formatter): a new version invalidates results."""
     import pydantic
@@ -43,6 +45,12 @@ def file_text(path: Path) -> bytes | None:
         return None
 
 
+def file_digest(path: Path) -> str | None:
+    """The sha256 of a plain file's text (the key of its cached results); None when it is never cached."""
+    text = file_text(path)
+    return hashlib.sha256(text).hexdigest() if text is not None else None
+
+
 @dataclass
 class FileCache:
     path: Path
@@ -61,10 +69,6 @@ class FileCache:
         except Exception:  # missing, stale or unreadable: only a missed shortcut
             pass
         return cls(path, context, changed=True)
-
-    @staticmethod
-    def digest(text: bytes | None) -> str | None:
-        return hashlib.sha256(text).hexdigest() if text is not None else None
 
     def get(self, rel: str, digest: str | None) -> tuple[bool, Any]:
         hit = self.entries.get(rel)

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from .filecache import FileCache, file_text, library_digest
+from .filecache import FileCache, file_digest, library_digest
 from .schema import CaseStudy, inner_model
 from .validate import Problem, field_name
 from .yamlsafe import load_yaml_bytes
@@ -280,7 +280,7 @@ def not_canonical(root: Path, paths: list[Path] | None = None) -> list[str]:
     cache = FileCache.open(root, "layout", library_digest())
     for path in paths if paths is not None else record_files(root):
         rel = _rel(path, root)
-        digest = cache.digest(file_text(path))
+        digest = file_digest(path)
         hit, changed = cache.get(rel, digest)
         if not hit:
             result = canonical_file(path, rel)

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .bib import Bibliography, load_bibliography
-from .filecache import FileCache, file_text, library_digest
+from .filecache import FileCache, file_digest, library_digest
 from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList, SourceRef
 from .validate import (
     PROJECT_FILES,
@@ -183,7 +183,7 @@ def validate_cached(
 ) -> tuple[CaseStudy | None, list[Problem], list[int]]:
     """(record, problems, lines of its `related` entries). A record found valid before, with the same
     text, is not parsed again; only valid records are cached, so every problem is always found afresh."""
-    digest = cache.digest(file_text(path))
+    digest = file_digest(path)
     hit, cached = cache.get(rel, digest)
     if hit:
         return cached[0], [], cached[1]

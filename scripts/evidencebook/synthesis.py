@@ -45,6 +45,12 @@ CONTRIBUTING_CHAPTER = "chapters/contributing.md"
 EFFECT_KINDS = ("measured", "modelled-estimate")
 NO_REGION = "No single region"
 SOURCE = "the book's case-study records"
+# case_frame's columns; the places charts use its first ten (the case, its page, place and level).
+CASE_FRAME_COLUMNS = [
+    *("case_id", "case", "url", "place", "country_id", "country", "region_id", "region", "level_id", "level"),
+    *("evidence_id", "evidence", "evidence_rank", "appraisal", "models", "themes", "outcomes"),
+]
+PLACE_COLUMNS = CASE_FRAME_COLUMNS[: CASE_FRAME_COLUMNS.index("level") + 1]
 OUTCOMES_FRAME_COLUMNS = ["case_id", "case", "metric", "figure", "kind", "kind_id", "domain", "comparison", "period", "source"]
 
 # A tile grid of the nine English regions (column, row), roughly where each lies: no map data needed.
@@ -147,26 +153,7 @@ def case_frame(kb: KnowledgeBase) -> pd.DataFrame:
                 "outcomes": len(r.outcomes),
             }
         )
-    columns = [
-        "case_id",
-        "case",
-        "url",
-        "place",
-        "country_id",
-        "country",
-        "region_id",
-        "region",
-        "level_id",
-        "level",
-        "evidence_id",
-        "evidence",
-        "evidence_rank",
-        "appraisal",
-        "models",
-        "themes",
-        "outcomes",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=CASE_FRAME_COLUMNS)
 
 
 def outcome_frame(kb: KnowledgeBase) -> pd.DataFrame:
@@ -655,21 +642,7 @@ def strongest_cases(kb: KnowledgeBase, worst_rank: int | None = None) -> pd.Data
 
 def case_places(kb: KnowledgeBase) -> pd.DataFrame:
     """One row per case study with its country, region (or 'No single region') and level: the marks of the places charts."""
-    cases = case_frame(kb)
-    return cases[
-        [
-            "case_id",
-            "case",
-            "url",
-            "place",
-            "country_id",
-            "country",
-            "region_id",
-            "region",
-            "level_id",
-            "level",
-        ]
-    ]
+    return case_frame(kb)[PLACE_COLUMNS]
 
 
 def count_table(
