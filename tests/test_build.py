@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import struct
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,39 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     assert sorted(incremental) == sorted(fresh)
     differing = [name for name in fresh if incremental[name] != fresh[name]]
     assert differing == [], f"pages that differ from a clean build: {differing[:20]}"
+
+
+def one_pixel_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)  # 1x1, 8-bit RGBA
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 5)) + chunk(b"IEND", b"")
+
+
+def test_the_speed_ups_to_sphinx_change_no_published_byte(tmp_path: Path):
+    """The parallel read and write, the navigation memo and the bibtex caches (sphinx_scale.py, bib.py)
+    are for speed only: the real book built with them on two jobs and without them on one job is the
+    same site, byte for byte."""
+    fast = make_book(tmp_path / "fast", with_real_records=True)
+    # The book has no image yet; an image is what a worker writing pages reports back to the main process.
+    (fast / "chapters" / "pixel.png").write_bytes(one_pixel_png())
+    page = fast / "chapters" / "overview.md"
+    page.write_text(page.read_text() + "\n![A one-pixel test image](pixel.png)\n")
+    plain = tmp_path / "plain"
+    shutil.copytree(fast, plain)
+
+    result = run_build(fast)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # Sphinx names a chunk of pages ("a .. b") only when it reads and writes them in parallel.
+    assert re.search(r"reading sources\.\.\. .*\[\s*\d+%\].* \.\. ", result.stdout)
+    assert re.search(r"writing output\.\.\. .*\[\s*\d+%\].* \.\. ", result.stdout)
+    result = run_build(plain, "--plain-sphinx", "--jobs", "1")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert not re.search(r"(reading sources|writing output)\.\.\. .*\[\s*\d+%\].* \.\. ", result.stdout)
+
+    fast_site, plain_site = site_files(fast / "_build" / "html"), site_files(plain / "_build" / "html")
+    assert "_images/pixel.png" in fast_site
+    assert sorted(fast_site) == sorted(plain_site)
+    differing = [name for name in plain_site if fast_site[name] != plain_site[name]]
+    assert differing == [], f"pages the speed-ups changed: {differing[:20]}"

@@ -29,6 +29,8 @@ DOCTREES = Path("_build") / ".doctrees"
 STAMP = HTML_DIR / ".evidencebook-build.json"
 # Set during the first pass: chapters keep their previous outputs (sphinx_ext.on_env_get_outdated).
 DEFER_CHAPTERS = "EVIDENCEBOOK_DEFER_CHAPTERS"
+# Set by --plain-sphinx: build without the speed-ups to Sphinx (sphinx_scale.py), to compare output.
+PLAIN_SPHINX = "EVIDENCEBOOK_PLAIN_SPHINX"
 # Written by the build itself into the source tree: never inputs.
 GENERATED = ("cases/", "chapters/glossary.md", "chapters/reading-list.md")
 SITE_INPUTS = (
@@ -122,14 +124,16 @@ def in_child_process(function, *args) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
-def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: bool = False) -> int:
+def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: bool = False, plain_sphinx: bool = False) -> int:
     from .kb import digest_inputs, knowledge_base_for
 
     root = root.resolve()
     started = time.perf_counter()
+    if plain_sphinx:
+        os.environ[PLAIN_SPHINX] = "1"  # read by the extension (sphinx_scale.py)
     site = site_digest(root)
     stamp = read_stamp(root)
-    if not force and stamp.get("site") == site and (root / HTML_DIR / "index.html").exists():
+    if not force and not plain_sphinx and stamp.get("site") == site and (root / HTML_DIR / "index.html").exists():
         print(f"The book is up to date: no input changed since the last build ({root / HTML_DIR}).")
         return 0
     chapter_inputs = digest_inputs(root)

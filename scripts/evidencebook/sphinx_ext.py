@@ -39,6 +39,7 @@ from .glossary import GLOSSARY_DOC
 from .kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from .reading import READING_LIST_DOC, generate_reference_pages
 from .render import CASES_DIR, case_docname, generate_pages
+from .sphinx_scale import memoize_case_navigation, plain_sphinx, scale_parallel_build
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def declare_parallel_safe(app: Sphinx) -> None:
 
 def on_builder_inited(app: Sphinx) -> None:
     declare_parallel_safe(app)
+    scale_parallel_build(app)
     root = Path(app.srcdir)
     digest = digest_inputs(root)
     kb = knowledge_base_for(root, digest)
@@ -349,7 +351,9 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
 
 def setup(app: Sphinx):
     cache_pybtex_plugins()  # sphinxcontrib-bibtex calls the same lookup once per citation
-    speed_up_sphinxcontrib_bibtex()
+    if not plain_sphinx():
+        speed_up_sphinxcontrib_bibtex()
+        memoize_case_navigation()
     make_search_index_incremental()
     app.connect("builder-inited", on_builder_inited)
     app.connect("source-read", on_source_read)
