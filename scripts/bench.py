@@ -11,7 +11,8 @@ N synthetic records, and built as `make book` builds it (`evidencebook build`). 
 - edit one record (its title) and add one record: seconds until the page shows the change (polled
   every 50 ms while the build runs) and until the whole build (chapters included) is done;
 - peak memory of any single process of the full build (Sphinx, its workers and the chapter kernels);
-- size of the built site, transfer (gzip) size of the catalogue page and of a case-study page;
+- size of the built site; transfer (gzip) size of the catalogue page, of the index it loads after it
+  (data/catalogue-index.json) and of a case-study page;
 - marginal cost per record: (full build - full build of the real book) / records added.
 """
 
@@ -61,6 +62,7 @@ class Result:
     peak_rss_mb: float
     site_mb: float
     catalogue_kb_gzip: float
+    catalogue_index_kb_gzip: float
     case_page_kb_gzip: float
 
 
@@ -191,6 +193,7 @@ def measure(n: int, work: Path) -> Result:
         rss,
         site,
         gzip_kb(html / "cases" / "index.html"),
+        gzip_kb(html / "data" / "catalogue-index.json"),
         gzip_kb(case_page),
     )
     shutil.rmtree(book)
@@ -204,15 +207,15 @@ def table(results: list[Result], base: Result) -> str:
         "",
         f"Each row: the real book ({real} records) plus synthetic ones. Edit and add: seconds until the page shows the change / until the whole build is done.",
         "",
-        "| records | full build | no-op | Sphinx no-op | edit one | add one | peak RSS | site | catalogue (gzip) | case page (gzip) | marginal s/record |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| records | full build | no-op | Sphinx no-op | edit one | add one | peak RSS | site | catalogue (gzip) | its index, loaded after it (gzip) | case page (gzip) | marginal s/record |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         marginal = (r.full_s - base.full_s) / r.records if r.records else float("nan")
         lines.append(
             f"| {r.records + real:,} | {r.full_s:.1f} s | {r.noop_s:.1f} s | {r.sphinx_noop_s:.1f} s | "
             f"{r.edit_visible_s:.1f} s / {r.edit_s:.1f} s | {r.add_visible_s:.1f} s / {r.add_s:.1f} s | {r.peak_rss_mb:,.0f} MB | "
-            f"{r.site_mb:,.1f} MB | {r.catalogue_kb_gzip:,.1f} KB | {r.case_page_kb_gzip:,.1f} KB | "
+            f"{r.site_mb:,.1f} MB | {r.catalogue_kb_gzip:,.1f} KB | {r.catalogue_index_kb_gzip:,.1f} KB | {r.case_page_kb_gzip:,.1f} KB | "
             + ("—" if r.records == 0 else f"{marginal:.4f}")
             + " |"
         )
