@@ -13,7 +13,9 @@ N synthetic records, and built as `make book` builds it (`evidencebook build`). 
 - peak memory of any single process of the full build (Sphinx, its workers and the chapter kernels);
 - size of the built site; transfer (gzip) size of the catalogue page, of the index it loads after it
   (data/catalogue-index.json) and of a case-study page;
-- marginal cost per record: (full build - full build of the real book) / records added.
+- full build's CPU time (user + system, of every process it started);
+- marginal cost per record: (full build - full build of the real book) / records added, in wall-clock
+  and in CPU seconds.
 """
 
 from __future__ import annotations
@@ -40,11 +42,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "cases", "__pycache__", ".pytest_cache", "conf.py")
 
-# Peak RSS of a build: run it under a tiny wrapper that reports its children's peak resident memory.
+# Peak RSS and CPU time of a build: run it under a tiny wrapper that reports, for every process the
+# build started (Sphinx, its workers, the chapter kernels), the largest peak resident memory and the
+# total CPU time (user + system).
 _WRAPPER = (
     "import resource, subprocess, sys; "
     "r = subprocess.run(sys.argv[1:]); "
-    "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print('PEAK_RSS_KB', u.ru_maxrss, file=sys.stderr); "
+    "print('CPU_S', u.ru_utime + u.ru_stime, file=sys.stderr); "
     "sys.exit(r.returncode)"
 )
 
@@ -53,6 +59,7 @@ _WRAPPER = (
 class Result:
     records: int
     full_s: float
+    full_cpu_s: float
     noop_s: float
     sphinx_noop_s: float
     edit_visible_s: float
@@ -129,8 +136,9 @@ def copy_book(target: Path, n: int) -> None:
 BUILD = [str(BIN / "evidencebook"), "build"]
 
 
-def timed_build(book: Path, *extra: str, shows: tuple[Path, str] | None = None) -> tuple[float, float, float]:
-    """(seconds, peak RSS in MB, seconds until `shows` = (page, text) appeared) of `evidencebook build`."""
+def timed_build(book: Path, *extra: str, shows: tuple[Path, str] | None = None) -> tuple[float, float, float, float]:
+    """(seconds, peak RSS in MB, seconds until `shows` = (page, text) appeared, CPU seconds) of
+    `evidencebook build`."""
     command = [sys.executable, "-c", _WRAPPER, *BUILD, *extra]
     seen: list[float] = []
     start = time.perf_counter()
@@ -153,10 +161,9 @@ def timed_build(book: Path, *extra: str, shows: tuple[Path, str] | None = None) 
         raise SystemExit(f"build failed in {book}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     if shows and not seen:
         raise SystemExit(f"{shows[0]} never showed {shows[1]!r}")
-    rss_kb = next(
-        (int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")), 0
-    )
-    return elapsed, rss_kb / 1024, seen[0] if seen else elapsed
+    reported = dict(line.split(maxsplit=1) for line in proc.stderr.splitlines() if line.startswith(("PEAK_RSS_KB", "CPU_S")))
+    rss_kb, cpu_s = int(reported.get("PEAK_RSS_KB", 0)), float(reported.get("CPU_S", 0))
+    return elapsed, rss_kb / 1024, seen[0] if seen else elapsed, cpu_s
 
 
 def gzip_kb(path: Path) -> float:
@@ -167,23 +174,24 @@ def measure(n: int, work: Path) -> Result:
     book = work / f"book-{n}"
     copy_book(book, n)
     html = book / "_build" / "html"
-    full, rss, _ = timed_build(book)
-    noop, _, _ = timed_build(book)
-    sphinx_noop, _, _ = timed_build(book, "--force")
+    full, rss, _, full_cpu = timed_build(book)
+    noop, _, _, _ = timed_build(book)
+    sphinx_noop, _, _, _ = timed_build(book, "--force")
     record = sorted((book / "case_studies").glob("[!_]*.yml"))[0]
     data = yaml.safe_load(record.read_text())
     data["title"] = data["title"] + " (edited for the benchmark)"
     record.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     case_page = html / "cases" / f"{record.stem}.html"
-    edit, _, edit_visible = timed_build(book, shows=(case_page, "(edited for the benchmark)"))
+    edit, _, edit_visible, _ = timed_build(book, shows=(case_page, "(edited for the benchmark)"))
     extra = synthetic_records(ROOT, 1, seed=7)[0]
     extra["id"] = "synthetic-added"
     (book / "case_studies" / "synthetic-added.yml").write_text(yaml.safe_dump(extra, sort_keys=False))
-    add, _, add_visible = timed_build(book, shows=(html / "cases" / "synthetic-added.html", extra["title"]))
+    add, _, add_visible, _ = timed_build(book, shows=(html / "cases" / "synthetic-added.html", extra["title"]))
     site = sum(p.stat().st_size for p in html.rglob("*") if p.is_file()) / 1e6
     result = Result(
         n,
         full,
+        full_cpu,
         noop,
         sphinx_noop,
         edit_visible,
@@ -205,27 +213,31 @@ def table(results: list[Result], base: Result) -> str:
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}",
         "",
-        f"Each row: the real book ({real} records) plus synthetic ones. Edit and add: seconds until the page shows the change / until the whole build is done.",
+        f"Each row: the real book ({real} records) plus synthetic ones. Full build: wall-clock seconds (CPU seconds of all its processes). "
+        "Edit and add: seconds until the page shows the change / until the whole build is done. Marginal: seconds per added record, wall-clock (CPU).",
         "",
         "| records | full build | no-op | Sphinx no-op | edit one | add one | peak RSS | site | catalogue (gzip) | its index, loaded after it (gzip) | case page (gzip) | marginal s/record |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        marginal = (r.full_s - base.full_s) / r.records if r.records else float("nan")
+        marginal = (
+            f"{(r.full_s - base.full_s) / r.records:.4f} ({(r.full_cpu_s - base.full_cpu_s) / r.records:.4f})" if r.records else "—"
+        )
         lines.append(
-            f"| {r.records + real:,} | {r.full_s:.1f} s | {r.noop_s:.1f} s | {r.sphinx_noop_s:.1f} s | "
+            f"| {r.records + real:,} | {r.full_s:.1f} s ({r.full_cpu_s:,.0f} s) | {r.noop_s:.1f} s | {r.sphinx_noop_s:.1f} s | "
             f"{r.edit_visible_s:.1f} s / {r.edit_s:.1f} s | {r.add_visible_s:.1f} s / {r.add_s:.1f} s | {r.peak_rss_mb:,.0f} MB | "
             f"{r.site_mb:,.1f} MB | {r.catalogue_kb_gzip:,.1f} KB | {r.catalogue_index_kb_gzip:,.1f} KB | {r.case_page_kb_gzip:,.1f} KB | "
-            + ("—" if r.records == 0 else f"{marginal:.4f}")
-            + " |"
+            f"{marginal} |"
         )
     grown = [r for r in results if r.records]
     for smaller, larger in itertools.pairwise(grown):
-        step = (larger.full_s - smaller.full_s) / (larger.records - smaller.records)
-        first = (smaller.full_s - base.full_s) / smaller.records
+        added = larger.records - smaller.records
+        step, step_cpu = (larger.full_s - smaller.full_s) / added, (larger.full_cpu_s - smaller.full_cpu_s) / added
+        first, first_cpu = (smaller.full_s - base.full_s) / smaller.records, (smaller.full_cpu_s - base.full_cpu_s) / smaller.records
         lines.append(
-            f"\nFrom {smaller.records + real:,} to {larger.records + real:,} records: {step:.4f} s per added record, "
-            f"{step / first:.2f}x the cost per record from {real} to {smaller.records + real:,}."
+            f"\nFrom {smaller.records + real:,} to {larger.records + real:,} records: {step:.4f} s per added record "
+            f"({step / first:.2f}x the cost per record from {real} to {smaller.records + real:,}); "
+            f"{step_cpu:.4f} CPU s per added record ({step_cpu / first_cpu:.2f}x)."
         )
     return "\n".join(lines) + "\n"
 

@@ -169,12 +169,12 @@ class RecordTextAsWritten(SphinxTransform):
             self.document["support_smartquotes"] = False
 
 
-def _is_chapter_notebook(docname: str, text: str) -> bool:
+def is_chapter_notebook(docname: str, text: str) -> bool:
     return not docname.startswith(CASES_DIR + "/") and "```{code-cell}" in text and "kernelspec" in text
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    if _is_chapter_notebook(docname, source[0]):
+    if is_chapter_notebook(docname, source[0]):
         digest = app.evidencebook_digest  # type: ignore[attr-defined]
         source[0] = source[0].rstrip() + f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{DIGEST_MARK} {digest}\n```\n"
 
@@ -193,7 +193,7 @@ def on_env_get_outdated(app, env, added, changed, removed):
     for docname in env.found_docs:
         path = Path(env.doc2path(docname))
         if path.suffix == ".md" and not docname.startswith(CASES_DIR + "/") and path.exists():
-            if _is_chapter_notebook(docname, path.read_text(encoding="utf-8")):
+            if is_chapter_notebook(docname, path.read_text(encoding="utf-8")):
                 stale.append(docname)
     if stale:
         logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s)")
