@@ -160,7 +160,8 @@ def speed_up_sphinxcontrib_bibtex() -> None:
     result (in the book's _build/) keyed by the bibliography files' text, the directive's options and
     which entries it lists in which order; format afresh whenever any of that changes. A result holding
     an entry pybtex could not format (which sphinxcontrib-bibtex reports as a warning) is never kept,
-    so that warning is raised by every build."""
+    so that warning is raised by every build. Two of its methods whose cost grew with the square of
+    the book are replaced by indexed versions (get_filtered_entries, get_all_cited_keys)."""
     import hashlib
     from importlib.metadata import version
 
@@ -195,6 +196,22 @@ def speed_up_sphinxcontrib_bibtex() -> None:
     get_formatted_entries.evidencebook_cached = True
     BibtexDomain.get_formatted_entries = get_formatted_entries
     BibtexDomain.get_filtered_entries = get_filtered_entries
+    BibtexDomain.get_all_cited_keys = get_all_cited_keys
+
+
+def get_all_cited_keys(self, docnames):
+    """sphinxcontrib-bibtex 2.7's BibtexDomain.get_all_cited_keys, with one change: each citation's
+    page is found in an index instead of by `docnames.index` (citations x pages: 6 s at 10,111 case
+    pages, growing with the square of the book). The order is the same; a page not in `docnames`
+    raises ValueError as before."""
+    position = {docname: i for i, docname in enumerate(docnames)}
+    def page_position(citation_ref) -> int:
+        found = position.get(citation_ref.docname)
+        return found if found is not None else docnames.index(citation_ref.docname)
+
+    for citation_ref in sorted(self.citation_refs, key=page_position):
+        for target in citation_ref.targets:
+            yield target.key
 
 
 def get_filtered_entries(self, bibliography_key):

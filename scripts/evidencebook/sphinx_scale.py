@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import sphinx
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.locale import __
@@ -288,7 +289,9 @@ def memoize_case_navigation() -> None:
                 return generate(kind, startdepth, show_nav_level, **kwargs)
             key = (posixpath.dirname(pagename), startdepth, show_nav_level, tuple(sorted(kwargs.items())))
             if key not in memo:
-                memo[key] = generate(kind, startdepth, show_nav_level, **kwargs)
+                # The theme returns a BeautifulSoup tree, which the template prints with str(): keep the
+                # printed text, or every page serialises the whole tree again (14 s of CPU at 10,111).
+                memo[key] = Markup(str(generate(kind, startdepth, show_nav_level, **kwargs)))
             return memo[key]
 
         context["generate_toctree_html"] = generate_once_per_folder
