@@ -1,36 +1,36 @@
 """Sphinx 7.4 and the book theme, made to cost the same per page at ten thousand pages as at a hundred.
 
 Each change here is for speed only and must not change a byte of the site: `evidencebook build
---plain-sphinx` builds without them (and without the bibtex caches in bib.py), and
-`tests/test_scale_build.py` checks that both builds publish the same files.
+--plain-sphinx` builds without them (and without the bibtex speed-ups in bib.py), and
+tests/test_build.py (test_the_speed_ups_to_sphinx_change_no_published_byte) builds the real book
+both ways and compares every file. What each fixes, as measured at 10,111 pages on 2 cores:
 
-Three measured problems at 10,111 pages on 2 cores:
-
-- **Reading.** Each worker reads a chunk of pages, then sends its *whole* environment back, pickled,
-  and the main process unpickles it to merge that chunk. The environment a worker starts from holds
-  every chunk merged before it was forked, so the bytes sent grow with the book, and the main process
-  spent 157 s unpickling environments (mostly the tables of contents of pages it already had). Here a
-  worker sends only what it read: the per-page tables of the chunk's pages. Every merge step of
+- **Reading** (`read_in_parallel`). Each worker reads a chunk of pages, then sends its *whole*
+  environment back, pickled, and the main process unpickles it to merge that chunk. The environment a
+  worker starts from holds every chunk merged before it was forked, so the bytes sent grew with the
+  book: the main process spent 157 s unpickling environments, mostly tables of contents of pages it
+  already had. Here a worker sends only the pages it read (`keep_only_pages`): every merge step of
   Sphinx and of the extensions the book loads reads those tables only for the chunk's pages.
-- **Writing.** Sphinx resolves every page (loads its doctree, resolves references and citations) and
-  feeds the search index in the main process, and only the HTML translation runs in workers; with
-  `-j 2` it starts one worker. The main process was the bottleneck (242 of the phase's 300 s). Here
-  each of the `-j` workers resolves, indexes and writes its own chunk, and sends back only what the
-  main process needs from it: the chunk's search-index words and the images its pages use.
+- **Chapter notebooks** (`reading_chunks`). A notebook is executed while it is read. In Sphinx's
+  chunks of neighbouring names the chapters shared one chunk, so one worker executed them all while
+  the other had nothing to do. Each notebook now has a chunk of its own, started first.
+- **Writing** (`write_in_parallel`). Sphinx resolves every page (loads its doctree, resolves
+  references and citations) and feeds the search index in the main process; only the HTML
+  translation runs in a worker, and with `-j 2` it starts one. The main process was the bottleneck
+  (242 of the phase's 300 s). Here each of the `-j` workers resolves, indexes and writes its own
+  chunk, and sends back what the main process needs from it: the chunk's search-index words and the
+  images its pages use.
+- **Workers and the garbage collector.** Workers are forked from a main process holding the whole
+  environment. Each freezes what it inherited (`gc.freeze`), so its collections neither walk nor copy
+  the main process's objects: loading a doctree took 3.8 ms with a large heap, 0.4 ms without.
+- **The navigation sidebar** (`memoize_case_navigation`). The theme renders the book's navigation
+  afresh for every page (88 s of CPU). A case page is not in the navigation, so nothing in its
+  sidebar is marked as current and its links only depend on its folder: every case page of a folder
+  has the same sidebar. It is rendered once per folder and process.
 
-Worker processes are forked from a main process holding the whole environment. Each freezes the
-garbage collector's view of what it inherited (`gc.freeze`), so its collections neither walk nor
-copy the main process's objects (measured: loading a doctree took 3.8 ms with a large heap, 0.4 ms
-without the full collections).
-
-Both replacements are copies of Sphinx 7.4.7's `Builder._read_parallel` and `_write_parallel` with
-those changes; they are installed only on Sphinx 7.4 (with any other version, Sphinx's own methods
-run).
-
-- **The navigation sidebar.** The theme renders the book's navigation afresh for every page (88 s of
-  the writing at 10,111 pages). A case page is not in the navigation, so nothing in its sidebar is
-  marked as current and its links only depend on its folder: every case page of a folder has the same
-  sidebar. It is rendered once per folder and process (`memoize_case_navigation`).
+The read and write replacements are copies of Sphinx 7.4.7's `Builder._read_parallel` and
+`_write_parallel` with those changes. They are installed only on Sphinx 7.4; with any other version,
+Sphinx's own methods run.
 """
 
 from __future__ import annotations
@@ -65,9 +65,10 @@ CASE_PAGES = "cases/"
 def plain_sphinx() -> bool:
     return bool(os.environ.get(PLAIN_SPHINX))
 
-# The environment's tables keyed by page that Sphinx (merge_info_from and its toctree, title, metadata
-# and dependencies collectors) and myst-nb merge only for the pages a worker read. `titles_old` is written by
-# sphinx-external-toc after reading and is never merged.
+
+# The environment's tables keyed by page that Sphinx (merge_info_from and its toctree, title,
+# metadata and dependencies collectors) and myst-nb merge only for the pages a worker read.
+# `titles_old` is written by sphinx-external-toc after reading and is never merged.
 PER_PAGE_TABLES = (
     "all_docs",
     "included",
@@ -132,7 +133,9 @@ def reading_chunks(env: Any, docnames: list[str], nproc: int) -> list[list[str]]
     other while the other had nothing left to do (the real book used 1.2 of its 2 cores)."""
     from .sphinx_ext import is_chapter_notebook
 
-    notebooks = {d for d in docnames if is_chapter_notebook(d, Path(env.doc2path(d)).read_text(encoding="utf-8"))}
+    notebooks = {
+        d for d in docnames if is_chapter_notebook(d, Path(env.doc2path(d)).read_text(encoding="utf-8"))
+    }
     # ParallelTasks starts the chunk added last first: the notebooks go last, the largest last of all.
     ordered = sorted(notebooks, key=lambda d: Path(env.doc2path(d)).stat().st_size)
     return make_chunks([d for d in docnames if d not in notebooks], nproc) + [[d] for d in ordered]
