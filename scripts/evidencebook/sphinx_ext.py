@@ -173,6 +173,18 @@ def is_chapter_notebook(docname: str, text: str) -> bool:
     return not docname.startswith(CASES_DIR + "/") and "```{code-cell}" in text and "kernelspec" in text
 
 
+def chapter_notebooks(env, docnames) -> list[str]:
+    """The chapter notebooks among `docnames`, read from disk (case pages never are one, and are not read)."""
+    found = []
+    for docname in docnames:
+        if docname.startswith(CASES_DIR + "/"):
+            continue
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and path.exists() and is_chapter_notebook(docname, path.read_text(encoding="utf-8")):
+            found.append(docname)
+    return found
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if is_chapter_notebook(docname, source[0]):
         digest = app.evidencebook_digest  # type: ignore[attr-defined]
@@ -189,12 +201,7 @@ def on_env_get_outdated(app, env, added, changed, removed):
     env.evidencebook_digest = digest
     if previous is None or previous == digest:
         return []
-    stale = []
-    for docname in env.found_docs:
-        path = Path(env.doc2path(docname))
-        if path.suffix == ".md" and not docname.startswith(CASES_DIR + "/") and path.exists():
-            if is_chapter_notebook(docname, path.read_text(encoding="utf-8")):
-                stale.append(docname)
+    stale = chapter_notebooks(env, env.found_docs)
     if stale:
         logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s)")
     return stale

@@ -55,11 +55,11 @@ from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, make_chunks
 
 from .build import PLAIN_SPHINX
+from .render import CASES_DIR
 
 logger = logging.getLogger(__name__)
 
 SPHINX_SERIES = (7, 4)
-CASE_PAGES = "cases/"
 
 
 def plain_sphinx() -> bool:
@@ -131,14 +131,22 @@ def reading_chunks(env: Any, docnames: list[str], nproc: int) -> list[list[str]]
     started first. A notebook is executed while it is read, for seconds; in Sphinx's chunks the
     chapters, being neighbours by name, shared one chunk, so one worker executed them one after the
     other while the other had nothing left to do (the real book used 1.2 of its 2 cores)."""
-    from .sphinx_ext import is_chapter_notebook
+    from .sphinx_ext import chapter_notebooks
 
-    notebooks = {
-        d for d in docnames if is_chapter_notebook(d, Path(env.doc2path(d)).read_text(encoding="utf-8"))
-    }
+    notebooks = set(chapter_notebooks(env, docnames))
     # ParallelTasks starts the chunk added last first: the notebooks go last, the largest last of all.
     ordered = sorted(notebooks, key=lambda d: Path(env.doc2path(d)).stat().st_size)
     return make_chunks([d for d in docnames if d not in notebooks], nproc) + [[d] for d in ordered]
+
+
+def run_in_workers(nproc: int, chunks: list[list[str]], work, merge) -> None:
+    """As Sphinx runs a phase in parallel: each chunk in a forked worker (at most `nproc` at a time),
+    its result merged in this process as it arrives."""
+    tasks = ParallelTasks(nproc)
+    for chunk in chunks:
+        tasks.add_task(work, chunk, merge)
+    tasks.join()
+    logger.info("")
 
 
 def read_in_parallel(self, docnames: list[str], nproc: int) -> None:
@@ -164,11 +172,7 @@ def read_in_parallel(self, docnames: list[str], nproc: int) -> None:
         self.env.merge_info_from(docs, env, self.app)
         next(progress)
 
-    tasks = ParallelTasks(nproc)
-    for chunk in chunks:
-        tasks.add_task(read_process, chunk, merge)
-    tasks.join()
-    logger.info("")
+    run_in_workers(nproc, chunks, read_process, merge)
 
 
 def empty_index_tables(indexer: Any) -> None:
@@ -231,11 +235,7 @@ def write_in_parallel(self, docnames: list[str], nproc: int) -> None:
         self.images.update(result["images"])
         next(progress)
 
-    tasks = ParallelTasks(workers)
-    for chunk in chunks:
-        tasks.add_task(write_process, chunk, merge)
-    tasks.join()
-    logger.info("")
+    run_in_workers(workers, chunks, write_process, merge)
 
 
 def scale_parallel_build(app: Sphinx) -> None:
@@ -276,7 +276,7 @@ def memoize_case_navigation() -> None:
 
     def add_toctree_functions(app, pagename, templatename, context, doctree):
         original(app, pagename, templatename, context, doctree)
-        if not pagename.startswith(CASE_PAGES):
+        if not pagename.startswith(CASES_DIR + "/"):
             return
         # Kept on the builder: one per build and process, and never pickled with the environment.
         memo = app.builder.__dict__.setdefault("evidencebook_sidebars", {})
