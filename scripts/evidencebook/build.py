@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
 from .filecache import LIBRARY
 
 HTML_DIR = Path("_build") / "html"
@@ -125,15 +126,23 @@ def in_child_process(function, *args) -> int:
 
 
 def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: bool = False, plain_sphinx: bool = False) -> int:
+    root = root.resolve()
+    with exclusive_build(root):  # a second build of this checkout waits here
+        discard_caches_of_other_versions(root)
+        return build_locked(root, jobs, two_pass, force, plain_sphinx)
+
+
+def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, plain_sphinx: bool) -> int:
     from .kb import digest_inputs, knowledge_base_for
 
-    root = root.resolve()
     started = time.perf_counter()
     if plain_sphinx:
         os.environ[PLAIN_SPHINX] = "1"  # read by the extension (sphinx_scale.py)
     site = site_digest(root)
     stamp = read_stamp(root)
-    if not force and not plain_sphinx and stamp.get("site") == site and (root / HTML_DIR / "index.html").exists():
+    in_progress = BuildInProgress(root)
+    up_to_date = stamp.get("site") == site and (root / HTML_DIR / "index.html").exists() and not in_progress.path.exists()
+    if not force and not plain_sphinx and up_to_date:
         print(f"The book is up to date: no input changed since the last build ({root / HTML_DIR}).")
         return 0
     chapter_inputs = digest_inputs(root)
@@ -146,6 +155,8 @@ def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: boo
             file=sys.stderr,
         )
         return 1
+    in_progress.begin()  # from here until success, the output is not to be trusted
+    (root / STAMP).unlink(missing_ok=True)
     incremental = (root / DOCTREES / "environment.pickle").exists() and stamp.get("chapter_inputs")
     if two_pass and incremental and stamp["chapter_inputs"] != chapter_inputs and hasattr(os, "fork"):
         status = in_child_process(first_pass, root, jobs)
@@ -159,6 +170,7 @@ def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: boo
         (root / STAMP).write_text(
             json.dumps({"site": site, "chapter_inputs": chapter_inputs}), encoding="utf-8"
         )
+        in_progress.succeeded()
         print(
             f"[evidencebook] built in {time.perf_counter() - started:.1f} s: {root / HTML_DIR / 'index.html'}"
         )

@@ -9,6 +9,7 @@ are unchanged. It lives in _build/.evidencebook/, so `make clean` or a fresh clo
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import os
@@ -61,13 +62,9 @@ class FileCache:
     @classmethod
     def open(cls, root: Path, name: str, context: str) -> FileCache:
         path = root / CACHE_DIR / f"{name}.pickle"
-        try:
-            with path.open("rb") as f:
-                saved = pickle.load(f)
-            if saved["context"] == context:
-                return cls(path, context, saved["entries"])
-        except Exception:  # missing, stale or unreadable: only a missed shortcut
-            pass
+        saved = read_pickle(path)
+        if saved is not None and saved.get("context") == context:
+            return cls(path, context, saved["entries"])
         return cls(path, context, changed=True)
 
     def get(self, rel: str, digest: str | None) -> tuple[bool, Any]:
@@ -88,16 +85,40 @@ class FileCache:
             self.changed = True
 
     def save(self) -> None:
+        """Write the cache, merged with what another process (a parallel Sphinx worker) saved meanwhile:
+        saving is locked, and this process's own entries win."""
         if not self.changed:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-            with tmp.open("wb") as f:
-                pickle.dump(
-                    {"context": self.context, "entries": self.entries}, f, protocol=pickle.HIGHEST_PROTOCOL
-                )
-            tmp.replace(self.path)
+            with self.path.with_suffix(".lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                saved = read_pickle(self.path, quiet=True)
+                if saved is not None and saved.get("context") == self.context:
+                    self.entries = {**saved["entries"], **self.entries}
+                tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+                with tmp.open("wb") as f:
+                    pickle.dump({"context": self.context, "entries": self.entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
+                tmp.replace(self.path)
             self.changed = False
         except OSError:  # a read-only checkout still works, only without the shortcut
             pass
+
+
+def read_pickle(path: Path, quiet: bool = False) -> dict | None:
+    """A cache file's content; None when it is missing or cannot be read (then it is only a missed
+    shortcut, rebuilt by this run: one line says so, never a traceback)."""
+    try:
+        with path.open("rb") as f:
+            saved = pickle.load(f)
+        if isinstance(saved, dict):
+            return saved
+        problem = "not a cache file"
+    except FileNotFoundError:
+        return None
+    except Exception as err:  # truncated, damaged or written by other code: all mean "start again"
+        problem = f"{type(err).__name__}: {err}"[:120]
+    if not quiet:
+        print(f"[evidencebook] discarded the damaged cache {path.name} ({problem}); it will be rebuilt", flush=True)
+    path.unlink(missing_ok=True)
+    return None

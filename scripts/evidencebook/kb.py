@@ -381,18 +381,28 @@ SNAPSHOT = Path("_build") / ".evidencebook" / "knowledge-base.pickle"
 
 
 def save_snapshot(kb: KnowledgeBase, digest: str) -> None:
-    """Store the validated knowledge base so each chapter kernel need not validate every record again."""
+    """Store the validated knowledge base so each chapter kernel need not validate every record again.
+    Runs in the main process before any worker starts; the `.digest` file beside it names the inputs and
+    the snapshot's own bytes, so a damaged snapshot is written again rather than trusted."""
     path = kb.root / SNAPSHOT
     digest_file = path.with_suffix(".digest")
-    if path.exists() and digest_file.exists() and digest_file.read_text() == digest:
-        return  # already the snapshot of these inputs
+    try:
+        if digest_file.read_text() == f"{digest} {_sha256_of(path)}":
+            return  # already the snapshot of these inputs, intact
+    except OSError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     digest_file.unlink(missing_ok=True)  # written again only once the new snapshot is in place
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as f:
         pickle.dump({"digest": digest, "kb": kb}, f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
-    digest_file.write_text(digest)
+    digest_file.write_text(f"{digest} {_sha256_of(path)}")
+
+
+def _sha256_of(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def load_validated(root: Path) -> KnowledgeBase:

@@ -306,7 +306,9 @@ def write_if_changed(path: Path, text: str) -> bool:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.tmp")  # a build killed mid-write never leaves half a page
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
     return True
 
 

@@ -32,6 +32,7 @@ from sphinx.util.docutils import SphinxRole
 
 from .bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex
 from .build import DEFER_CHAPTERS
+from .buildstate import prepare_notebook_cache
 from .datasets import load_package
 from .datasets import publish as publish_datasets
 from .export import check_exports, write_exports
@@ -52,6 +53,10 @@ DIGEST_MARK = "# evidencebook inputs digest:"
 
 
 def on_config_inited(app: Sphinx, config) -> None:
+    # _config.yml names the notebook cache relative to the book; myst-nb would take it relative to the
+    # working directory, so a book built from elsewhere (the tests' copies) would share another's cache.
+    cache = Path(config.nb_execution_cache_path or "_build/.jupyter_cache")
+    config.nb_execution_cache_path = str(cache if cache.is_absolute() else Path(app.srcdir) / cache)
     # A new list, never appended in place: the default list is shared by every Sphinx app in a process,
     # so a second build in the same process (build.py's two passes) would see the path twice, hash a
     # different configuration and rewrite every page.
@@ -75,6 +80,14 @@ def declare_parallel_safe(app: Sphinx) -> None:
         extension = app.extensions.get(name)
         if extension is not None:
             extension.parallel_read_safe = extension.parallel_write_safe = True
+
+
+def prepare_shared_state(app: Sphinx) -> None:
+    """Create the notebook cache before parallel workers start (they would race to create it); runs
+    after myst-nb has settled its configuration."""
+    config = getattr(app.env, "mystnb_config", None)
+    if config is not None and config.execution_mode == "cache" and config.execution_cache_path:
+        prepare_notebook_cache(Path(config.execution_cache_path))
 
 
 def on_builder_inited(app: Sphinx) -> None:
@@ -363,6 +376,7 @@ def setup(app: Sphinx):
         memoize_case_navigation()
     make_search_index_incremental()
     app.connect("builder-inited", on_builder_inited)
+    app.connect("builder-inited", prepare_shared_state, priority=600)  # after myst-nb's own (500)
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-read", note_cited_bibliography)
