@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 
-from .text import Markup, csv_text
+from .text import Markup, neutralised_csv
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -91,7 +91,7 @@ class Figure:
     svg: str
 
     def _repr_html_(self) -> str:
-        csv_bytes = self.data.map(csv_text).to_csv(index=False).encode("utf-8")  # no cell runs as a formula
+        csv_bytes = neutralised_csv(self.data.to_csv(index=False)).encode("utf-8")  # no cell runs as a formula
         csv_href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes).decode("ascii")
         spec_json = json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         table = self.data.to_html(index=False, border=0, classes="kb-data-table", escape=True)
