@@ -4,12 +4,17 @@ Record text comes from contributors we do not know. Plain fields (titles, names,
 written into generated MyST with every ASCII punctuation character backslash-escaped, so no markup,
 role, directive or HTML in them is ever interpreted. Summaries are Markdown: they are rendered by
 markdown-it with HTML, images and headings switched off and only http(s) links allowed.
+
+The same goes for every data file (vocabularies, frameworks, glossary, CSV files, references.bib):
+- MyST: text through `md_escape`; an id inside MyST syntax (a class, label, role or link target) through `md_token`.
+- HTML: built with `Markup("<td>{}</td>").format(value)`, which escapes every value that is not Markup itself.
+- Links: only addresses `link_allowed` accepts become links (sphinx_ext.unlink_unsafe_addresses).
+- CSV: every published cell through `csv_text`, so no cell runs as a spreadsheet formula.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 import string
@@ -113,10 +118,6 @@ def raw_html_block(content: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{{raw}} html\n{content.rstrip()}\n{fence}"
-
-
-def attr(text: str) -> str:
-    return html.escape(str(text), quote=True)
 
 
 # Cells a spreadsheet would run as a formula. A negative number ("-3.5") is a number, not a formula.
