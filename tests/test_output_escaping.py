@@ -141,3 +141,17 @@ def test_ids_written_into_html_attributes_are_escaped(tmp_path):
     assert 'id="egm-theme&#34; onmouseover=&#34;window.__pwned=1&#34;' in html
     assert 'id="region-region&#34; onmouseover' in html
     assert ' onmouseover="' not in html
+
+
+def test_published_data_csv_files_are_neutralised_and_otherwise_identical(tmp_path):
+    from evidencebook.datasets import load_package, publish
+
+    root = knowledge_root(tmp_path / "book")
+    survey = root / "data" / "survey" / "phc-2015-survey-respondents.csv"
+    survey.write_text(survey.read_text(encoding="utf-8").replace('"over 2,000"', '"=HYPERLINK(""http://x"")"', 1), encoding="utf-8")
+    written = publish(load_package(root), tmp_path / "site")
+    assert "'=HYPERLINK" in (tmp_path / "site" / "survey" / survey.name).read_text(encoding="utf-8")
+    for path in written:
+        source = root / "data" / path.relative_to(tmp_path / "site")
+        if source != survey:
+            assert path.read_bytes() == source.read_bytes(), path.name
