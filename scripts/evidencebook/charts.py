@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 
-from .text import attr
+from .text import Markup, neutralised_csv
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -91,18 +91,25 @@ class Figure:
     svg: str
 
     def _repr_html_(self) -> str:
-        csv_bytes = self.data.to_csv(index=False).encode("utf-8")
+        csv_bytes = neutralised_csv(self.data.to_csv(index=False)).encode("utf-8")  # no cell runs as a formula
         csv_href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes).decode("ascii")
         spec_json = json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         table = self.data.to_html(index=False, border=0, classes="kb-data-table", escape=True)
-        return (
-            f'<figure class="kb-figure" id="figure-{attr(self.name)}">\n'
-            f'<div class="kb-chart" role="img" aria-label="{attr(self.description)}" data-kb-spec="{attr(spec_json)}">'
-            f"{self.svg}</div>\n"
-            f"<figcaption>{attr(self.description)} <span class=\"kb-source\">Source: {attr(self.source)}</span> "
-            f'<a class="kb-csv" download="{attr(self.name)}.csv" href="{csv_href}">Download the data (CSV)</a></figcaption>\n'
-            f"<details class=\"kb-data\"><summary>Show the data as a table</summary>\n{table}\n</details>\n"
+        return Markup(
+            '<figure class="kb-figure" id="figure-{name}">\n'
+            '<div class="kb-chart" role="img" aria-label="{description}" data-kb-spec="{spec}">{svg}</div>\n'
+            '<figcaption>{description} <span class="kb-source">Source: {source}</span> '
+            '<a class="kb-csv" download="{name}.csv" href="{csv_href}">Download the data (CSV)</a></figcaption>\n'
+            '<details class="kb-data"><summary>Show the data as a table</summary>\n{table}\n</details>\n'
             "</figure>"
+        ).format(
+            name=self.name,
+            description=self.description,
+            spec=spec_json,
+            svg=Markup(self.svg),  # drawn by vl-convert from the spec, which holds the data as JSON
+            source=self.source,
+            csv_href=csv_href,
+            table=Markup(table),  # pandas escapes every cell (escape=True)
         )
 
 

@@ -8,7 +8,6 @@ never drawn; values whose label was paired by position are flagged on the chart 
 
 from __future__ import annotations
 
-import html
 import re
 
 import altair as alt
@@ -16,6 +15,7 @@ import pandas as pd
 
 from .charts import PALETTE, Figure, figure
 from .datasets import LINE_COLUMN, STATUS_LABELS, DataPackage
+from .text import Markup
 
 SURVEY = "phc-2015-survey"
 RESPONDENTS = "phc-2015-survey-respondents"
@@ -560,14 +560,13 @@ def chapter_figures(package: DataPackage) -> dict[str, Figure]:
     return {f.name: f for f in figures}
 
 
-def table_html(frame: pd.DataFrame, columns: dict[str, str], caption: str) -> str:
+def table_html(frame: pd.DataFrame, columns: dict[str, str], caption: str) -> Markup:
     """An escaped HTML table of chapter data, with each row's file and line for tracing."""
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in columns.values())
+    head = Markup("").join(Markup('<th scope="col">{}</th>').format(h) for h in columns.values())
     body = []
     for _, row in frame.iterrows():
-        cells = "".join(f"<td>{html.escape('' if pd.isna(row[c]) else str(row[c]))}</td>" for c in columns)
-        body.append(f"<tr>{cells}</tr>")
-    return (
-        f'<table class="kb-table"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        cells = Markup("").join(Markup("<td>{}</td>").format("" if pd.isna(row[c]) else str(row[c])) for c in columns)
+        body.append(Markup("<tr>{}</tr>").format(cells))
+    return Markup('<table class="kb-table"><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        caption, head, Markup("").join(body)
     )

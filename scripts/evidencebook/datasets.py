@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import html
 import json
 import re
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .kb import find_root
+from .text import Markup, neutralised_csv
 
 PACKAGE_FILE = "datapackage.json"
 DATA_DIR = "data"
@@ -192,7 +192,10 @@ def publish(package: DataPackage, out_dir: Path, reserved: set[str] = frozenset(
             )
         target = out_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if source.suffix.lower() == ".csv":  # opened in spreadsheets: no cell may run as a formula
+            target.write_bytes(neutralised_csv(source.read_bytes().decode("utf-8")).encode("utf-8"))
+        else:
+            shutil.copyfile(source, target)
         written.append(target)
     return written
 
@@ -214,60 +217,58 @@ def _constraints_text(spec: dict) -> str:
     return "; ".join(parts)
 
 
-def dictionary_html(package: DataPackage, data_url: str = "../data/") -> str:
+def dictionary_html(package: DataPackage, data_url: str = "../data/") -> Markup:
     """The data dictionary as escaped HTML: every resource with its description, source, licence,
     download link and every field (type, unit, description, missing-value marker, constraints)."""
-    e = html.escape
     package_licences = package.descriptor.get("licenses", [])
-    out = ['<div class="kb-dictionary">']
+    out = [Markup('<div class="kb-dictionary">')]
     out.append(
-        f'<p>The package descriptor: <a href="{e(data_url)}{PACKAGE_FILE}" download>{PACKAGE_FILE}</a> '
-        f"({len(package.resources)} tables, Frictionless Data format).</p>"
+        Markup(
+            '<p>The package descriptor: <a href="{0}{1}" download>{1}</a> ({2} tables, Frictionless Data format).</p>'
+        ).format(data_url, PACKAGE_FILE, len(package.resources))
     )
-    out.append('<nav aria-label="Tables in the data package"><ul>')
+    out.append(Markup('<nav aria-label="Tables in the data package"><ul>'))
     for res in package.resources:
-        out.append(f'<li><a href="#dataset-{e(res["name"])}">{e(res.get("title", res["name"]))}</a></li>')
-    out.append("</ul></nav>")
+        out.append(Markup('<li><a href="#dataset-{}">{}</a></li>').format(res["name"], res.get("title", res["name"])))
+    out.append(Markup("</ul></nav>"))
     for res in package.resources:
         name = res["name"]
         rows = len(package.raw(name))
         licences = res.get("licenses", package_licences)
         sources = res.get("sources", package.descriptor.get("sources", []))
         markers = _missing_marker_text(package.missing_values(name))
+        out.append(Markup('<section class="kb-dataset" id="dataset-{0}" aria-labelledby="dataset-{0}-title">').format(name))
+        out.append(Markup('<h2 id="dataset-{}-title">{}</h2>').format(name, res.get("title", name)))
+        out.append(Markup("<p>{}</p>").format(res.get("description", "")))
+        out.append(Markup("<dl>"))
         out.append(
-            f'<section class="kb-dataset" id="dataset-{e(name)}" aria-labelledby="dataset-{e(name)}-title">'
-        )
-        out.append(f'<h2 id="dataset-{e(name)}-title">{e(res.get("title", name))}</h2>')
-        out.append(f"<p>{e(res.get('description', ''))}</p>")
-        out.append("<dl>")
-        out.append(
-            f'<dt>File</dt><dd><a href="{e(data_url + res["path"])}" download>{e(res["path"])}</a> '
-            f"({e(res.get('format', 'csv')).upper()}, {e(res.get('encoding', 'utf-8'))}, {rows} rows)</dd>"
-        )
-        out.append(f"<dt>Name</dt><dd><code>{e(name)}</code></dd>")
-        out.append("<dt>Source</dt><dd>" + "<br>".join(e(s.get("title", "")) for s in sources) + "</dd>")
-        out.append(
-            "<dt>Licence</dt><dd>"
-            + ", ".join(
-                f'<a href="{e(lic["path"])}">{e(lic.get("title", lic.get("name", "")))}</a>'
-                if lic.get("path", "").startswith("https://")
-                else e(lic.get("title", lic.get("name", "")))
-                for lic in licences
+            Markup('<dt>File</dt><dd><a href="{}" download>{}</a> ({}, {}, {} rows)</dd>').format(
+                data_url + res["path"], res["path"], str(res.get("format", "csv")).upper(), res.get("encoding", "utf-8"), rows
             )
-            + "</dd>"
         )
-        out.append(f"<dt>Missing values</dt><dd>written as {e(markers)}</dd>")
-        out.append("</dl>")
-        out.append(f'<table class="kb-table kb-fields"><caption>Fields of {e(name)}</caption><thead><tr>')
+        out.append(Markup("<dt>Name</dt><dd><code>{}</code></dd>").format(name))
+        out.append(Markup("<dt>Source</dt><dd>{}</dd>").format(Markup("<br>").join(s.get("title", "") for s in sources)))
+        licence_links = (
+            Markup('<a href="{}">{}</a>').format(lic["path"], lic.get("title", lic.get("name", "")))
+            if lic.get("path", "").startswith("https://")
+            else lic.get("title", lic.get("name", ""))
+            for lic in licences
+        )
+        out.append(Markup("<dt>Licence</dt><dd>{}</dd>").format(Markup(", ").join(licence_links)))
+        out.append(Markup("<dt>Missing values</dt><dd>written as {}</dd>").format(markers))
+        out.append(Markup("</dl>"))
+        out.append(Markup('<table class="kb-table kb-fields"><caption>Fields of {}</caption><thead><tr>').format(name))
         for heading in ("Field", "Type", "Unit", "Description", "Constraints"):
-            out.append(f'<th scope="col">{heading}</th>')
-        out.append("</tr></thead><tbody>")
+            out.append(Markup('<th scope="col">{}</th>').format(heading))
+        out.append(Markup("</tr></thead><tbody>"))
         for spec in package.fields(name):
             out.append(
-                f'<tr><th scope="row"><code>{e(spec["name"])}</code></th><td>{e(spec.get("type", "string"))}</td>'
-                f"<td>{e(spec.get('unit', ''))}</td><td>{e(spec.get('description', ''))}</td>"
-                f"<td>{e(_constraints_text(spec))}</td></tr>"
+                Markup(
+                    '<tr><th scope="row"><code>{}</code></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
+                ).format(
+                    spec["name"], spec.get("type", "string"), spec.get("unit", ""), spec.get("description", ""), _constraints_text(spec)
+                )
             )
-        out.append("</tbody></table></section>")
-    out.append("</div>")
-    return "\n".join(out)
+        out.append(Markup("</tbody></table></section>"))
+    out.append(Markup("</div>"))
+    return Markup("\n").join(out)

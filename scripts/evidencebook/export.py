@@ -17,16 +17,7 @@ from typing import Any
 from .kb import KnowledgeBase
 from .render import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, case_docname, catalogue_order, place_label
 from .schema import CaseStudy
-from .text import plain_summary
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(value: Any) -> Any:
-    """A cell safe to open in a spreadsheet: text starting like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+from .text import csv_text, plain_summary
 
 
 def number(value: float | None) -> int | float | None:

@@ -15,7 +15,7 @@ from .charts import catalogue_url
 from .kb import KnowledgeBase
 from .reading import citing_cases
 from .tables import names_per_cell
-from .text import attr, format_number, md_escape
+from .text import Markup, format_number, md_escape, md_token
 
 # Evidence types that compare the people or places reached with others not reached.
 COMPARISON_TYPES = ("systematic-review", "randomised-trial", "controlled-comparison")
@@ -26,10 +26,10 @@ def case_links(ids, more_href: str | None = None) -> str:
     "and N more", linked to `more_href` (inline HTML: MyST passes it through; the URL has a query)."""
     ids = list(ids)
     cap = names_per_cell([len(ids)])
-    links = [f"{{case}}`{case_id}`" for case_id in (ids if cap is None else ids[:cap])]
+    links = [f"{{case}}`{md_token(case_id)}`" for case_id in (ids if cap is None else ids[:cap])]
     if len(ids) > len(links):
         more = f"and {len(ids) - len(links):,} more"
-        links.append(f'<a class="kb-more" href="{attr(more_href)}">{more}</a>' if more_href else more)
+        links.append(Markup('<a class="kb-more" href="{}">{}</a>').format(more_href, more) if more_href else more)
     return ", ".join(links)
 
 
@@ -127,7 +127,7 @@ def population_bands_table(kb: KnowledgeBase) -> str:
                 band = f"{_population(row['population_min'], row['population_min_scale'])} to {_population(row['population_max'], row['population_max_scale'])} {row['unit']}"
             else:
                 band = "not given"
-            source = f"{{cite:p}}`{row['source_key']}`, {md_escape(row['locator'])}"
+            source = f"{{cite:p}}`{md_token(row['source_key'])}`, {md_escape(row['locator'])}"
             lines.append(f"| {md_escape(levels.label(row['level']))} | {md_escape(row['area_described'])} | {md_escape(band)} | {source} |")
     return "\n".join(lines)
 

@@ -13,7 +13,7 @@ import re
 
 from .kb import KnowledgeBase
 from .schema import GlossaryTerm
-from .text import md_escape, raw_html_block, summary_html
+from .text import Markup, md_escape, md_token, raw_html_block, summary_html
 
 GLOSSARY_DOC = "chapters/glossary"
 
@@ -54,7 +54,7 @@ def term_lines(term: GlossaryTerm, names: list[str], by_id: dict[str, GlossaryTe
         body += [f"{len(term.definitions)} sources define it:", ""]
     for definition in term.definitions:
         when = f" (as of {md_escape(definition.as_of)})" if definition.as_of else ""
-        cite = f"{{cite:p}}`{definition.source.key}`, {md_escape(definition.source.locator)}{when}."
+        cite = f"{{cite:p}}`{md_token(definition.source.key)}`, {md_escape(definition.source.locator)}{when}."
         if several:
             body += [f"- {md_escape(definition.text)} [Source:]{{.glossary-source-label}} {cite}", ""]
         else:
@@ -64,9 +64,10 @@ def term_lines(term: GlossaryTerm, names: list[str], by_id: dict[str, GlossaryTe
         # by summary_html, which allows no HTML, images or non-http links, so nothing in it is markup.
         body += [
             raw_html_block(
-                '<div class="glossary-disagreement" role="note">\n'
-                '<p class="glossary-disagreement-title"><strong>Sources disagree.</strong></p>\n'
-                f"{summary_html(term.disagreement)}</div>"
+                Markup(
+                    '<div class="glossary-disagreement" role="note">\n'
+                    '<p class="glossary-disagreement-title"><strong>Sources disagree.</strong></p>\n{}</div>'
+                ).format(summary_html(term.disagreement))
             ),
             "",
         ]

@@ -19,7 +19,7 @@ from pybtex.database import Entry
 from .charts import catalogue_url
 from .kb import KnowledgeBase, _source_refs
 from .tables import names_per_cell
-from .text import attr, md_escape, safe_url
+from .text import Markup, md_escape, md_token, safe_url
 
 READING_LIST_DOC = "chapters/reading-list"
 # Generated chapters are not scanned for citations of their own: the reading list would cite itself.
@@ -125,18 +125,18 @@ def _more_cases(entry: ReadingEntry, as_source: set[str]) -> tuple[str | None, s
 
 
 def _entry_lines(entry: ReadingEntry, cap: int | None = None, as_source: frozenset[str] = frozenset()) -> list[str]:
-    head = f"- [{md_escape(entry.citation)}]{{#{work_anchor(entry.key)} .reading-citation}} {{cite:p}}`{entry.key}`"
+    head = f"- [{md_escape(entry.citation)}]{{#{work_anchor(entry.key)} .reading-citation}} {{cite:p}}`{md_token(entry.key)}`"
     if entry.url:
         head += f" [Read it online](<{entry.url}>)"
     lines = [head, ""]
     if entry.cases:
         noun = "case study" if len(entry.cases) == 1 else "case studies"
-        names = [f"{{case}}`{case_id}`" for case_id in entry.cases]
+        names = [f"{{case}}`{md_token(case_id)}`" for case_id in entry.cases]
         if cap is not None and len(names) > cap:
             href, note = _more_cases(entry, as_source)
             # Inline HTML passes through MyST as is: the catalogue link carries a query, no document has it.
             more = f"and {len(names) - cap:,} more"
-            names = [*names[:cap], (f'<a class="kb-more" href="{attr(href)}">{more}</a>' if href else more) + note]
+            names = [*names[:cap], (Markup('<a class="kb-more" href="{}">{}</a>').format(href, more) if href else more) + note]
         links = ", ".join(names)
         lines += [f"  [Cited by {len(entry.cases)} {noun}:]{{.reading-label}} {links}.", ""]
     else:

@@ -17,9 +17,10 @@ from .filecache import FileCache
 from .kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
 from .schema import CaseStudy, Outcome, SourceRef
 from .text import (
-    attr,
+    Markup,
     format_figure,
     md_escape,
+    md_token,
     plain_summary,
     raw_html_block,
     safe_url,
@@ -95,18 +96,18 @@ class PageWriter:
 
     def evidence_badge(self, record: CaseStudy) -> str:
         etype = record.evidence.type
-        return f"[{self.label('evidence_types', etype)}]{{.evidence-badge .evidence-{etype}}}"
+        return f"[{self.label('evidence_types', etype)}]{{.evidence-badge .evidence-{md_token(etype)}}}"
 
     def source_cell(self, source: SourceRef | None, fallback: SourceRef) -> str:
         ref = source or fallback
-        return f"{{cite:p}}`{ref.key}`, {md_escape(ref.locator)}"
+        return f"{{cite:p}}`{md_token(ref.key)}`, {md_escape(ref.locator)}"
 
     def outcome_row(self, record: CaseStudy, outcome: Outcome) -> str:
         figure = format_figure(outcome.value, outcome.value_max, outcome.unit, outcome.scale, outcome.qualifier)
         value = md_escape(figure) if figure else "*no figure*"
         if outcome.direction:
             value += f" ({md_escape(outcome.direction)})"
-        kind = f"[{self.label('outcome_kinds', outcome.kind)}]{{.outcome-kind .kind-{outcome.kind}}}"
+        kind = f"[{self.label('outcome_kinds', outcome.kind)}]{{.outcome-kind .kind-{md_token(outcome.kind)}}}"
         notes = md_escape(outcome.note) if outcome.note else ""
         cells = [
             md_escape(outcome.metric),
@@ -133,7 +134,7 @@ class PageWriter:
             "---",
             GENERATED_MARK,
             "",
-            f"(case-{r.id})=",
+            f"(case-{md_token(r.id)})=",
             f"# {md_escape(r.title)}",
             "",
             ":::{div} case-facts",
@@ -165,7 +166,7 @@ class PageWriter:
                 lines += [f"### {md_escape(ex.title)}", "", raw_html_block(summary_html(ex.summary)), ""]
                 if ex.themes:
                     lines += [f"Themes: {', '.join(self.label('themes', t) for t in ex.themes)}.", ""]
-                lines += [f"Source: {{cite:p}}`{ex.source.key}`, {md_escape(ex.source.locator)}.", ""]
+                lines += [f"Source: {{cite:p}}`{md_token(ex.source.key)}`, {md_escape(ex.source.locator)}.", ""]
         if r.illustrates:
             items = self.v["framework_items"]
             lines += ["## Frameworks it illustrates", ""]
@@ -173,21 +174,18 @@ class PageWriter:
             lines.append("")
         if r.related:
             lines += ["## Related case studies", ""]
-            lines += [f"- [{md_escape(self.kb.records[o].title if o in self.kb.records else o)}]({o}.md)" for o in r.related]
+            lines += [f"- [{md_escape(self.kb.records[o].title if o in self.kb.records else o)}]({md_token(o)}.md)" for o in r.related]
             lines.append("")
         if r.links:
             lines += ["## Links", ""]
             # Raw HTML, escaped once: a MyST link escapes its address twice, so "?a=1&b=2" would break.
-            items = "".join(
-                f'<li><a class="reference external" rel="nofollow noopener" href="{attr(link.url)}">{attr(shown_text(link.title))}</a></li>'
-                for link in r.links
-                if safe_url(link.url)
-            )
-            lines += [raw_html_block(f'<ul class="kb-links">{items}</ul>')]
+            item = Markup('<li><a class="reference external" rel="nofollow noopener" href="{}">{}</a></li>')
+            items = Markup("").join(item.format(link.url, shown_text(link.title)) for link in r.links if safe_url(link.url))
+            lines += [raw_html_block(Markup('<ul class="kb-links">{}</ul>').format(items))]
             lines.append("")
         lines += ["## Sources", ""]
         cite = self.kb.bibliography.citation_text
-        lines += [f"- {md_escape(cite(s.key))} {{cite:p}}`{s.key}` — {md_escape(s.locator)}" for s in r.sources]
+        lines += [f"- {md_escape(cite(s.key))} {{cite:p}}`{md_token(s.key)}` — {md_escape(s.locator)}" for s in r.sources]
         lines.append("")
         return "\n".join(lines)
 
@@ -263,7 +261,7 @@ class PageWriter:
                 "| "
                 + " | ".join(
                     [
-                        f"[{md_escape(r.title)}](../{r.id}.md)",
+                        f"[{md_escape(r.title)}](../{md_token(r.id)}.md)",
                         self.place_text(r),
                         self.label("levels", r.level),
                         ", ".join(self.label("models", m) for m in r.model),

@@ -41,6 +41,7 @@ from .kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, 
 from .reading import READING_LIST_DOC, generate_reference_pages
 from .render import CASES_DIR, case_docname, generate_pages
 from .sphinx_scale import memoize_case_navigation, plain_sphinx, scale_parallel_build
+from .text import link_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,14 @@ def forget_written_doctree(app: Sphinx, doctree: nodes.document, docname: str) -
     getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
 
 
+def unlink_unsafe_addresses(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """A link to an address no page may link to (a `\\url{javascript:...}` in a note of references.bib,
+    which sphinxcontrib-bibtex turns into a link) is published as its text."""
+    for ref in list(doctree.findall(nodes.reference)):
+        if "refuri" in ref and not link_allowed(ref["refuri"]):
+            ref.replace_self(list(ref.children) or [nodes.Text(ref["refuri"])])
+
+
 def _is_thebe(script) -> bool:
     name = str(getattr(script, "filename", script) or "")
     body = str(getattr(script, "attributes", {}).get("body", ""))
@@ -380,6 +389,7 @@ def setup(app: Sphinx):
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-read", note_cited_bibliography)
+    app.connect("doctree-resolved", unlink_unsafe_addresses, priority=400)  # before the page is written
     app.connect("doctree-resolved", forget_written_doctree)
     app.connect("html-page-context", on_html_page_context)
     app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it

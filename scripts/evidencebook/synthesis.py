@@ -15,7 +15,6 @@ keep their kind (measured, modelled estimate, target, context) beside every figu
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import altair as alt
@@ -35,6 +34,7 @@ from .tables import (
     outcomes_frame,
     too_many_html,
 )
+from .text import Markup
 
 # Where a gap in the map invites a contribution, unless the book has its own contributing chapter.
 CONTRIBUTE_ISSUE_URL = (
@@ -257,7 +257,7 @@ def _kind_counts_by_domain(kb: KnowledgeBase, listing: pd.DataFrame, kind_id: st
     )
 
 
-def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = LISTING_LIMIT) -> str:
+def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = LISTING_LIMIT) -> Markup:
     """One table per outcome kind, each in its own marked section, so no estimate sits among results.
     Above `limit` outcomes in all, each kind's table gives way to its counts by domain and links."""
     parts = []
@@ -265,21 +265,27 @@ def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = 
     for term in kb.vocab("outcome_kinds").terms:
         listing = outcome_listing(kb, outcomes, term.id)
         heading = f"{term.label}: {len(listing)} outcome{'s' if len(listing) != 1 else ''}"
+        if not len(listing):
+            table = Markup("<p>None yet.</p>")
+        elif listed:
+            table = html_table(listing, OUTCOME_COLUMNS, link=("case", "case_id"), caption=heading)
+        else:
+            table = _kind_counts_by_domain(kb, listing, term.id)
         parts.append(
-            f'<section class="kb-kind-block kb-kind-{html.escape(term.id)}" style="--kb-kind-colour:{KIND_COLOURS.get(term.id, "#777")}" '
-            f'aria-labelledby="outcomes-{html.escape(term.id)}">'
-            f'<h3 id="outcomes-{html.escape(term.id)}"><span class="outcome-kind kind-{html.escape(term.id)}">{html.escape(term.label)}</span> '
-            f"{len(listing)} outcome{'s' if len(listing) != 1 else ''}</h3><p>{html.escape(term.definition)}</p>"
-            + (
-                "<p>None yet.</p>"
-                if not len(listing)
-                else html_table(listing, OUTCOME_COLUMNS, link=("case", "case_id"), caption=heading)
-                if listed
-                else _kind_counts_by_domain(kb, listing, term.id)
+            Markup(
+                '<section class="kb-kind-block kb-kind-{id}" style="--kb-kind-colour:{colour}" aria-labelledby="outcomes-{id}">'
+                '<h3 id="outcomes-{id}"><span class="outcome-kind kind-{id}">{label}</span> {count}</h3><p>{definition}</p>'
+                "{table}</section>"
+            ).format(
+                id=term.id,
+                colour=KIND_COLOURS.get(term.id, "#777"),
+                label=term.label,
+                count=f"{len(listing)} outcome{'s' if len(listing) != 1 else ''}",
+                definition=term.definition,
+                table=table,
             )
-            + "</section>"
         )
-    return "\n".join(parts)
+    return Markup("\n").join(parts)
 
 
 def kind_chart(
@@ -369,15 +375,15 @@ def gap_map(kb: KnowledgeBase, kinds: tuple[str, ...] = EFFECT_KINDS) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str, limit: int = LISTING_LIMIT) -> str:
+def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str, limit: int = LISTING_LIMIT) -> Markup:
     """The gap map as an HTML table: a row per theme, a column per domain; each filled cell lists its
     case studies (linked, marked with their evidence type; above `limit` names in all, the first few,
     then "and N more" linking to the catalogue), each empty cell invites a contribution."""
-    esc = html.escape
     cap = names_per_cell(list(cells["case studies"]), limit)
     v = kb.vocabularies
     domains = v["outcome_domains"].terms
-    head = '<th scope="col">Theme</th>' + "".join(f'<th scope="col">{esc(d.label)}</th>' for d in domains)
+    th = Markup('<th scope="col">{}</th>')
+    head = th.format("Theme") + Markup("").join(th.format(d.label) for d in domains)
     body = []
     for theme in v["themes"].terms:
         row = cells[cells["theme_id"] == theme.id].set_index("domain_id")
@@ -387,51 +393,61 @@ def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str, l
             where = f"{theme.label} and {d.label}"
             if cell["case studies"] == 0:
                 tds.append(
-                    f'<td class="kb-egm-gap" id="{cell["anchor"]}">Gap <a href="{esc(contribute_href)}">add a case study'
-                    f'<span class="kb-visually-hidden"> on {esc(where)}</span></a></td>'
+                    Markup(
+                        '<td class="kb-egm-gap" id="{}">Gap <a href="{}">add a case study'
+                        '<span class="kb-visually-hidden"> on {}</span></a></td>'
+                    ).format(cell["anchor"], contribute_href, where)
                 )
                 continue
             items = []
             for case_id in cell["case_ids"][:cap]:
                 r = kb.records[case_id]
                 etype = r.evidence.type
-                modelled = (
-                    ' <span class="kb-egm-modelled">(modelled only)</span>'
-                    if case_id in cell["modelled_only"]
-                    else ""
-                )
+                modelled = Markup(' <span class="kb-egm-modelled">(modelled only)</span>') if case_id in cell["modelled_only"] else ""
                 items.append(
-                    f'<li><span class="kb-egm-dot" style="background:{EVIDENCE_COLOURS.get(etype, "#777")}" aria-hidden="true"></span>'
-                    f'<span class="kb-visually-hidden">{esc(v["evidence_types"].label(etype))}: </span>'
-                    f'<a href="{esc(case_url(case_id))}">{esc(r.title)}</a>{modelled}</li>'
+                    Markup(
+                        '<li><span class="kb-egm-dot" style="background:{}" aria-hidden="true"></span>'
+                        '<span class="kb-visually-hidden">{}: </span><a href="{}">{}</a>{}</li>'
+                    ).format(EVIDENCE_COLOURS.get(etype, "#777"), v["evidence_types"].label(etype), case_url(case_id), r.title, modelled)
                 )
             count = cell["case studies"]
             if count > len(items):
                 # The catalogue filters per case study: this theme and any outcome in this domain.
                 more = catalogue_url({"theme": theme.id, "domain": d.id})
                 items.append(
-                    f'<li class="kb-more">{names_html([], count - len(items), more)[0]}'
-                    " (the catalogue lists the case studies with this theme and any outcome in this domain)</li>"
+                    Markup(
+                        '<li class="kb-more">{} (the catalogue lists the case studies with this theme and any outcome in this domain)</li>'
+                    ).format(names_html([], count - len(items), more)[0])
                 )
             size = 0.9 + 0.35 * min(count, 10)  # em: bubble area grows with the count, capped
-            colour = EVIDENCE_COLOURS.get(cell["strongest_id"], "#777")
             tds.append(
-                f'<td class="kb-egm-cell" id="{cell["anchor"]}"><details><summary>'
-                f'<span class="kb-egm-bubble" style="background:{colour};width:{size:.2f}em;height:{size:.2f}em" aria-hidden="true"></span>'
-                f'{count} <span class="kb-visually-hidden">case {"study" if count == 1 else "studies"} on {esc(where)}; strongest evidence: </span>'
-                f'<span class="kb-egm-strongest">{esc(cell["strongest evidence"])}</span></summary>'
-                f"<ul>{''.join(items)}</ul></details></td>"
+                Markup(
+                    '<td class="kb-egm-cell" id="{anchor}"><details><summary>'
+                    '<span class="kb-egm-bubble" style="background:{colour};width:{size:.2f}em;height:{size:.2f}em" aria-hidden="true"></span>'
+                    '{count} <span class="kb-visually-hidden">case {noun} on {where}; strongest evidence: </span>'
+                    '<span class="kb-egm-strongest">{strongest}</span></summary>'
+                    "<ul>{items}</ul></details></td>"
+                ).format(
+                    anchor=cell["anchor"],
+                    colour=EVIDENCE_COLOURS.get(cell["strongest_id"], "#777"),
+                    size=size,
+                    count=count,
+                    noun="study" if count == 1 else "studies",
+                    where=where,
+                    strongest=cell["strongest evidence"],
+                    items=Markup("").join(items),
+                )
             )
-        body.append(f'<tr><th scope="row">{esc(theme.label)}</th>{"".join(tds)}</tr>')
+        body.append(Markup('<tr><th scope="row">{}</th>{}</tr>').format(theme.label, Markup("").join(tds)))
     filled = int((cells["case studies"] > 0).sum())
     caption = (
         f"Evidence and gap map: {len(v['themes'].terms)} themes by {len(domains)} outcome domains. "
         f"{filled} of {len(cells)} cells hold at least one case study; open a cell to see them."
     )
-    return (
-        f'<div class="kb-egm-wrap"><table class="kb-table kb-egm"><caption>{esc(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
+    return Markup(
+        '<div class="kb-egm-wrap"><table class="kb-table kb-egm"><caption>{}</caption>'
+        "<thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>"
+    ).format(caption, head, Markup("").join(body))
 
 
 def gap_map_chart(kb: KnowledgeBase, cells: pd.DataFrame):
@@ -736,7 +752,7 @@ def places_chart(
     return figure(chart, data=marks, name=name, description=description, source=SOURCE)
 
 
-def region_lists_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT) -> str:
+def region_lists_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT) -> Markup:
     """The English case studies listed under their region (the targets of the tile map's links). Above
     `limit` English case studies, each region names its first few (names_per_cell), then "and N more"
     linking to the catalogue filtered to the region."""
@@ -751,8 +767,9 @@ def region_lists_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT) -> str:
     for anchor, label, group in groups:
         if group.empty and anchor == "region-several-regions":
             continue
+        link = Markup('<a href="{}">{}</a> <span class="kb-muted">({})</span>')
         links = [
-            f'<a href="{html.escape(url)}">{html.escape(case)}</a> <span class="kb-muted">({html.escape(level)})</span>'
+            link.format(url, case, level)
             for case, url, level in sorted(zip(group["case"], group["url"], group["level"], strict=True))
         ]
         if cap is not None:
@@ -761,13 +778,13 @@ def region_lists_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT) -> str:
             where = {"country": "england", **({"region": region} if region in kb.vocab("regions").by_id else {})}
             note = "" if "region" in where else " (the catalogue cannot select case studies without a region: it opens at every English one)"
             links = names_html(links, len(links), catalogue_url(where), note, cap=cap)
-        items = "".join(f"<li>{link}</li>" for link in links)
+        items = Markup("").join(Markup("<li>{}</li>").format(link) for link in links)
         parts.append(
-            f'<section class="kb-region-list" id="{anchor}"><h3>{html.escape(label)}: {len(group)}</h3>'
-            + (f"<ul>{items}</ul>" if items else "<p>No case study yet.</p>")
-            + "</section>"
+            Markup('<section class="kb-region-list" id="{}"><h3>{}: {}</h3>{}</section>').format(
+                anchor, label, len(group), Markup("<ul>{}</ul>").format(items) if items else Markup("<p>No case study yet.</p>")
+            )
         )
-    return "\n".join(parts)
+    return Markup("\n").join(parts)
 
 
 def _two_lines(label: str) -> str:

@@ -5,13 +5,11 @@ Tables are built as HTML with every cell escaped, and case studies linked to the
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
 from .charts import catalogue_url
 from .kb import KnowledgeBase, find_root, load_validated
-from .text import format_figure
+from .text import Markup, escape, format_figure
 
 CASES_URL = "../cases/"  # from a chapter page in chapters/ to the generated case pages
 
@@ -89,20 +87,22 @@ def counts_by(frame: pd.DataFrame, column: str, order: list[str] | None = None) 
     return counts.reset_index().rename(columns={"index": column})
 
 
-def html_table(frame: pd.DataFrame, columns: dict[str, str], link: tuple[str, str] | None = None, caption: str = "") -> str:
+def html_table(frame: pd.DataFrame, columns: dict[str, str], link: tuple[str, str] | None = None, caption: str = "") -> Markup:
     """An escaped HTML table. `columns` maps frame columns to headings; `link` = (text column, id column)."""
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in columns.values())
+    head = Markup("").join(Markup('<th scope="col">{}</th>').format(h) for h in columns.values())
     body = []
     for _, row in frame.iterrows():
         cells = []
         for col in columns:
-            text = html.escape("" if pd.isna(row[col]) else str(row[col]))
+            text = "" if pd.isna(row[col]) else str(row[col])
             if link and col == link[0]:
-                text = f'<a href="{CASES_URL}{html.escape(str(row[link[1]]))}.html">{text}</a>'
-            cells.append(f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table class="kb-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+                text = Markup('<a href="{}{}.html">{}</a>').format(CASES_URL, str(row[link[1]]), text)
+            cells.append(Markup("<td>{}</td>").format(text))
+        body.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
+    cap = Markup("<caption>{}</caption>").format(caption) if caption else ""
+    return Markup('<table class="kb-table">{}<thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
+        cap, head, Markup("").join(body)
+    )
 
 
 def plural(n: int, noun: str, nouns: str | None = None) -> str:
@@ -114,37 +114,41 @@ def _noun(n: int, noun: str) -> str:
     return plural(n, "case study", "case studies") if noun == "case studies" else plural(n, noun.rstrip("s"), noun)
 
 
-def counts_html(rows: list[tuple[str, int, int | None, str]], heading: str, noun: str, caption: str) -> str:
+def counts_html(rows: list[tuple[str, int, int | None, str]], heading: str, noun: str, caption: str) -> Markup:
     """A table of (label, count, case studies or None, catalogue href): one row per group of a listing
     too long to show, each linked to the catalogue filtered to it."""
-    with_cases = any(cases is not None for _, _, cases, _ in rows)
-    head = f'<th scope="col">{html.escape(heading)}</th><th scope="col">{html.escape(noun.capitalize())}</th>'
-    head += '<th scope="col">Case studies</th>' if with_cases and noun != "case studies" else ""
+    with_cases = any(cases is not None for _, _, cases, _ in rows) and noun != "case studies"
+    th = Markup('<th scope="col">{}</th>')
+    head = th.format(heading) + th.format(noun.capitalize()) + (th.format("Case studies") if with_cases else "")
     body = []
     for label, count, cases, href in rows:
-        cells = f'<td><a href="{html.escape(href)}">{html.escape(label)}</a></td><td>{count:,}</td>'
-        if with_cases and noun != "case studies":
-            cells += f"<td>{'' if cases is None else f'{cases:,}'}</td>"
-        body.append(f"<tr>{cells}</tr>")
-    return (
-        f'<table class="kb-table kb-counts"><caption>{html.escape(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    )
+        cells = Markup('<td><a href="{}">{}</a></td><td>{:,}</td>').format(href, label, count)
+        if with_cases:
+            cells += Markup("<td>{}</td>").format("" if cases is None else f"{cases:,}")
+        body.append(Markup("<tr>{}</tr>").format(cells))
+    return Markup(
+        '<table class="kb-table kb-counts"><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+    ).format(caption, head, Markup("").join(body))
 
 
 def too_many_html(
     total: int, noun: str, rows: list[tuple[str, int, int | None, str]], heading: str, catalogue: str, export: str
-) -> str:
+) -> Markup:
     """Stands in for a listing above LISTING_LIMIT rows: the true total, counts by a grouping (each linked to
     the filtered catalogue), and links to the catalogue and the full export. Never a silent cut."""
-    return (
+    return Markup(
         '<div class="kb-too-many">'
-        f"<p><strong>{html.escape(_noun(total, noun))}: too many to list on this page.</strong> "
-        f"The table counts them by {html.escape(heading.lower())}; select a row to open the catalogue filtered to "
-        f'its case studies, browse the <a href="{html.escape(catalogue)}">catalogue</a>, or download every one as '
-        f'<a href="{html.escape(export)}">{html.escape(export.rsplit("/", 1)[-1])}</a>.</p>'
-        + counts_html(rows, heading, noun, f"{_noun(total, noun)} by {heading.lower()}")
-        + "</div>"
+        "<p><strong>{}: too many to list on this page.</strong> "
+        "The table counts them by {}; select a row to open the catalogue filtered to "
+        'its case studies, browse the <a href="{}">catalogue</a>, or download every one as '
+        '<a href="{}">{}</a>.</p>{}</div>'
+    ).format(
+        _noun(total, noun),
+        heading.lower(),
+        catalogue,
+        export,
+        export.rsplit("/", 1)[-1],
+        counts_html(rows, heading, noun, f"{_noun(total, noun)} by {heading.lower()}"),
     )
 
 
@@ -188,15 +192,17 @@ def names_html(
     shown = links if cap is None else links[:cap]
     if total > len(shown):
         more = f"and {total - len(shown):,} more"
-        shown.append(f'<a class="kb-more" href="{html.escape(more_href)}">{more}</a>{more_text}' if more_href else more + more_text)
+        link = Markup('<a class="kb-more" href="{}">{}</a>').format(more_href, more) if more_href else more
+        shown.append(Markup("{}{}").format(link, more_text))
     return shown
 
 
 class HTML:
-    """Display raw HTML in a notebook without importing IPython in the library."""
+    """Display HTML in a notebook without importing IPython in the library. Only Markup (HTML built
+    with Markup(...).format, which escapes every value) is shown as HTML; plain text is escaped."""
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, text: Markup | str):
+        self.text = escape(text)
 
     def _repr_html_(self) -> str:
         return self.text

@@ -4,16 +4,27 @@ Record text comes from contributors we do not know. Plain fields (titles, names,
 written into generated MyST with every ASCII punctuation character backslash-escaped, so no markup,
 role, directive or HTML in them is ever interpreted. Summaries are Markdown: they are rendered by
 markdown-it with HTML, images and headings switched off and only http(s) links allowed.
+
+The same goes for every data file (vocabularies, frameworks, glossary, CSV files, references.bib):
+- MyST: text through `md_escape`; an id inside MyST syntax (a class, label, role or link target) through `md_token`.
+- HTML: built with `Markup("<td>{}</td>").format(value)`, which escapes every value that is not Markup itself.
+- Links: only addresses `link_allowed` accepts become links (sphinx_ext.unlink_unsafe_addresses).
+- CSV: every published cell through `csv_text`, so no cell runs as a spreadsheet formula.
 """
 
 from __future__ import annotations
 
-import html
+import csv
+import io
 import re
 import string
 import unicodedata
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+__all__ = ["Markup", "escape"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
 
 _PUNCTUATION = set(string.punctuation)
 _PUNCTUATION_RE = re.compile("[" + re.escape(string.punctuation) + "]")
@@ -56,8 +67,20 @@ def md_escape(text: str) -> str:
     return _PUNCTUATION_RE.sub(r"\\\g<0>", shown_text(text))
 
 
+def md_token(text: str) -> str:
+    """An id used inside MyST syntax (a class in `{.x}`, a `(label)=`, a link target, a role's text):
+    ids are slugs, and anything else in one is turned into hyphens so it cannot end the syntax around it."""
+    return re.sub(r"[^A-Za-z0-9_.:-]", "-", str(text))
+
+
 def safe_url(url: str) -> bool:
     return bool(re.match(r"^https?://[^\s<>\"'`]+$", url or ""))
+
+
+def link_allowed(url: str) -> bool:
+    """May this address be a link on a page: http(s), mailto, or relative to the book. Anything else
+    (javascript:, data:, vbscript: ...) is shown as text. urlsplit drops the tabs and newlines a browser drops."""
+    return urlsplit(str(url)).scheme.lower() in ("", "http", "https", "mailto")
 
 
 def _markdown() -> MarkdownIt:
@@ -70,10 +93,10 @@ def _markdown() -> MarkdownIt:
 _MD = _markdown()
 
 
-def summary_html(markdown_text: str) -> str:
+def summary_html(markdown_text: str) -> Markup:
     """A record's Markdown summary as inert HTML (links open as ordinary external links)."""
     rendered = _MD.render(_INVISIBLE.sub("", markdown_text))
-    return rendered.replace("<a href=", '<a rel="nofollow noopener" class="external" href=')
+    return Markup(rendered.replace("<a href=", '<a rel="nofollow noopener" class="external" href='))
 
 
 def plain_summary(markdown_text: str, limit: int = 240) -> str:
@@ -97,8 +120,28 @@ def raw_html_block(content: str) -> str:
     return f"{fence}{{raw}} html\n{content.rstrip()}\n{fence}"
 
 
-def attr(text: str) -> str:
-    return html.escape(str(text), quote=True)
+# Cells a spreadsheet would run as a formula. A negative number ("-3.5") is a number, not a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def csv_text(value):
+    """A cell safe to open in a spreadsheet: text starting like a formula gets a leading apostrophe.
+    Every CSV file the site publishes passes its cells through here."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NEGATIVE_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralised_csv(text: str) -> str:
+    """CSV text with every cell passed through `csv_text`; the same text, byte for byte, when no cell needs it."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    safe = [[csv_text(cell) for cell in row] for row in rows]
+    if safe == rows:
+        return text
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(safe)
+    return out.getvalue()
 
 
 # --- figures --------------------------------------------------------------------------------------
