@@ -12,6 +12,8 @@ import pybtex.errors
 from pybtex.database import BibliographyData, parse_string
 from pybtex.plugin import find_plugin
 
+from .yamlsafe import decode_utf8, read_file
+
 
 def cache_pybtex_plugins() -> None:
     """pybtex looks a plugin up (scanning every installed package's entry points) each time it formats
@@ -24,6 +26,7 @@ def cache_pybtex_plugins() -> None:
 
 cache_pybtex_plugins()
 
+MAX_BIB_BYTES = 1024 * 1024  # about ten times the real file (106 KB)
 _ENTRY_START = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
 _NOT_ENTRIES = {"comment", "preamble", "string"}
 
@@ -88,10 +91,14 @@ def load_bibliography(path: Path) -> Bibliography:
 
 def parse_bibliography(path: Path) -> Bibliography:
     bib = Bibliography(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         bib.problems.append(BibProblem(1, "", "references.bib is missing", "create it: every case study cites it"))
         return bib
-    text = path.read_text(encoding="utf-8")
+    raw, problem = read_file(path, MAX_BIB_BYTES, "the real references.bib is about a tenth of that: check nothing was pasted into it by mistake")
+    text, problem = decode_utf8(raw) if problem is None else ("", problem)
+    if problem is not None:
+        bib.problems.append(BibProblem(problem.line, "", problem.message, problem.fix))
+        return bib
     for match in _ENTRY_START.finditer(text):
         if match.group(1).lower() in _NOT_ENTRIES:
             continue
@@ -142,8 +149,21 @@ _IDENTIFIER = re.compile(r"^[^\s<>\"'`\\{}]+$")
 _LINK_FIELDS = {"url": _WEB_ADDRESS, "doi": _IDENTIFIER, "eprint": _IDENTIFIER, "pubmed": _IDENTIFIER}
 
 
+# A LaTeX link command in any field (a title, a note, an author's name) would become a link that nothing
+# checks: the real references use none, so they are refused outright; addresses go in `url`.
+_LATEX_LINK = re.compile(r"\\(url|href)(?![A-Za-z])", re.IGNORECASE)
+
+
 def link_problems(key: str, entry, line: int) -> list[BibProblem]:
     problems = []
+    texts = [(name, str(value)) for name, value in entry.fields.items() if name.lower() not in _LINK_FIELDS]
+    texts += [(role, str(person)) for role, persons in entry.persons.items() for person in persons]
+    for name, value in texts:
+        found = _LATEX_LINK.search(value)
+        if found:
+            problems.append(
+                BibProblem(line, key, f"the {name} field uses \\{found.group(1)}, which makes a link", "remove the command: put a web address in the entry's url field (https:// only), and write other fields as plain text")
+            )
     for name, pattern in _LINK_FIELDS.items():
         value = next((v for k, v in entry.fields.items() if k.lower() == name), None)
         if value is not None and not pattern.match(str(value).strip()):

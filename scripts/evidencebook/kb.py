@@ -29,7 +29,7 @@ from .validate import (
     validate_record_file,
 )
 from .validate import field_name as field_name_of
-from .vocab import Vocabulary, framework_items_vocabulary, load_vocabularies
+from .vocab import Vocabulary, framework_items_vocabulary, read_vocabularies
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -68,41 +68,51 @@ class KnowledgeBase:
 
 
 def record_paths(case_dir: Path) -> tuple[list[Path], list[Problem]]:
-    """Every record file, and a problem for anything else in the folder (nothing is silently skipped)."""
-    paths, problems = [], []
-    for path in sorted(case_dir.iterdir()):
-        rel = f"{case_dir.name}/{path.name}"
-        if path.name in PROJECT_FILES or path.name.startswith("."):
+    """Every record file, and a problem for anything else in case_studies/."""
+    return folder_files(case_dir.parent, case_dir, ("a record", "records"), RECORD_SUFFIXES, PROJECT_FILES)
+
+
+def folder_files(
+    root: Path, folder: Path, kind: tuple[str, str], suffixes: tuple[str, ...] = (".yml",), project_files=frozenset()
+) -> tuple[list[Path], list[Problem]]:
+    """The files of `folder` to read, and a problem for anything else in it: nothing is silently
+    skipped, since a file that is never read could hide anything (or be a mistake nobody notices)."""
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return paths, problems
+    where = folder.relative_to(root).as_posix()
+    one, what = kind  # e.g. ("a record", "records")
+    for path in sorted(folder.iterdir()):
+        rel = path.relative_to(root).as_posix()
+        if path.name in project_files:
             continue
-        if path.is_dir():
+        if path.name.startswith("."):
             problems.append(
-                Problem(
-                    rel,
-                    1,
-                    "(file)",
-                    "is a folder",
-                    "records are files directly in case_studies/: move its files up",
-                )
+                Problem(rel, 1, "(file)", "is a hidden file (its name starts with a dot), so it is not read", "rename it without the dot, or remove it")
             )
-        elif path.suffix in RECORD_SUFFIXES:
-            paths.append(path)
+        elif path.is_dir() and not path.is_symlink():
+            problems.append(Problem(rel, 1, "(file)", "is a folder", f"{what} are files directly in {where}/: move its files up"))
+        elif path.suffix in suffixes:
+            paths.append(path)  # a symbolic link or other odd file is refused by the loader, with its name
         else:
+            wanted = " or ".join(suffixes)
             problems.append(
                 Problem(
                     rel,
                     1,
                     "(file)",
-                    f"is not a record (records end in .yml, this ends in {path.suffix or 'nothing'})",
-                    "rename it to <id>.yml, or remove it",
+                    f"is not {one} ({what} end in {wanted}, this ends in {path.suffix or 'nothing'})",
+                    f"rename it to <id>{suffixes[0]}, or remove it",
                 )
             )
     return paths, problems
 
 
 def load_knowledge_base(root: Path) -> KnowledgeBase:
-    vocabularies = load_vocabularies(root / "data")
+    vocabularies, problems = read_vocabularies(root)
     bib = load_bibliography(root / "references.bib")
-    problems = [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
+    problems += [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
     frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib)
     problems += data_problems
     vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
@@ -215,9 +225,12 @@ def load_structured_data(root: Path, bib: Bibliography):
     """Frameworks, glossary terms and the checklist from data/, validated like records."""
     problems: list[Problem] = []
     loaded = {}
+    framework_paths, found = folder_files(root, root / "data" / "frameworks", ("a framework", "frameworks"))
+    glossary_paths, more = folder_files(root, root / "data" / "glossary", ("a glossary term", "glossary terms"))
+    problems += found + more
     specs = [
-        ("frameworks", sorted((root / "data" / "frameworks").glob("*.yml")), Framework),
-        ("glossary", sorted((root / "data" / "glossary").glob("*.yml")), GlossaryTerm),
+        ("frameworks", framework_paths, Framework),
+        ("glossary", glossary_paths, GlossaryTerm),
         ("checklist", [p for p in [root / "data" / "integration-checklist.yml"] if p.exists()], Checklist),
         ("reading_list", [p for p in [root / "data" / "reading-list.yml"] if p.exists()], ReadingList),
     ]
@@ -254,6 +267,7 @@ def load_structured_data(root: Path, bib: Bibliography):
             seen[item.id] = rel
     for rel, checklist, yaml_doc in loaded["checklist"]:
         problems += checklist_problems(rel, checklist, yaml_doc, set(seen))
+    problems += glossary_problems(loaded["glossary"], {path.stem for path in glossary_paths})
     frameworks = [obj for _, obj, _ in loaded["frameworks"]]
     glossary = [obj for _, obj, _ in loaded["glossary"]]
     checklist = loaded["checklist"][0][1] if loaded["checklist"] else None
@@ -261,6 +275,27 @@ def load_structured_data(root: Path, bib: Bibliography):
         problems += reading_list_problems(rel, reading, yaml_doc, bib)
     reading_list = loaded["reading_list"][0][1] if loaded["reading_list"] else None
     return frameworks, glossary, checklist, problems, reading_list
+
+
+def glossary_problems(loaded: list, ids: set[str]) -> list[Problem]:
+    """Each full term name once (Sphinx matches glossary terms ignoring case; a repeat breaks the page),
+    and every `see_also` names a term file that exists (`ids`: a term with its own problem still counts)."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    for rel, term, yaml_doc in loaded:
+        key = term.term.casefold()
+        if key in names:
+            problems.append(
+                Problem(rel, yaml_doc.line_of(("term",)), "term", f"{term.term!r} is also the term of {names[key]}", "a term is defined once: merge the definitions into that file and delete this one")
+            )
+        names.setdefault(key, rel)
+        for i, other in enumerate(term.see_also):
+            if other not in ids:
+                close = difflib.get_close_matches(other, sorted(ids), n=1, cutoff=0.6)
+                problems.append(
+                    Problem(rel, yaml_doc.line_of(("see_also", i)), f"see_also[{i}]", f"{other!r} is not the id of any glossary term", (f"did you mean {close[0]!r}? " if close else "") + "use the file name of a term in data/glossary/ without .yml")
+                )
+    return problems
 
 
 def checklist_problems(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .filecache import FileCache
 from .kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
-from .schema import CaseStudy, Outcome, SourceRef
+from .schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
 from .text import (
     Markup,
     format_figure,
@@ -32,7 +32,7 @@ CASES_DIR = "cases"  # generated, git-ignored: <root>/cases/<id>.md and cases/in
 # The complete list for readers without JavaScript, A to Z in pages: cases/list/1.md, 2.md... A
 # sub-folder, so no case-study id can collide with a list page. Pages of 200 rows stay small to load, and quick
 # to rebuild when a title in them changes.
-LIST_DIR = f"{CASES_DIR}/list"
+LIST_DIR = f"{CASES_DIR}/{LIST_FOLDER}"  # schema.RESERVED_IDS keeps records off these names
 LIST_PAGE_ROWS = 200
 CATALOGUE_INDEX_FILE = "catalogue-index.json"  # written into data/ with the exports (export.py)
 CATALOGUE_TEXT_FILE = "catalogue-text.json"

@@ -18,6 +18,11 @@ from .text import describe_character, is_hidden_character
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 80
+# Pages the build writes under cases/ beside the case pages (render.py): a record with one of these ids
+# would overwrite the catalogue (cases/index) or sit beside the A to Z list folder (cases/list/).
+CATALOGUE_PAGE = "index"
+LIST_FOLDER = "list"
+RESERVED_IDS = frozenset({CATALOGUE_PAGE, LIST_FOLDER})
 BIB_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
 
 
@@ -250,6 +255,50 @@ def unit_base(unit: str) -> str:
     return re.split(r"\s+per\s+", unit.strip(), maxsplit=1)[0]
 
 
+# Every vocabulary a record field names; each is data/vocabularies/<name>.yml (framework_items is built
+# from data/frameworks instead).
+VOCABULARY_NAMES = tuple(
+    sorted({vocabulary_of(m, f) for m in SUBMODELS for f in m.model_fields} - {None, "framework_items"})
+)
+# Unit ids are written into records as they are ('GBP per person', 'bed days'), so they are words, not slugs.
+UNIT_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9]*(?: [A-Za-z0-9]+)*$"
+
+Bound = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class VocabularyTerm(Strict):
+    """One term of a controlled vocabulary. The optional fields are the extras some vocabularies use."""
+
+    id: str = Field(description="A slug (units: the unit as records write it, e.g. GBP, bed days); unique in the file.")
+    # The unit 'count' has an empty label: a count is shown with the metric's own noun.
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_visible)] = Field(
+        description="The term as pages show it."
+    )
+    definition: LongText = Field(description="What the term means, in our own words.")
+    aliases: list[Text] = Field(default_factory=list, description="Other ways contributors write it (units), for suggestions.")
+    rank: Annotated[int, Field(ge=1, le=1000)] | None = Field(default=None, description="Order, 1 first (evidence types: 1 is strongest).")
+    currency: bool | None = Field(default=None, description="True for a currency (units).")
+    population_min: Bound | None = Field(default=None, description="The typical population's lower end (levels).")
+    population_max: Bound | None = Field(default=None, description="The typical population's upper end (levels).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> VocabularyTerm:
+        if (self.population_min is None) != (self.population_max is None):
+            raise ValueError("gives only one of population_min and population_max: give both ends of the range, or neither")
+        if self.population_min is not None and self.population_max < self.population_min:
+            raise ValueError(f"the population range is reversed ({self.population_min:,.0f} to {self.population_max:,.0f}): put the smaller number in population_min")
+        return self
+
+
+class VocabularyFile(Strict):
+    """A controlled vocabulary (data/vocabularies/<vocabulary>.yml): the terms a record field may take."""
+
+    vocabulary: Literal[VOCABULARY_NAMES] = Field(description="The vocabulary's name, the same as the file name without .yml.")
+    title: Text = Field(description="Its name as pages show it.")
+    description: LongText = Field(description="What it classifies, in our own words.")
+    terms: list[VocabularyTerm] = Field(min_length=1, description="The terms, in the order pages list them.")
+
+
 # --- Other structured data in data/: frameworks, glossary terms, the integration checklist ----------
 
 
@@ -277,12 +326,25 @@ class GlossaryDefinition(Strict):
     as_of: Text | None = Field(default=None, description="When the definition held, where it changed over time (e.g. '2016').")
 
 
+def _term_name(value: str) -> str:
+    odd = next((ch for ch in value if ch in "`<>"), None)
+    if odd is not None:
+        raise ValueError(
+            f"contains {odd!r}, which a glossary term cannot hold (chapters link a term as {{term}}`name` or "
+            "{term}`text <name>`, so the generated glossary could never be linked to): write the term without backticks or angle brackets"
+        )
+    return value
+
+
+TermName = Annotated[Text, AfterValidator(_term_name)]
+
+
 class GlossaryTerm(Strict):
     """A term the documents define (data/glossary/<id>.yml). Several sources may define it differently."""
 
     id: Slug = Field(description="The same as the file name without .yml.")
-    term: Text = Field(description="The term in full.")
-    abbreviation: Text | None = Field(default=None, description="Its usual abbreviation, e.g. STP.")
+    term: TermName = Field(description="The term in full.")
+    abbreviation: TermName | None = Field(default=None, description="Its usual abbreviation, e.g. STP.")
     definitions: list[GlossaryDefinition] = Field(min_length=1, description="One per source that defines it.")
     disagreement: LongText | None = Field(default=None, description="Where sources disagree (e.g. on what an abbreviation stands for), say how.")
     see_also: list[Slug] = Field(default_factory=list, description="Ids of related glossary terms.")

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .bib import Bibliography
-from .schema import ID_PATTERN, CaseStudy, inner_model, unit_base
+from .schema import ID_PATTERN, RESERVED_IDS, CaseStudy, inner_model, unit_base
 from .text import describe_character, is_hidden_character
 from .vocab import Vocabulary
 from .yamlsafe import LoadedYaml, load_yaml_file
@@ -138,13 +138,19 @@ def _schema_problem(error: dict, root_model: type[BaseModel] = CaseStudy) -> tup
         return loc, f"is longer than {ctx.get('max_length')} characters", "shorten it"
     if kind == "too_short":
         return loc, "is empty", f"give at least {ctx.get('min_length', 1)}"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return loc, f"{given!r} is out of range", "write a four-digit year between 1800 and 2100"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        if loc and loc[-1] in ("start", "end"):
+            return loc, f"{given!r} is out of range", "write a four-digit year between 1800 and 2100"
+        limits = {"ge": "at least", "le": "at most", "gt": "more than", "lt": "less than"}
+        bound = next(f"{words} {ctx[name]}" for name, words in limits.items() if name in ctx)
+        return loc, f"{given!r} is out of range", f"write a number {bound}"
     if kind == "value_error":
         text = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
         what, _, fix = text.partition(": ")
         return loc, what, fix or "see CONTRIBUTING.md"
     if kind == "finite_number":
+        if loc and loc[-1] not in ("value", "value_max"):
+            return loc, f"is {given!r}, which is not a number", "write a plain number, e.g. 250000"
         return loc, f"is {given!r}, which is not a number", "write the figure the source gives, or leave `value` out and say why in `note`"
     if kind == "bool_type":
         return loc, f"should be true or false, not {given!r}", "write true or false"
@@ -209,7 +215,7 @@ def semantic_problems(record: CaseStudy, stem: str, vocabularies: dict[str, Voca
         yield ("id",), f"is {record.id!r} but the file is {stem}.yml", f"make them the same: rename the file to {record.id}.yml or set id: {stem}"
     for path, value, name, is_unit in _vocabulary_fields(record):
         vocab = vocabularies.get(name)
-        found = vocabulary_problem(vocab, value, is_unit) if vocab is not None else None
+        found = vocabulary_problem(vocab, value, is_unit) if vocab is not None and vocab.usable else None
         if found:
             yield (path, *found)
     for name in ("themes", "model", "organisations", "illustrates", "related"):
@@ -234,8 +240,8 @@ def semantic_problems(record: CaseStudy, stem: str, vocabularies: dict[str, Voca
 
 
 def citation_problem(bib: Bibliography, key: str) -> tuple[str, str] | None:
-    """(message, fix) when `key` is not defined in references.bib."""
-    if key in bib:
+    """(message, fix) when `key` is not defined in references.bib (an unreadable file is reported once, on its own)."""
+    if key in bib or bib.data is None:
         return None
     close = difflib.get_close_matches(key, list(bib.keys), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
@@ -272,6 +278,10 @@ def validate_record_file(
         # The file name is the id and the page's name: refuse look-alike, invisible and path characters in it.
         message, fix = id_problem(path.stem, "a valid id")
         problems.append(Problem(rel, 1, "(file)", "the file name " + message, f"rename the file: it is the case study's id, so {fix}"))
+    elif path.stem in RESERVED_IDS:
+        problems.append(
+            Problem(rel, 1, "(file)", f"the id {path.stem!r} is the name of a page the book makes in cases/ (the catalogue is cases/index.html, the A to Z list is cases/list/)", f"rename the file and its id, e.g. to {path.stem}-<place>")
+        )
     if loaded.problems:
         return RecordResult(path, None, problems, loaded)
     data = loaded.data
@@ -304,7 +314,8 @@ def _partial_checks(data, stem, rel, loaded, vocabularies, bib):
     for field, vocab_name in (("themes", "themes"), ("model", "models"), ("level", "levels")):
         values = data.get(field)
         for i, value in (enumerate(values) if isinstance(values, list) else [(None, values)]):
-            found = vocabulary_problem(vocabularies[vocab_name], value) if isinstance(value, str) else None
+            vocab = vocabularies.get(vocab_name)
+            found = vocabulary_problem(vocab, value) if isinstance(value, str) and vocab is not None and vocab.usable else None
             if found:
                 loc = (field,) if i is None else (field, i)
                 out.append(Problem(rel, loaded.line_of(loc), field_name(loc), *found))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,7 @@ class Vocabulary:
     description: str
     terms: list[Term]
     path: Path | None = None
+    usable: bool = True  # False for a vocabulary whose file is missing or has a problem (it has no terms)
 
     @cached_property
     def by_id(self) -> dict[str, Term]:
@@ -61,23 +61,84 @@ class Vocabulary:
         return [t.id for t in self.terms]
 
 
-def load_vocabulary_file(path: Path) -> Vocabulary:
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    terms = []
-    for entry in raw["terms"]:
-        entry = dict(entry)
-        terms.append(Term(str(entry.pop("id")), str(entry.pop("label")), str(entry.pop("definition")), entry))
-    return Vocabulary(raw["vocabulary"], raw.get("title", raw["vocabulary"]), raw.get("description", ""), terms, path)
-
-
 def load_vocabularies(data_dir: Path) -> dict[str, Vocabulary]:
-    """The vocabularies in data/vocabularies, plus an empty framework_items filled in by the knowledge base."""
-    vocabularies = {}
-    for path in sorted((data_dir / "vocabularies").glob("*.yml")):
-        vocab = load_vocabulary_file(path)
-        vocabularies[vocab.name] = vocab
+    """The vocabularies in data/vocabularies (see read_vocabularies), without their problems."""
+    return read_vocabularies(data_dir.parent)[0]
+
+
+def read_vocabularies(root: Path) -> tuple[dict[str, Vocabulary], list]:
+    """Every vocabulary a record field names, and every problem in data/vocabularies. A vocabulary
+    that is missing or has a problem is present but empty and not `usable`: records are not checked
+    against it (its own problem is reported instead of one per record), and the build refuses to run."""
+    from .kb import folder_files  # kb imports this module
+    from .schema import VOCABULARY_NAMES, VocabularyFile
+    from .validate import Problem, validate_data_file
+
+    folder = root / "data" / "vocabularies"
+    paths, problems = folder_files(root, folder, ("a vocabulary", "vocabularies"))
+    vocabularies: dict[str, Vocabulary] = {}
+    checked = []
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        model, found, loaded = validate_data_file(path, rel, VocabularyFile)
+        problems += found
+        checked.append((path, rel, model, loaded))
+    # Which file holds a vocabulary must not depend on the order files are read in: <name>.yml if it exists.
+    declared_by = {path.stem: rel for path, rel, _, _ in checked}  # a broken themes.yml is not also "missing"
+    for path, rel, model, loaded in checked:
+        if model is None:
+            continue
+        name = model.vocabulary
+        owner = declared_by.setdefault(name, rel)
+        if owner != rel:
+            problems.append(
+                Problem(rel, loaded.line_of(("vocabulary",)), "vocabulary", f"{name!r} is also declared by {owner}", "a vocabulary is one file: move any new terms into that file and delete this one")
+            )
+            continue
+        found = term_problems(rel, model, loaded)
+        if path.stem != name:
+            found.append(Problem(rel, loaded.line_of(("vocabulary",)), "vocabulary", f"is {name!r} but the file is {path.name}", f"make them the same: rename the file to {name}.yml"))
+        problems += found
+        if not found:
+            terms = [Term(t.id, t.label, t.definition, t.model_dump(exclude={"id", "label", "definition"}, exclude_none=True)) for t in model.terms]
+            vocabularies[name] = Vocabulary(name, model.title, model.description, terms, path)
+    for name in VOCABULARY_NAMES:
+        if name in vocabularies:
+            continue
+        if name not in declared_by:
+            problems.append(
+                Problem(f"data/vocabularies/{name}.yml", 1, "(file)", f"is missing: record fields take their values from the {name} vocabulary", f"restore the file (git checkout -- data/vocabularies/{name}.yml), or write it with `vocabulary: {name}`, a title, a description and its terms")
+            )
+        vocabularies[name] = Vocabulary(name, name, "", [], None, usable=False)
     vocabularies["framework_items"] = Vocabulary("framework_items", "Framework items", "Items of the frameworks in data/frameworks.", [])
-    return vocabularies
+    return vocabularies, problems
+
+
+def term_problems(rel: str, model, loaded) -> list:
+    """Term ids are slugs (unit ids are words, as records write them) and unique; ranks are unique."""
+    from .schema import ID_PATTERN, UNIT_ID_PATTERN
+    from .validate import Problem, id_problem
+
+    problems = []
+    ids: dict[str, int] = {}
+    ranks: dict[int, str] = {}
+    is_units = model.vocabulary == "units"
+    for i, term in enumerate(model.terms):
+        line = loaded.line_of(("terms", i, "id"))
+        if is_units and not re.fullmatch(UNIT_ID_PATTERN, term.id):
+            problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} is not a unit id", "use ASCII letters and digits, words separated by single spaces (e.g. GBP, bed days), without 'per'"))
+        elif is_units and "per" in term.id.split():
+            problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} contains 'per'", "records write 'per ...' after the unit: list only the unit itself"))
+        elif not is_units and not re.fullmatch(ID_PATTERN, term.id):
+            problems.append(Problem(rel, line, f"terms[{i}].id", *id_problem(term.id, "a valid term id")))
+        if term.id in ids:
+            problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} is defined twice (first on line {ids[term.id]})", "term ids are unique: merge the two terms or rename one"))
+        ids.setdefault(term.id, line)
+        if term.rank is not None:
+            if term.rank in ranks:
+                problems.append(Problem(rel, loaded.line_of(("terms", i, "rank")), f"terms[{i}].rank", f"{term.rank} is also the rank of {ranks[term.rank]!r}", "ranks are unique: number the terms 1, 2, 3... in order"))
+            ranks.setdefault(term.rank, term.id)
+    return problems
 
 
 def framework_items_vocabulary(frameworks) -> Vocabulary:

@@ -9,6 +9,7 @@ problem comes back as a `YamlProblem` with a line number and a fix.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,24 +64,27 @@ class LoadedYaml:
 
 
 def load_yaml_file(path: Path) -> LoadedYaml:
+    raw, problem = read_file(path, MAX_BYTES, "a case study or data file fits in a few kilobytes: shorten it or split it into several files")
+    return load_yaml_bytes(raw) if problem is None else LoadedYaml(problems=[problem])
+
+
+def read_file(path: Path, limit: int, too_big_fix: str) -> tuple[bytes, YamlProblem | None]:
+    """The bytes of a regular file of at most `limit` bytes, or the problem that stops it being read.
+    Every file a pull request can change is read through this (records, data, references.bib)."""
     # A symbolic link could point anywhere on the machine that builds the book (or at /dev/zero).
     if path.is_symlink():
-        return _fail(1, "is a symbolic link", "replace the link with the record file itself")
+        return b"", YamlProblem(1, (), "is a symbolic link", "replace the link with the file itself")
     try:
         if not path.is_file():
-            return _fail(1, "is not a regular file", "records are plain text files")
+            return b"", YamlProblem(1, (), "is not a regular file", "the book's inputs are plain text files")
         with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # never read more than the limit, whatever stat says
+            raw = handle.read(limit + 1)  # never read more than the limit, whatever stat says
     except OSError as err:
-        return _fail(1, f"cannot be read ({err.strerror})", "check the file exists and is readable")
-    if len(raw) > MAX_BYTES:
+        return b"", YamlProblem(1, (), f"cannot be read ({err.strerror})", "check the file exists and is readable")
+    if len(raw) > limit:
         size = max(path.stat().st_size, len(raw))
-        return _fail(
-            1,
-            f"is {size:,} bytes, more than the limit of {MAX_BYTES:,}",
-            "a case study fits in a few kilobytes: shorten the summary or split it into separate records",
-        )
-    return load_yaml_bytes(raw)
+        return b"", YamlProblem(1, (), f"is {size:,} bytes, more than the limit of {limit:,}", too_big_fix)
+    return raw, None
 
 
 _UTF16_32_BOMS = {
@@ -92,21 +96,26 @@ _UTF16_32_BOMS = {
 
 
 def load_yaml_bytes(raw: bytes) -> LoadedYaml:
+    text, problem = decode_utf8(raw)
+    return load_yaml_text(text) if problem is None else LoadedYaml(problems=[problem])
+
+
+def decode_utf8(raw: bytes) -> tuple[str, YamlProblem | None]:
+    """The text of a file that must be UTF-8, or a problem saying what it was saved as instead."""
     for bom, name in _UTF16_32_BOMS.items():  # UTF-32 first: its little-endian mark starts like UTF-16's
         if raw.startswith(bom):
-            return _fail(1, f"is saved as {name}, not UTF-8", "save the file with UTF-8 encoding (in most editors: Save As, Encoding: UTF-8)")
+            return "", YamlProblem(1, (), f"is saved as {name}, not UTF-8", "save the file with UTF-8 encoding (in most editors: Save As, Encoding: UTF-8)")
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
         hint = " (the file looks like UTF-16)" if raw.count(b"\0") * 4 >= len(raw) else ""
-        return _fail(line, f"contains a NUL byte{hint}", "save the file as UTF-8 text; records never contain NUL bytes")
+        return "", YamlProblem(line, (), f"contains a NUL byte{hint}", "save the file as UTF-8 text; text files never contain NUL bytes")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), None
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         guess = raw[err.start : err.start + 1].decode("cp1252", errors="replace")
         hint = f", perhaps {guess!r} saved as Latin-1 or Windows-1252" if guess.isprintable() and guess != "\ufffd" else ""
-        return _fail(line, f"is not valid UTF-8 (byte 0x{raw[err.start]:02x}{hint})", "save the file with UTF-8 encoding")
-    return load_yaml_text(text)
+        return "", YamlProblem(line, (), f"is not valid UTF-8 (byte 0x{raw[err.start]:02x}{hint})", "save the file with UTF-8 encoding")
 
 
 def load_yaml_text(text: str) -> LoadedYaml:
@@ -176,6 +185,36 @@ def _too_deep(text: str) -> bool:
     return False
 
 
+# YAML 1.2 (most YAML libraries outside Python) reads these plain scalars as numbers; PyYAML (YAML 1.1) as text.
+_YAML12_NUMBER = re.compile(r"[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)")
+_PLAIN_EXAMPLE = "1000, 12.5 or 0.015"
+
+
+def version_trap(text: str, tag: str) -> str | None:
+    """Why a plain scalar is read differently by YAML 1.1 (PyYAML, which loads it here) and YAML 1.2
+    (editors, linters, other tools), or None when every reader agrees. A record must mean one thing."""
+    body = text.lstrip("+-")
+    if tag == "tag:yaml.org,2002:bool" and text.lower() not in ("true", "false"):
+        return "a yes/no word that YAML 1.1 reads as true or false, and YAML 1.2 as text"
+    if tag == "tag:yaml.org,2002:str":
+        if text in ("y", "Y", "n", "N"):
+            return "a one-letter yes/no that some YAML readers take as true or false"
+        if _YAML12_NUMBER.fullmatch(text):
+            return "read as text by YAML 1.1 but as a number by YAML 1.2"
+        return None
+    if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return None
+    if ":" in body:
+        return "a base-60 number in YAML 1.1 (1:4 is read as 64, 12:30:00 as 45000), text in YAML 1.2"
+    if "_" in body:
+        return "a number with underscores, read as a number by YAML 1.1 and as text by YAML 1.2"
+    if body[:2] in ("0b", "0B"):
+        return "a binary number in YAML 1.1 (0b101 is 5), text in YAML 1.2"
+    if tag == "tag:yaml.org,2002:int" and len(body) > 1 and body[0] == "0" and body[1].isdigit():
+        return "an octal number in YAML 1.1 because of its leading zero (017 is 15), decimal in YAML 1.2"
+    return None
+
+
 def _syntax_fix(what: str) -> str:
     if "expected a single document" in what:
         return "a record is one YAML document: remove the extra '---' line"
@@ -210,15 +249,20 @@ class _Builder:
             return None
         self.result.lines.setdefault(path, node.start_mark.line + 1)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
-            self.problem(node, path, f"uses the YAML tag {node.tag!r}", "remove the tag: records hold plain text, numbers and lists")
+            self.problem(node, path, f"uses the YAML tag {node.tag!r}", "remove the tag: these files hold plain text, numbers and lists")
             return None
         if isinstance(node, yaml.MappingNode):
             return self.build_mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if node.tag not in _PLAIN_TAGS:
-            self.problem(node, path, f"uses the YAML tag {node.tag!r}", "remove the tag: records hold plain text, numbers and lists")
+            self.problem(node, path, f"uses the YAML tag {node.tag!r}", "remove the tag: these files hold plain text, numbers and lists")
             return None
+        if not node.style:  # plain, unquoted: read by the YAML rules, which differ between versions
+            trap = version_trap(node.value, node.tag)
+            if trap is not None:
+                self.problem(node, path, f"{node.value!r} is {trap}", f"write it plainly or quote it: a number in plain decimal digits (e.g. {_PLAIN_EXAMPLE}), text in quotes (\"{node.value}\"), yes/no as true/false")
+                return None
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # a date stays as written; the schema decides whether it is allowed
         try:
