@@ -27,7 +27,7 @@ from evidencebook.tables import HTML
 from evidencebook.text import Markup, csv_text, link_allowed, md_token, neutralised_csv
 
 from .conftest import ROOT, knowledge_root
-from .test_hostile_data import apply_cases
+from .test_hostile_inert import apply_cases
 
 LIVE_HTML = re.compile(r"<(script|img|svg|iframe)\b|\son\w+=\"|(href|src)=\"?javascript:", re.I)
 LIVE_MYST = re.compile(r"(?<!\\)\{(download|include|raw)(?<!\\)\}")

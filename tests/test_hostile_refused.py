@@ -1,4 +1,4 @@
-"""Hostile inputs for every file besides the records (tests/hostile_data/, described by its manifest.yml).
+"""Hostile inputs for every file besides the records (tests/hostile_data/refused/, described by its manifest.yml).
 
 Vocabularies, frameworks, glossary terms, the checklist, the reading list and references.bib arrive by
 pull request like records do. Each case changes one file of a small knowledge root; the validator must
@@ -21,7 +21,7 @@ from evidencebook.kb import load_knowledge_base
 
 from .conftest import FIXTURES, ROOT, knowledge_root
 
-HOSTILE = Path(__file__).parent / "hostile_data"
+HOSTILE = Path(__file__).parent / "hostile_data" / "refused"
 CASES: dict[str, dict] = yaml.safe_load((HOSTILE / "manifest.yml").read_text(encoding="utf-8"))["cases"]
 
 
