@@ -78,7 +78,7 @@ class DataPackage:
             raise DataError(
                 f"{path}: file not found; resource {name!r} in {PACKAGE_FILE} points to it — add the file or fix the path"
             )
-        with path.open(encoding=self.resource(name).get("encoding", "utf-8"), newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # a BOM is not part of the header
             reader = csv.reader(handle)
             header = next(reader, [])
             rows = list(reader)
