@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evidencebook.bib import load_bibliography
 from evidencebook.datacheck import data_package_problems
 from evidencebook.datasets import load_package
 
@@ -51,14 +52,14 @@ def test_the_manifest_and_the_folder_agree():
 
 
 def test_the_real_data_package_has_no_problem():
-    assert data_package_problems(ROOT) == []
+    assert data_package_problems(ROOT, load_bibliography(ROOT / "references.bib")) == []
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_hostile_data_file_is_refused_with_its_message(tmp_path, name):
     root = knowledge_root(tmp_path)
     apply_case(root, name)
-    shown = [str(p) for p in data_package_problems(root)]
+    shown = [str(p) for p in data_package_problems(root, load_bibliography(root / "references.bib"))]
     for expected in messages(MANIFEST[name]):
         assert any(expected in line for line in shown), "\n".join(shown) or "(no problem reported)"
     assert all(" — " in line and line.split(" — ", 1)[1].strip() for line in shown), "every message has a fix"

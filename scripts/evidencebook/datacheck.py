@@ -17,8 +17,8 @@ import os
 import re
 from pathlib import Path
 
-from .datasets import DATA_DIR, PACKAGE_FILE
-from .validate import Problem
+from .datasets import DATA_DIR, NUMBERED_STATUSES, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
+from .validate import Problem, citation_problem
 
 MAX_BYTES = 5_000_000  # the largest real file is under 60 kB: this only stops a runaway file
 MAX_SIZE_TEXT = "5 MB"
@@ -29,10 +29,12 @@ YAML_FILES = {"integration-checklist.yml", "reading-list.yml"}
 # The CSV dialect datasets.DataPackage.raw reads: anything else would be read differently there.
 DIALECT = {"delimiter": ",", "header": True, "quoteChar": '"', "doubleQuote": True}
 PACKAGE_REL = f"{DATA_DIR}/{PACKAGE_FILE}"
+NOT_A_VALUE = {"base"}  # how many answered: may be stated for a value that is missing
 
 
-def data_package_problems(root: Path) -> list[Problem]:
-    """Every problem in data/datapackage.json, the files it describes and the files it does not."""
+def data_package_problems(root: Path, bib=None) -> list[Problem]:
+    """Every problem in data/datapackage.json, the files it describes and the files it does not;
+    with `bib` (references.bib), also each source key the data cites."""
     data_dir = Path(root) / DATA_DIR
     if not data_dir.is_dir():
         return []
@@ -40,7 +42,7 @@ def data_package_problems(root: Path) -> list[Problem]:
     descriptor, text = _read_descriptor(data_dir, problems)
     if descriptor is None:
         return problems  # which files it describes is unknown: its own problem is the one to fix
-    resources = _checked_resources(descriptor, text, data_dir, problems)
+    resources = _checked_resources(descriptor, text, data_dir, problems, bib)
     paths = [res.get("path") for res in descriptor["resources"] if isinstance(res, dict)]
     problems += _undescribed_files(data_dir, {path for path in paths if isinstance(path, str)})
     readable = {}
@@ -101,7 +103,7 @@ def _line_of(text: str, name: object) -> int:
 
 
 def _checked_resources(
-    descriptor: dict, text: str, data_dir: Path, problems: list[Problem]
+    descriptor: dict, text: str, data_dir: Path, problems: list[Problem], bib=None
 ) -> dict[str, dict]:
     """The resources whose descriptions are sound, by name; a problem for each one that is not."""
     from frictionless import Package, Resource  # imported here: it is slow to import
@@ -168,6 +170,8 @@ def _checked_resources(
                         f"{pattern!r} is not a valid regular expression ({_regex_error(pattern)})",
                         "fix the pattern",
                     )
+                for message, fix in _book_field_problems(spec, descriptor, bib):
+                    add(f"schema.fields[{j}].constraints.enum", message, fix)
         problems += found
         if not found:
             good[name] = res
@@ -186,6 +190,38 @@ def _checked_resources(
     elif not descriptor["resources"]:
         problems.append(Problem(PACKAGE_REL, 1, "resources", "is empty", "describe at least one CSV file"))
     return good
+
+
+def _book_field_problems(spec: dict, descriptor: dict, bib) -> list[tuple[str, str]]:
+    """The fields whose values the chapters translate: each value must be one the book can show."""
+    name, enum = spec.get("name", ""), spec.get("constraints", {}).get("enum")
+    if name == "status":
+        known, fix = list(STATUS_LABELS), "use the statuses the book explains (datasets.STATUS_LABELS)"
+    elif name == "scale" or name.endswith("_scale"):
+        known, fix = [w for w in SCALE_FACTORS if w], "the charts multiply by these words only"
+    elif name == "source_key":
+        titles = [s.get("title", "") for s in descriptor.get("sources", []) if isinstance(s, dict)]
+        found = []
+        for key in enum or []:
+            if not any(str(t).rstrip().endswith(f"bib key {key}") for t in titles):
+                found.append(
+                    (
+                        f"{key!r} has no entry in the package's sources",
+                        f"add a source titled '... ; bib key {key}'",
+                    )
+                )
+            elif bib is not None and citation_problem(bib, str(key)):
+                found.append(citation_problem(bib, str(key)))
+        return found if enum else [("is missing", "list the bib keys a source_key may take")]
+    else:
+        return []
+    if not enum:
+        return [(f"is missing: {name} may only take {', '.join(known)}", "list them as the field's enum")]
+    return [
+        (f"{value!r} is not one the book knows", f"use one of {', '.join(known)}; {fix}")
+        for value in enum
+        if value not in known
+    ]
 
 
 def _descriptor_errors(kind, descriptor: dict) -> list[str]:
@@ -306,6 +342,7 @@ def _read_rows(path: Path, rel: str, res: dict, problems: list[Problem]) -> list
     numeric = {
         spec["name"] for spec in res["schema"].get("fields", []) if spec.get("type") in ("number", "integer")
     }
+    missing = set(res["schema"].get("missingValues", [""]))
     try:
         line = 1
         for row in reader:
@@ -324,6 +361,9 @@ def _read_rows(path: Path, rel: str, res: dict, problems: list[Problem]) -> list
                                 "write the number as printed, e.g. 12.5; leave the cell empty if there is none",
                             )
                         )
+                problems += _status_problems(
+                    rel, line, dict(zip(header, row, strict=False)), numeric, missing
+                )
             line = reader.line_num + 1
     except csv.Error as err:
         return refuse(
@@ -332,6 +372,33 @@ def _read_rows(path: Path, rel: str, res: dict, problems: list[Problem]) -> list
             "quote cells that contain commas, quotes or line breaks",
         )
     return starts
+
+
+def _status_problems(rel: str, line: int, cells: dict, numeric: set[str], missing: set[str]) -> list[Problem]:
+    """A row's status says whether it carries a number: the charts draw exactly the numbered ones."""
+    status = cells.get("status")
+    given = [c for c in sorted(numeric - NOT_A_VALUE) if cells.get(c, "") not in missing]
+    if status in NUMBERED_STATUSES and not given and numeric - NOT_A_VALUE:
+        return [
+            Problem(
+                rel,
+                line,
+                "status",
+                f"is {status!r} but the row gives no number",
+                "fill in the number, or use the status missing, not-given or stated-in-words",
+            )
+        ]
+    if status in STATUS_LABELS and status not in NUMBERED_STATUSES and given:
+        return [
+            Problem(
+                rel,
+                line,
+                "status",
+                f"is {status!r} but the row gives a number in {given[0]}",
+                "use the status stated (or paired-by-position), or empty the number",
+            )
+        ]
+    return []
 
 
 def _not_finite(cell: str) -> bool:

@@ -32,6 +32,10 @@ STATUS_LABELS = {
     "missing": "missing from the text",
     "not-given": "not given by the source",
 }
+# Statuses whose row carries a number (other statuses carry none), as the status field's description says.
+NUMBERED_STATUSES = ("stated", "paired-by-position")
+# What each word of a `scale` field multiplies a value by; the charts need the factor, so no other word is valid.
+SCALE_FACTORS = {None: 1, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 LINE_COLUMN = "csv_line"  # the line of the CSV file a row comes from (the header is line 1)
 
 

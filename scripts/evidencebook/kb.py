@@ -107,7 +107,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     problems += data_problems
     from .datacheck import data_package_problems  # here: datasets (which it uses) imports this module
 
-    problems += data_package_problems(root)
+    problems += data_package_problems(root, bib)
     vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
     paths, folder_problems = record_paths(root / "case_studies")
     problems += folder_problems
