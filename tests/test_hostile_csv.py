@@ -97,11 +97,11 @@ def test_a_descriptor_pointing_outside_data_is_refused_and_nothing_there_is_read
     assert not any("not,for" in line for line in shown)
 
 
-def test_a_csv_saved_with_a_byte_order_mark_is_valid_and_read(tmp_path):
-    """Spreadsheets save 'CSV UTF-8' with a BOM: the file is valid, and the chapters read it the same."""
+def test_files_saved_with_a_byte_order_mark_are_valid_and_read(tmp_path):
+    """Spreadsheets save 'CSV UTF-8' with a BOM (some editors JSON too): valid, and the chapters read them."""
     root = knowledge_root(tmp_path)
-    path = root / "data" / "life-expectancy.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    for path in (root / "data" / "life-expectancy.csv", root / "data" / "datapackage.json"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert data_package_problems(root) == []
     assert load_package(root).raw("life-expectancy").columns[0] == "source_key"
 

@@ -56,6 +56,32 @@ def data_package_problems(root: Path, bib=None) -> list[Problem]:
     return problems
 
 
+def required_term_problems(vocabularies: dict) -> list[Problem]:
+    """The terms the chapters name in their code (to count, colour or group by): a vocabulary must keep them."""
+    from .charts import KIND_COLOURS  # imported here: the chart code is slow to import
+    from .findings import COMPARISON_TYPES
+    from .synthesis import EFFECT_KINDS
+
+    needed = {
+        "outcome_kinds": [*KIND_COLOURS, *EFFECT_KINDS],
+        "evidence_types": [*COMPARISON_TYPES, "descriptive", "modelled-estimate"],
+        "countries": ["england"],
+    }
+    return [
+        Problem(
+            f"{DATA_DIR}/vocabularies/{name}.yml",
+            1,
+            "terms",
+            f"has no term {term_id!r}, which the chapters count or colour by its id",
+            "keep the term (its label and definition may change); add new terms beside it",
+        )
+        for name, ids in needed.items()
+        if name in vocabularies
+        for term_id in dict.fromkeys(ids)
+        if term_id not in vocabularies[name]
+    ]
+
+
 # --- the descriptor --------------------------------------------------------------------------------
 
 

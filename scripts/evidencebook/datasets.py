@@ -166,7 +166,7 @@ def _convert(cells: pd.Series, kind: str, path: Path, column: str, lines: pd.Ser
 
 @functools.cache
 def _cached_package(data_dir: Path, stamp: float) -> DataPackage:
-    descriptor = json.loads((data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
+    descriptor = json.loads((data_dir / PACKAGE_FILE).read_text(encoding="utf-8-sig"))  # as validation reads it
     return DataPackage(data_dir, descriptor)
 
 
