@@ -158,31 +158,31 @@ def _checked_resources(
         path_problem = _path_problem(res.get("path"), data_dir)
         if path_problem:
             add("path", *path_problem)
-        for key in ("schema", "dialect"):
-            if key in res and not isinstance(res[key], dict):
-                add(
-                    key,
-                    f"is {type(res[key]).__name__}, not an object",
-                    f"write the {key} inside the descriptor, as an object",
-                )
+        schema, dialect = res.get("schema"), res.get("dialect", {})
+        if not isinstance(schema, dict):
+            what = "is missing" if schema is None else f"is {type(schema).__name__}, not an object"
+            add("schema", what, "write the schema inside the descriptor, as an object listing its fields")
+        elif not isinstance(schema.get("fields"), list):
+            add("schema.fields", "is missing or not a list", "describe every column under schema.fields")
+        if not isinstance(dialect, dict):
+            add("dialect", f"is {type(dialect).__name__}, not an object", "write the dialect as an object")
+        elif any(DIALECT.get(k, object()) != v for k, v in dialect.items()):
+            add(
+                "dialect",
+                f"{json.dumps(dialect)} is not the book's CSV dialect",
+                f"use commas and a header row: {json.dumps(DIALECT)}",
+            )
         if str(res.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"):
             add(
                 "encoding",
                 f"{res['encoding']!r} is not supported",
                 'save the file as UTF-8 and write "encoding": "utf-8"',
             )
-        dialect = res.get("dialect", {})
-        if isinstance(dialect, dict) and any(DIALECT.get(k, object()) != v for k, v in dialect.items()):
-            add(
-                "dialect",
-                f"{json.dumps(dialect)} is not the book's CSV dialect",
-                f"use commas and a header row: {json.dumps(DIALECT)}",
-            )
         if not found:
             for message in _descriptor_errors(Resource, res):
                 add("", message, "fix it as the Frictionless data package standard describes")
         if not found:
-            for j, spec in enumerate(res.get("schema", {}).get("fields", [])):
+            for j, spec in enumerate(schema["fields"]):
                 if spec.get("type", "string") not in SUPPORTED_TYPES:
                     add(
                         f"schema.fields[{j}].type",
