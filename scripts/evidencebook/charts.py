@@ -23,6 +23,15 @@ from .text import Markup, neutralised_csv
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 KIND_COLOURS = {"measured": "#0072B2", "modelled-estimate": "#E69F00", "target": "#009E73", "context": "#999999"}
+
+
+def kind_colours(kind_ids: list[str]) -> list[str]:
+    """The colour of each outcome kind: its own, or (a kind added to the vocabulary) a spare palette colour."""
+    spare = [c for c in PALETTE if c not in KIND_COLOURS.values()]
+    new = [k for k in kind_ids if k not in KIND_COLOURS]
+    return [KIND_COLOURS.get(k) or spare[new.index(k) % len(spare)] for k in kind_ids]
+
+
 # Evidence types: blues from strongest to weakest observed design, the modelled-estimate orange of
 # KIND_COLOURS (calculated, not observed), then qualitative and descriptive accounts.
 EVIDENCE_COLOURS = {

@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from .charts import PALETTE, Figure, figure
-from .datasets import LINE_COLUMN, STATUS_LABELS, DataPackage
+from .datasets import LINE_COLUMN, NUMBERED_STATUSES, SCALE_FACTORS, STATUS_LABELS, DataError, DataPackage
 from .text import Markup
 
 SURVEY = "phc-2015-survey"
@@ -23,9 +23,8 @@ FUNDING_GAPS = "funding-gap-estimates"
 LIFE_EXPECTANCY = "life-expectancy"
 POPULATION = "population-levels"
 
-DRAWN = ("stated", "paired-by-position")  # statuses with a number we may plot
+DRAWN = NUMBERED_STATUSES  # statuses with a number we may plot
 STATUS_COLOURS = {"stated in the text": PALETTE[0], "paired by position (our inference)": PALETTE[1]}
-SCALE_FACTORS = {None: 1, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 CURRENCY = {"GBP": "£"}
 
 
@@ -56,6 +55,13 @@ def rows(package: DataPackage, name: str, mask=None) -> pd.DataFrame:
             )
     out.insert(0, "dataset", package.resource(name)["path"])
     return out.reset_index(drop=True)
+
+
+def _need(data: pd.DataFrame, package: DataPackage, name: str, what: str) -> pd.DataFrame:
+    """`data`, unless it is empty: a chapter that draws these rows then fails naming the file and rows."""
+    if data.empty:
+        raise DataError(f"{package.path(name)}: no rows with {what} — the chapter draws them: restore them")
+    return data
 
 
 def _tidy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -91,9 +97,9 @@ def survey_total(package: DataPackage) -> int:
     """Number of respondents, as the report states it."""
     frame = package.frame(RESPONDENTS)
     hit = frame[(frame["breakdown"] == "survey reach") & (frame["category"] == "respondents")]
-    if len(hit) != 1:
-        raise ValueError(
-            f"{package.path(RESPONDENTS)}: expected one 'survey reach' row for 'respondents', found {len(hit)}"
+    if len(hit) != 1 or pd.isna(hit["value"].iloc[0]):
+        raise DataError(
+            f"{package.path(RESPONDENTS)}: expected one 'survey reach' row for 'respondents' with a value, found {len(hit)}"
         )
     return int(hit["value"].iloc[0])
 
@@ -101,12 +107,14 @@ def survey_total(package: DataPackage) -> int:
 def survey_reach(package: DataPackage) -> dict:
     """Respondents, recipients (value and words) and fieldwork note, for the chapter's opening."""
     frame = rows(package, RESPONDENTS, lambda f: f["breakdown"] == "survey reach")
-    sent = frame[frame["category"] != "respondents"].iloc[0]
+    sent = frame[frame["category"] != "respondents"]
+    sent = _need(sent, package, RESPONDENTS, "breakdown 'survey reach' for recipients").iloc[0]
     return {"respondents": survey_total(package), "sent_words": sent["value_text"], "sent": sent["value"]}
 
 
 def sector_figure(package: DataPackage) -> Figure:
     data = rows(package, RESPONDENTS, lambda f: f["breakdown"] == "sector")
+    data = _need(data, package, RESPONDENTS, "breakdown 'sector'")
     data["how known"] = status_label(data)
     data = _tidy(data, ["category", "value", "value_text", "unit", "base", "status", "how known", "locator"])
     total, note = _total_note(data["value"], data["unit"].iloc[0])
@@ -422,6 +430,7 @@ def life_expectancy_figure(package: DataPackage) -> Figure:
             (f["measure"] == "life expectancy") & f["status"].isin(DRAWN) & f["sex"].isin(["male", "female"])
         ),
     )
+    data = _need(data, package, LIFE_EXPECTANCY, "measure 'life expectancy', sex male or female and a number")
     data = _tidy(
         data,
         [

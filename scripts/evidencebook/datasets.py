@@ -32,6 +32,10 @@ STATUS_LABELS = {
     "missing": "missing from the text",
     "not-given": "not given by the source",
 }
+# Statuses whose row carries a number (other statuses carry none), as the status field's description says.
+NUMBERED_STATUSES = ("stated", "paired-by-position")
+# What each word of a `scale` field multiplies a value by; the charts need the factor, so no other word is valid.
+SCALE_FACTORS = {None: 1, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 LINE_COLUMN = "csv_line"  # the line of the CSV file a row comes from (the header is line 1)
 
 
@@ -78,7 +82,7 @@ class DataPackage:
             raise DataError(
                 f"{path}: file not found; resource {name!r} in {PACKAGE_FILE} points to it — add the file or fix the path"
             )
-        with path.open(encoding=self.resource(name).get("encoding", "utf-8"), newline="") as handle:
+        with path.open(encoding="utf-8-sig", newline="") as handle:  # a BOM is not part of the header
             reader = csv.reader(handle)
             header = next(reader, [])
             rows = list(reader)
@@ -162,7 +166,7 @@ def _convert(cells: pd.Series, kind: str, path: Path, column: str, lines: pd.Ser
 
 @functools.cache
 def _cached_package(data_dir: Path, stamp: float) -> DataPackage:
-    descriptor = json.loads((data_dir / PACKAGE_FILE).read_text(encoding="utf-8"))
+    descriptor = json.loads((data_dir / PACKAGE_FILE).read_text(encoding="utf-8-sig"))  # as validation reads it
     return DataPackage(data_dir, descriptor)
 
 

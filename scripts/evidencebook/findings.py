@@ -8,10 +8,11 @@ so that they no longer do).
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 
 from .charts import catalogue_url
+from .datafigures import POPULATION
+from .datasets import load_package
 from .kb import KnowledgeBase
 from .reading import citing_cases
 from .tables import names_per_cell
@@ -121,14 +122,13 @@ def population_bands_table(kb: KnowledgeBase) -> str:
     """MyST table of the population each document gives for system, place and neighbourhood."""
     levels = kb.vocab("levels")
     lines = ["| Level | Area as the document describes it | Population | Source |", "|---|---|---|---|"]
-    with open(kb.root / "data" / "population-levels.csv", encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["population_min"] and row["population_max"]:
-                band = f"{_population(row['population_min'], row['population_min_scale'])} to {_population(row['population_max'], row['population_max_scale'])} {row['unit']}"
-            else:
-                band = "not given"
-            source = f"{{cite:p}}`{md_token(row['source_key'])}`, {md_escape(row['locator'])}"
-            lines.append(f"| {md_escape(levels.label(row['level']))} | {md_escape(row['area_described'])} | {md_escape(band)} | {source} |")
+    for _, row in load_package(kb.root).raw(POPULATION).iterrows():
+        if row["population_min"] and row["population_max"]:
+            band = f"{_population(row['population_min'], row['population_min_scale'])} to {_population(row['population_max'], row['population_max_scale'])} {row['unit']}"
+        else:
+            band = "not given"
+        source = f"{{cite:p}}`{md_token(row['source_key'])}`, {md_escape(row['locator'])}"
+        lines.append(f"| {md_escape(levels.label(row['level']))} | {md_escape(row['area_described'])} | {md_escape(band)} | {source} |")
     return "\n".join(lines)
 
 

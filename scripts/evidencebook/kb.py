@@ -115,6 +115,9 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     problems += [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
     frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib)
     problems += data_problems
+    from .datacheck import data_package_problems, required_term_problems  # here: datasets imports this module
+
+    problems += data_package_problems(root, bib) + required_term_problems(vocabularies)
     vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
     paths, folder_problems = record_paths(root / "case_studies")
     problems += folder_problems

@@ -20,7 +20,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from .charts import EVIDENCE_COLOURS, KIND_COLOURS, MARKS_PER_CHART, catalogue_url, figure, marks_sentence
+from .charts import EVIDENCE_COLOURS, MARKS_PER_CHART, catalogue_url, figure, kind_colours, marks_sentence
 from .kb import KnowledgeBase
 from .tables import (
     CASES_EXPORT,
@@ -262,7 +262,8 @@ def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = 
     Above `limit` outcomes in all, each kind's table gives way to its counts by domain and links."""
     parts = []
     listed = len(outcomes) <= limit
-    for term in kb.vocab("outcome_kinds").terms:
+    terms = kb.vocab("outcome_kinds").terms
+    for term, colour in zip(terms, kind_colours([t.id for t in terms]), strict=True):
         listing = outcome_listing(kb, outcomes, term.id)
         heading = f"{term.label}: {len(listing)} outcome{'s' if len(listing) != 1 else ''}"
         if not len(listing):
@@ -278,7 +279,7 @@ def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = 
                 "{table}</section>"
             ).format(
                 id=term.id,
-                colour=KIND_COLOURS.get(term.id, "#777"),
+                colour=colour,
                 label=term.label,
                 count=f"{len(listing)} outcome{'s' if len(listing) != 1 else ''}",
                 definition=term.definition,
@@ -318,7 +319,7 @@ def kind_chart(
                 "kind:N",
                 title="Kind of figure",
                 scale=alt.Scale(
-                    domain=[t.label for t in kinds.terms], range=[KIND_COLOURS[t.id] for t in kinds.terms]
+                    domain=[t.label for t in kinds.terms], range=kind_colours([t.id for t in kinds.terms])
                 ),
             ),
             order=alt.Order("kind_id:N"),

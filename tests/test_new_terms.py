@@ -1,0 +1,144 @@
+"""Terms added to a vocabulary, and any data that passes validation, reach the chapters without breaking
+them (#17): a new outcome kind gets its own section, colour and row; a new level, evidence type or
+theme is shown like the others."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evidencebook.charts import KIND_COLOURS, kind_colours
+from evidencebook.kb import load_knowledge_base
+from evidencebook.synthesis import (
+    kind_chart,
+    kind_summary,
+    labels,
+    outcome_frame,
+    outcome_tables_html,
+    region_lists_html,
+    region_tiles,
+)
+
+from .conftest import FIXTURES, knowledge_root, make_book, run_build
+
+NEW_KIND = "  - id: projected\n    label: Projected\n    definition: A figure carried forward from a trend.\n"
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path.name} no longer holds {old!r}: update the test"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_new_outcome_kind_gets_a_colour_of_its_own():
+    known = list(KIND_COLOURS)
+    colours = kind_colours([*known, "projected", "hoped-for"])
+    assert colours[: len(known)] == [KIND_COLOURS[k] for k in known]
+    assert len(set(colours)) == len(colours)
+
+
+@pytest.fixture(scope="module")
+def kb_with_new_kind(tmp_path_factory):
+    root = knowledge_root(tmp_path_factory.mktemp("kind"), [FIXTURES / "sample-case.yml"])
+    append(root / "data" / "vocabularies" / "outcome_kinds.yml", NEW_KIND)
+    replace_once(root / "case_studies" / "sample-case.yml", "kind: modelled-estimate", "kind: projected")
+    kb = load_knowledge_base(root)
+    assert kb.ok, kb.problems
+    return kb
+
+
+def test_a_new_outcome_kind_is_listed_charted_and_counted_after_the_known_ones(kb_with_new_kind):
+    kb = kb_with_new_kind
+    outcomes = outcome_frame(kb)
+    tables = outcome_tables_html(kb, outcomes)
+    assert 'id="outcomes-projected"' in tables and "Projected saving" in tables
+    sections = re.findall(
+        r'<section class="kb-kind-block kb-kind-([a-z-]+)" style="--kb-kind-colour:([^"]+)"', tables
+    )
+    assert [kind for kind, _ in sections] == [*KIND_COLOURS, "projected"]
+    assert len({colour for _, colour in sections}) == len(sections)
+    summary = kind_summary(kb, outcomes)
+    assert summary.iloc[-1]["kind"] == "Projected" and summary.iloc[-1]["outcomes"] == 1
+    chart = kind_chart(kb, outcomes, "kind", "Kind of figure", labels(kb, "outcome_kinds"), "kinds", "Kinds.")
+    assert "Projected" in chart.svg
+    assert "Projected" in set(chart.data["kind"])
+
+
+@pytest.mark.build
+def test_the_whole_book_builds_with_new_terms_in_every_vocabulary_and_a_csv_saved_with_a_bom(tmp_path):
+    """One build of the whole book with several valid additions at once (a build takes a minute or two)."""
+    book = make_book(tmp_path / "book", with_real_records=True)
+    vocabularies = book / "data" / "vocabularies"
+    append(vocabularies / "outcome_kinds.yml", NEW_KIND)
+    append(
+        vocabularies / "levels.yml",
+        "  - id: county\n    label: County\n    definition: A shire county.\n"
+        "    population_min: 600000\n    population_max: 1500000\n",
+    )
+    append(
+        vocabularies / "evidence_types.yml",
+        "  - id: case-report\n    label: Case report\n    rank: 8\n    definition: One account.\n",
+    )
+    append(
+        vocabularies / "themes.yml",
+        "  - id: housing\n    label: Housing and health\n    definition: Homes.\n",
+    )
+    record = book / "case_studies" / "birmingham-umbrella-sexual-health.yml"
+    replace_once(record, "kind: target", "kind: projected")
+    replace_once(record, "level: place\n", "level: county\n")
+    replace_once(record, "themes:\n", "themes:\n  - housing\n")
+    replace_once(
+        book / "case_studies" / "all-together-better-sunderland.yml", "type: descriptive", "type: case-report"
+    )
+    population = book / "data" / "population-levels.csv"
+    population.write_bytes(b"\xef\xbb\xbf" + population.read_bytes())
+
+    result = run_build(book)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    pages = book / "_build" / "html" / "chapters"
+    outcomes = (pages / "outcomes.html").read_text(encoding="utf-8")
+    assert 'id="outcomes-projected"' in outcomes and "Projected" in outcomes
+    introduction = (pages / "introduction.html").read_text(encoding="utf-8")
+    assert "County" in introduction and "600,000 to 1,500,000" in introduction
+    assert "250,000 to 500,000 people" in introduction  # a population band from the CSV saved with a BOM
+    assert "Case report" in (pages / "evidence-strength.html").read_text(encoding="utf-8")
+    assert "Housing and health" in (pages / "evidence-gap-map.html").read_text(encoding="utf-8")
+
+
+def test_a_region_added_to_the_vocabulary_lists_its_case_studies_though_the_map_has_no_tile_for_it(tmp_path):
+    root = knowledge_root(tmp_path, [FIXTURES / "sample-case.yml"])
+    append(
+        root / "data" / "vocabularies" / "regions.yml",
+        '  - {id: scilly, label: Isles of Scilly, definition: "The isles."}\n',
+    )
+    replace_once(root / "case_studies" / "sample-case.yml", "region: north-west", "region: scilly")
+    kb = load_knowledge_base(root)
+    assert kb.ok, kb.problems
+    assert "scilly" not in set(region_tiles(kb)["region_id"])  # the map shows the nine regions as they lie
+    listed = region_lists_html(kb)
+    assert 'id="region-scilly"' in listed and "Isles of Scilly" in listed
+    assert (
+        listed.index("Isles of Scilly")
+        < listed.index(kb.records["sample-case"].title)
+        < listed.index("region-none")
+    )
+
+
+def test_removing_a_term_the_chapters_count_by_is_refused(tmp_path):
+    root = knowledge_root(tmp_path)
+    path = root / "data" / "vocabularies" / "outcome_kinds.yml"
+    vocabulary = yaml.safe_load(path.read_text(encoding="utf-8"))
+    vocabulary["terms"] = [t for t in vocabulary["terms"] if t["id"] != "target"]
+    path.write_text(yaml.safe_dump(vocabulary, sort_keys=False), encoding="utf-8")
+    shown = [str(p) for p in load_knowledge_base(root).problems]
+    assert (
+        "data/vocabularies/outcome_kinds.yml:1: terms: has no term 'target', which the chapters count or colour "
+        "by its id — keep the term (its label and definition may change); add new terms beside it"
+    ) in shown, shown
