@@ -16,6 +16,10 @@ from .kb import find_root, load_knowledge_base
 def cmd_validate(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     kb = load_knowledge_base(root)
+    if not any(p.file.startswith("data/") for p in kb.problems):  # the data reads well: can the chapters draw it?
+        from .chaptercheck import chapter_data_problems
+
+        kb.problems = sorted(kb.problems + chapter_data_problems(kb))
     for problem in kb.problems:
         print(problem)
     total = len(list((root / "case_studies").glob("*.yml"))) - int((root / "case_studies" / "_template.yml").exists())
@@ -133,7 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.set_defaults(func=cmd_changed_pages)
     args = parser.parse_args(argv)
-    status = args.func(args)
+    try:
+        status = args.func(args)
+    except FileNotFoundError as err:  # no book around the given or current folder: one line, not a traceback
+        if "no book root" not in str(err):
+            raise
+        print(f"evidencebook: {err} — run it inside the book's folder or pass --root", file=sys.stderr)
+        return 2
     if argv is None and args.command == "build":  # run as the `evidencebook` command, not called in-process
         exit_without_teardown(status)
     return status
