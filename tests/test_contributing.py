@@ -661,9 +661,21 @@ def _test_strings() -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 strings.append(node.value)
     for manifest in (ROOT / "tests").glob("hostile*/**/manifest.yml"):
-        for cases in yaml.safe_load(manifest.read_text(encoding="utf-8")).values():
-            strings += [case["message"] for case in cases.values() if "message" in case]
+        strings += list(_manifest_messages(yaml.safe_load(manifest.read_text(encoding="utf-8"))))
     return strings
+
+
+def _manifest_messages(node):
+    """Every `message` in a manifest, whatever its layout (cases grouped or not, one message or a list)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "message":
+                yield from [value] if isinstance(value, str) else value
+            else:
+                yield from _manifest_messages(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _manifest_messages(item)
 
 
 def test_every_validator_message_is_exercised_by_a_test():
