@@ -39,9 +39,16 @@ SMALL_BOOK_PAGES = [
 ]
 
 
-def make_book(target: Path, records: list[Path] | None = None, with_real_records: bool = False) -> Path:
+def make_book(
+    target: Path,
+    records: list[Path] | None = None,
+    with_real_records: bool = False,
+    chapters: list[str] | None = None,
+) -> Path:
     """A copy of the book in `target`: the whole book with the real records, or a small book (the
-    pages in SMALL_BOOK_PAGES) holding the given record files (default: the sample record)."""
+    pages in SMALL_BOOK_PAGES) holding the given record files (default: the sample record).
+    `chapters` (with the real records) keeps only those chapters besides SMALL_BOOK_PAGES: a test that
+    reads three chapters need not execute all of them."""
     target.mkdir(parents=True, exist_ok=True)
     for name in BOOK_FILES:
         shutil.copy(ROOT / name, target / name)
@@ -56,12 +63,14 @@ def make_book(target: Path, records: list[Path] | None = None, with_real_records
             shutil.copy(ROOT / "case_studies" / name, cases / name)
         for path in records if records is not None else [FIXTURES / "sample-case.yml"]:
             shutil.copy(path, cases / path.name)
+    if not with_real_records or chapters is not None:
+        pages = SMALL_BOOK_PAGES + [f"chapters/{name}" for name in chapters or []]
         (target / "_toc.yml").write_text(
-            "format: jb-book\nroot: index\nchapters:\n" + "".join(f"  - file: {page}\n" for page in SMALL_BOOK_PAGES),
+            "format: jb-book\nroot: index\nchapters:\n" + "".join(f"  - file: {page}\n" for page in pages),
             encoding="utf-8",
         )
         for chapter in (target / "chapters").glob("*.md"):
-            if f"chapters/{chapter.stem}" not in SMALL_BOOK_PAGES:
+            if f"chapters/{chapter.stem}" not in pages:
                 chapter.unlink()
     return target
 

@@ -263,7 +263,8 @@ def test_adding_a_record_changes_every_count_cell_and_list_it_should(
     cells = gap_map(kb)
     gap = cells[cells["case studies"] == 0].iloc[0]
     record = _new_record(gap["theme_id"], gap["domain_id"])
-    book = make_book(tmp_path / "book", with_real_records=True)
+    chapters = ["outcomes", "evidence-gap-map", "evidence-strength", "places"]
+    book = make_book(tmp_path / "book", with_real_records=True, chapters=chapters)
     (book / "case_studies" / f"{NEW_ID}.yml").write_text(
         yaml.safe_dump(record, sort_keys=False), encoding="utf-8"
     )

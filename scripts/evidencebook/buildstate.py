@@ -104,7 +104,8 @@ def discard_caches_of_other_versions(root: Path) -> None:
         before = None
     if before == now:
         return
-    if before is not None or any((root / BUILD_DIR).glob("*")):
+    # The lock lives in STATE_DIR, so only other contents of _build are caches worth announcing.
+    if before is not None or any(child != root / STATE_DIR for child in (root / BUILD_DIR).iterdir()):
         changed = _describe_changes(before if isinstance(before, dict) else {}, now)
         say(f"the installed packages are not those of the last build ({changed}): discarding every cache")
         for child in (root / BUILD_DIR).iterdir():

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import os
 import re
 import shutil
@@ -287,28 +286,7 @@ def on_build_finished(app: Sphinx, exception) -> None:
         raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
     exported = write_exports(kb, outdir / "data", app.config.html_baseurl or "")
     publish_datasets(load_package(Path(app.srcdir)), outdir / "data", reserved={p.name for p in exported})
-    escape_search_titles(outdir / "searchindex.js")
     check_nothing_lost(app, kb, outdir)
-
-
-SEARCH_INDEX = re.compile(r"^Search\.setIndex\((.*)\)\s*$", re.S)
-
-
-def escape_search_titles(path: Path) -> None:
-    """Sphinx 7's search page shows section titles with innerHTML, taking them unescaped from the
-    index's `alltitles` (page titles, in `titles`, are escaped): a case study's title or an example's
-    title holding <img onerror=...> would run when a reader searches for it. Escape them the same way."""
-    if not path.is_file():
-        return
-    match = SEARCH_INDEX.match(path.read_text(encoding="utf-8"))
-    if not match:
-        raise ExtensionError(f"{path.name} is not in the form this Sphinx version writes: check escape_search_titles")
-    index = json.loads(match.group(1))
-    if index.get("evidencebook_escaped"):  # already done (the file was not rewritten by this build)
-        return
-    index["alltitles"] = {html.escape(title, quote=True): found for title, found in index.get("alltitles", {}).items()}
-    index["evidencebook_escaped"] = True
-    path.write_text("Search.setIndex(" + json.dumps(index, ensure_ascii=True, separators=(",", ":")) + ")", encoding="utf-8")
 
 
 def make_search_index_incremental() -> None:
@@ -316,7 +294,12 @@ def make_search_index_incremental() -> None:
     index entries (glossary terms, for one) of every page it did not rewrite (they are collected while
     writing, after the environment is saved) and keeps words no page holds any more. An incremental build
     would then publish a different search index from a clean one. Restore the entries from the previous
-    index, drop the emptied words, and write entries in a fixed order."""
+    index, drop the emptied words, and write entries in a fixed order.
+
+    Sphinx 7's search page also shows section titles with innerHTML, taking them unescaped from the
+    index's `alltitles` (page titles, in `titles`, are escaped): a case study's title holding
+    <img onerror=...> would run when a reader searches for it. The titles are escaped as the index is
+    written and unescaped as it is read back, so an incremental build never escapes them twice."""
     from sphinx.search import IndexBuilder
 
     if getattr(IndexBuilder, "evidencebook_patched", False):
@@ -334,6 +317,10 @@ def make_search_index_incremental() -> None:
     def load_keeping_entries(self, stream, format):
         remember = Remember(self.formats[format] if isinstance(format, str) else format)
         load(self, stream, remember)
+        self._all_titles = {
+            docname: [(html.unescape(title), anchor) for title, anchor in titles]
+            for docname, titles in self._all_titles.items()
+        }
         index2fn = remember.frozen["docnames"]
         restored: dict[str, list] = {}
         for name, places in remember.frozen.get("indexentries", {}).items():
@@ -354,6 +341,7 @@ def make_search_index_incremental() -> None:
     def freeze_sorted(self):
         frozen = freeze(self)
         frozen["indexentries"] = {name: sorted(places) for name, places in sorted(frozen["indexentries"].items())}
+        frozen["alltitles"] = {html.escape(title, quote=True): found for title, found in frozen["alltitles"].items()}
         return frozen
 
     IndexBuilder.load, IndexBuilder.prune, IndexBuilder.freeze = load_keeping_entries, prune_emptied, freeze_sorted
