@@ -565,7 +565,7 @@ def test_changed_pages_lists_added_changed_and_removed_pages_but_not_reformattin
 
 # --- every message the validator can print is exercised ------------------------------------------
 
-MESSAGE_MODULES = ["validate.py", "yamlsafe.py", "kb.py", "bib.py", "schema.py"]
+MESSAGE_MODULES = ["validate.py", "yamlsafe.py", "kb.py", "bib.py", "schema.py", "datacheck.py"]
 # Calls that build a problem, and the position of the message among their arguments.
 MESSAGE_ARGUMENT = {"Problem": 3, "YamlProblem": 2, "BibProblem": 2, "_fail": 1, "problem": 2}
 WILD = "\x00"

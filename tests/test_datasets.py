@@ -25,6 +25,7 @@ from evidencebook.datasets import (
     PACKAGE_FILE,
     STATUS_LABELS,
     DataError,
+    _constraints_text,
     dictionary_html,
     load_package,
 )
@@ -168,6 +169,11 @@ def test_the_chapter_types_no_numbers():
     text = (ROOT / "chapters" / "survey.md").read_text(encoding="utf-8")
     code = "\n".join(re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S))
     assert re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])", code) == []
+
+
+def test_the_dictionary_shows_an_enum_that_is_not_text_rather_than_crash():
+    # validation refuses such an enum (tests/hostile_data/csv/enum-not-text.json); the page must not depend on it
+    assert _constraints_text({"constraints": {"required": True, "enum": [1, 2.5]}}) == "required; one of: 1, 2.5"
 
 
 def test_the_dictionary_describes_every_resource_and_field(package):

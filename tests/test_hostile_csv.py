@@ -6,10 +6,15 @@ should not be there); the validator must refuse it with the manifest's message, 
 
 from __future__ import annotations
 
+import csv
+import http.server
+import io
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,7 @@ import yaml
 
 from evidencebook.bib import load_bibliography
 from evidencebook.datacheck import data_package_problems
-from evidencebook.datasets import load_package
+from evidencebook.datasets import load_package, publish
 
 from .conftest import ROOT, knowledge_root
 
@@ -114,3 +119,65 @@ def test_a_data_folder_that_is_a_link_or_holds_one_is_refused(tmp_path):
     shown = [str(p) for p in data_package_problems(root)]
     assert "data/survey:1: (file): is a symbolic link — replace the link by the file itself" in shown, shown
     assert any("'survey/phc-2015-survey.csv' goes through a symbolic link (survey)" in line for line in shown)
+
+
+def test_a_profile_or_schema_address_is_never_fetched(tmp_path):
+    """A descriptor naming an address as its profile would make frictionless fetch it (from CI, say)."""
+    requests = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the name http.server calls)
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_port}"
+    try:
+        root = knowledge_root(tmp_path)
+        path = root / "data" / "datapackage.json"
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        descriptor["profile"] = f"{address}/package.json"
+        descriptor["resources"][0]["$schema"] = f"{address}/resource.json"
+        descriptor["resources"][1]["schema"]["profile"] = f"{address}/schema.json"
+        path.write_text(json.dumps(descriptor), encoding="utf-8")
+        shown = [str(p) for p in data_package_problems(root)]
+    finally:
+        server.shutdown()
+    assert requests == []
+    for field in ("1: profile", "resources[0].$schema", "resources[1].schema.profile"):
+        assert any(f"{field}: " in line and "is not a profile the book accepts" in line for line in shown), shown
+
+
+def test_a_formula_behind_a_byte_order_mark_is_published_neutralised(tmp_path):
+    """A spreadsheet skips the byte order mark and would run the formula after it."""
+    root = knowledge_root(tmp_path)
+    source = root / "data" / "life-expectancy.csv"
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = next(csv.reader([lines[1]]))
+    cells[1] = "\ufeff@SUM(1+1)"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    source.write_bytes(("\ufeff=HYPERLINK(1)," + lines[0].split(",", 1)[1] + out.getvalue()).encode("utf-8"))
+    publish(load_package(root), tmp_path / "site")
+    published = (tmp_path / "site" / "life-expectancy.csv").read_text(encoding="utf-8")
+    assert published.startswith("\ufeff")  # kept: it tells a spreadsheet the file is UTF-8
+    rows = list(csv.reader(io.StringIO(published.removeprefix("\ufeff"), newline="")))
+    assert rows[0][0] == "'=HYPERLINK(1)" and rows[1][1] == "'\ufeff@SUM(1+1)"
+    assert not any(cell.lstrip("\ufeff").startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+def test_frictionless_failing_on_a_file_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
+    import frictionless
+
+    def fail(self, *args, **kwargs):
+        raise RuntimeError("it broke")
+
+    monkeypatch.setattr(frictionless.Resource, "validate", fail)
+    shown = [str(p) for p in data_package_problems(knowledge_root(tmp_path))]
+    assert "data/life-expectancy.csv:1: (file): cannot be checked (it broke) — fix the file or its description" in shown

@@ -112,6 +112,10 @@ def test_csv_cells_that_would_run_are_neutralised_and_numbers_kept():
     untouched = 'a,b\r\n-3.5,"x, y"\r\n'
     assert neutralised_csv(untouched) is untouched
     assert neutralised_csv('a,b\r\n=HYPERLINK("x"),-2\r\n') == 'a,b\r\n"\'=HYPERLINK(""x"")",-2\r\n'
+    # a spreadsheet skips a byte order mark: one in front of a formula does not hide it
+    assert neutralised_csv("\ufeff=1+1,b\n") == "\ufeff'=1+1,b\n"
+    assert csv_text("\ufeff@A1") == "'\ufeff@A1"
+    assert neutralised_csv("\ufeffa,-2\n") == "\ufeffa,-2\n"
 
 
 def rename_term(kb, vocab: str, old: str, new: str) -> None:

@@ -3,8 +3,13 @@
 The descriptor and every file it points to are untrusted: the descriptor's shape, each resource's path
 (inside data/, no link), each file's size and encoding are checked here, then the `frictionless`
 package checks every cell against its schema (types, required, enum, unique, bounds, pattern, keys).
-Numbers that are not finite (inf, nan, 1e999), which frictionless accepts, are refused too. Every
-problem is reported at once, with the CSV line (the header is line 1); nothing raises.
+The book reads plain comma-separated files, and frictionless is more lenient than the chapters: numbers
+must be plain ASCII decimals (no 1_000, ١٢, sNaN or inf), no cell may hold an invisible or control
+character, and the options that change how a file is read (bareNumber, decimalChar, groupChar,
+missingValues, another dialect) are refused. Anything that makes frictionless fetch or read another
+file (a profile or $schema it does not know, an unknown resource property) is refused before
+frictionless sees the descriptor. Every problem is reported at once, with the CSV line (the header
+is line 1); nothing raises.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 from pathlib import Path
 
 from .datasets import DATA_DIR, NUMBERED_STATUSES, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
+from .text import describe_character, is_hidden_character
 from .validate import Problem, citation_problem
 
 MAX_BYTES = 5_000_000  # the largest real file is under 60 kB: this only stops a runaway file
@@ -30,6 +36,29 @@ YAML_FILES = {"integration-checklist.yml", "reading-list.yml"}
 DIALECT = {"delimiter": ",", "header": True, "quoteChar": '"', "doubleQuote": True}
 PACKAGE_REL = f"{DATA_DIR}/{PACKAGE_FILE}"
 NOT_A_VALUE = {"base"}  # how many answered: may be stated for a value that is missing
+# The profiles frictionless knows without reading a file; any other profile or a $schema it fetches or opens.
+PACKAGE_PROFILES = ("data-package", "tabular-data-package")
+RESOURCE_PROFILES = ("data-resource", "tabular-data-resource")
+PROFILE_KEYS = ("profile", "profiles", "$schema")
+# Options that change how frictionless reads a cell; the chapters (datasets.py) read plain CSV text.
+READING_OPTIONS = ("bareNumber", "decimalChar", "groupChar", "missingValues")
+MISSING_VALUES = [""]  # the one missing-value marker the book reads: an empty cell
+# What a resource may say; anything else (extrapaths, compression, scheme, data...) frictionless would act on.
+RESOURCE_KEYS = {
+    *("name", "path", "title", "description", "format", "mediatype", "encoding", "dialect", "schema"),
+    *("sources", "licenses", "profile", "homepage", "bytes", "hash"),
+}
+FIXED_VALUES = {"format": "csv", "mediatype": "text/csv"}
+SCHEMA_KEYS = {"fields", "missingValues", "primaryKey", "foreignKeys"}
+# A number as the chapters read it: ASCII digits only (Python would also take 1_000, ١٢ and sNaN).
+PLAIN_NUMBERS = {
+    "number": re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"),
+    "integer": re.compile(r"-?[0-9]+"),
+}
+NUMBER_FIX = (
+    "write the number only, with digits 0-9 and a '.' decimal point (no units, spaces, commas or words); "
+    "leave the cell empty if there is none"
+)
 
 
 def data_package_problems(root: Path, bib=None) -> list[Problem]:
@@ -42,7 +71,11 @@ def data_package_problems(root: Path, bib=None) -> list[Problem]:
     descriptor, text = _read_descriptor(data_dir, problems)
     if descriptor is None:
         return problems  # which files it describes is unknown: its own problem is the one to fix
-    resources = _checked_resources(descriptor, text, data_dir, problems, bib)
+    package_found = [
+        Problem(PACKAGE_REL, 1, field, message, fix) for field, message, fix in _package_problems(descriptor)
+    ]
+    problems += package_found
+    resources = _checked_resources(descriptor, text, data_dir, problems, bib, not package_found)
     paths = [res.get("path") for res in descriptor["resources"] if isinstance(res, dict)]
     problems += _undescribed_files(data_dir, {path for path in paths if isinstance(path, str)})
     readable = {}
@@ -50,7 +83,7 @@ def data_package_problems(root: Path, bib=None) -> list[Problem]:
         starts = _read_rows(data_dir / res["path"], f"{DATA_DIR}/{res['path']}", res, problems)
         if starts is not None:
             readable[name] = starts
-    if readable and not any(p.field == "(package)" for p in problems):  # else frictionless cannot open it
+    if readable and not package_found and not any(p.field == "(package)" for p in problems):
         package = {**descriptor, "resources": [resources[name] for name in readable]}
         problems += _frictionless_problems(package, data_dir, readable)
     return problems
@@ -129,13 +162,17 @@ def _line_of(text: str, name: object) -> int:
 
 
 def _checked_resources(
-    descriptor: dict, text: str, data_dir: Path, problems: list[Problem], bib=None
+    descriptor: dict, text: str, data_dir: Path, problems: list[Problem], bib=None, package_sound=True
 ) -> dict[str, dict]:
-    """The resources whose descriptions are sound, by name; a problem for each one that is not."""
+    """The resources whose descriptions are sound, by name; a problem for each one that is not.
+    frictionless only sees a description (package or resource) in which the book found no problem."""
     from frictionless import Package, Resource  # imported here: it is slow to import
+
+    from .export import EXPORT_FILES
 
     good: dict[str, dict] = {}
     seen: set[str] = set()
+    paths: dict[str, int] = {}  # lowercase: two names that differ in case are one file on some systems
     for i, res in enumerate(descriptor["resources"]):
         name = res.get("name") if isinstance(res, dict) else None
         line = _line_of(text, name)
@@ -155,21 +192,68 @@ def _checked_resources(
             add("name", f"{name!r} names two resources", "resource names are unique: rename one")
         if isinstance(name, str):
             seen.add(name)
-        path_problem = _path_problem(res.get("path"), data_dir)
+        path = res.get("path")
+        path_problem = _path_problem(path, data_dir, EXPORT_FILES)
         if path_problem:
             add("path", *path_problem)
-        schema, dialect = res.get("schema"), res.get("dialect", {})
+        elif path.lower() in paths:
+            add(
+                "path",
+                f"{path!r} is also the path of resources[{paths[path.lower()]}]",
+                "each resource describes a file of its own: remove one, or fix its path",
+            )
+        else:
+            paths[path.lower()] = i
+        for key in res:
+            if key not in RESOURCE_KEYS and key not in PROFILE_KEYS and key not in READING_OPTIONS:
+                add(
+                    key,
+                    "is not a resource property the book supports",
+                    f"remove it; a resource may give {', '.join(sorted(RESOURCE_KEYS))}",
+                )
+        for key, wanted in FIXED_VALUES.items():
+            if key in res and res[key] != wanted:
+                add(
+                    key,
+                    f"{json.dumps(res[key])} is not supported",
+                    f'the book reads CSV files: write "{key}": "{wanted}"',
+                )
+        for field, message, fix in [
+            *_profile_problems(res, RESOURCE_PROFILES),
+            *_credit_problems(res),
+            *_reading_problems(res),
+        ]:
+            add(field, message, fix)
+        schema, dialect = res.get("schema"), res.get("dialect")
         if not isinstance(schema, dict):
             what = "is missing" if schema is None else f"is {type(schema).__name__}, not an object"
             add("schema", what, "write the schema inside the descriptor, as an object listing its fields")
         elif not isinstance(schema.get("fields"), list):
             add("schema.fields", "is missing or not a list", "describe every column under schema.fields")
-        if not isinstance(dialect, dict):
-            add("dialect", f"is {type(dialect).__name__}, not an object", "write the dialect as an object")
-        elif any(DIALECT.get(k, object()) != v for k, v in dialect.items()):
+        else:
+            for key in schema:
+                if key not in SCHEMA_KEYS and key not in PROFILE_KEYS and key not in READING_OPTIONS:
+                    add(
+                        f"schema.{key}",
+                        "is not a schema property the book supports",
+                        f"remove it; a schema may give {', '.join(sorted(SCHEMA_KEYS))}",
+                    )
+            for field, message, fix in _reading_problems(schema, "schema"):
+                add(field, message, fix)
+            for j, spec in enumerate(schema["fields"]):
+                for field, message, fix in _reading_problems(spec, f"schema.fields[{j}]"):
+                    add(field, message, fix)
+        if (
+            not isinstance(dialect, dict)
+            or any(k not in dialect for k in ("delimiter", "header"))
+            or any(
+                k not in DIALECT or type(v) is not type(DIALECT[k]) or v != DIALECT[k]
+                for k, v in dialect.items()
+            )
+        ):
             add(
                 "dialect",
-                f"{json.dumps(dialect)} is not the book's CSV dialect",
+                f"{json.dumps(dialect)} is not the book's CSV dialect: the book reads plain comma-separated files",
                 f"use commas and a header row: {json.dumps(DIALECT)}",
             )
         if str(res.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"):
@@ -189,20 +273,28 @@ def _checked_resources(
                         f"{spec.get('type')!r} is not supported by the book",
                         f"use one of {', '.join(SUPPORTED_TYPES)}",
                     )
-                pattern = spec.get("constraints", {}).get("pattern")
+                constraints = spec.get("constraints", {})
+                pattern = constraints.get("pattern")
                 if pattern is not None and _regex_error(pattern):
                     add(
                         f"schema.fields[{j}].constraints.pattern",
                         f"{pattern!r} is not a valid regular expression ({_regex_error(pattern)})",
                         "fix the pattern",
                     )
+                for value in constraints.get("enum", []):
+                    if not isinstance(value, str):
+                        add(
+                            f"schema.fields[{j}].constraints.enum",
+                            f"{json.dumps(value)} is not text",
+                            "write each allowed value in quotes, as it is written in the CSV file",
+                        )
                 for message, fix in _book_field_problems(spec, descriptor, bib):
                     add(f"schema.fields[{j}].constraints.enum", message, fix)
         problems += found
         if not found:
             good[name] = res
     rest = {key: value for key, value in descriptor.items() if key != "resources"}
-    if good:
+    if good and package_sound:
         for message in _descriptor_errors(Package, {**rest, "resources": list(good.values())}):
             problems.append(
                 Problem(
@@ -218,6 +310,98 @@ def _checked_resources(
     return good
 
 
+def _package_problems(descriptor: dict) -> list[tuple[str, str, str]]:
+    """(field, message, fix) for the package's own properties (its resources are checked one by one)."""
+    rest = {key: value for key, value in descriptor.items() if key != "resources"}
+    return [*_profile_problems(rest, PACKAGE_PROFILES), *_credit_problems(rest), *_reading_problems(rest)]
+
+
+def _profile_problems(value, allowed: tuple[str, ...] = (), where: str = "", depth: int = 0):
+    """(field, message, fix) for each profile or $schema frictionless would fetch or open as a file: one
+    it knows by name is allowed where it belongs (allowed), nothing anywhere else. Deeper than any
+    level frictionless reads a profile at, nothing is looked at."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    found = []
+    for key, item in items:
+        here = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}" if where else key
+        if key in PROFILE_KEYS and not (key == "profile" and item in allowed):
+            found.append(
+                (
+                    here,
+                    f"{json.dumps(item)[:100]} is not a profile the book accepts (frictionless would fetch or open it)",
+                    f"remove it{'; or use ' + ' or '.join(allowed) if allowed and key == 'profile' else ''}",
+                )
+            )
+        elif depth < 8:
+            found += _profile_problems(item, (), here, depth + 1)
+    return found
+
+
+def _credit_problems(described: dict) -> list[tuple[str, str, str]]:
+    """(field, message, fix) for `sources` and `licenses`, which the book reads: the data dictionary shows
+    each title and links a licence's path; a source_key's source is found by its title."""
+    found = []
+    for key, texts in (("sources", ("title", "path")), ("licenses", ("name", "path", "title"))):
+        if key not in described:
+            continue
+        items = described[key]
+        if not isinstance(items, list):
+            found.append(
+                (
+                    key,
+                    f"is {_kind(items)}, not a list",
+                    f'write a list of objects, e.g. "{key}": [{{"title": "..."}}]',
+                )
+            )
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                found.append((f"{key}[{i}]", f"is {_kind(item)}, not an object", 'write {"title": "..."}'))
+                continue
+            for text_key in texts:
+                if text_key in item and not isinstance(item[text_key], str):
+                    found.append(
+                        (
+                            f"{key}[{i}].{text_key}",
+                            f"is {_kind(item[text_key])}, not text",
+                            "write it in quotes",
+                        )
+                    )
+    return found
+
+
+def _reading_problems(described, where: str = "") -> list[tuple[str, str, str]]:
+    """(field, message, fix) for each option that changes how a cell is read; only a schema's
+    missingValues may stay, as [""]: an empty cell is a missing value."""
+    if not isinstance(described, dict):
+        return []
+    return [
+        (
+            f"{where}.{key}" if where else key,
+            f"{json.dumps(described[key])} is not supported: the book reads plain comma-separated files",
+            'remove it: write numbers with digits 0-9 and a "." decimal point, and leave a missing value\'s cell '
+            'empty (a schema may say "missingValues": [""])',
+        )
+        for key in READING_OPTIONS
+        if key in described
+        and not (where == "schema" and key == "missingValues" and described[key] == MISSING_VALUES)
+    ]
+
+
+def _kind(value) -> str:
+    """The JSON name of a value's type, for a message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "an object", list: "a list", str: "text"}.get(type(value), "a number")
+
+
 def _book_field_problems(spec: dict, descriptor: dict, bib) -> list[tuple[str, str]]:
     """The fields whose values the chapters translate: each value must be one the book can show."""
     name, enum = spec.get("name", ""), spec.get("constraints", {}).get("enum")
@@ -226,7 +410,10 @@ def _book_field_problems(spec: dict, descriptor: dict, bib) -> list[tuple[str, s
     elif name == "scale" or name.endswith("_scale"):
         known, fix = [w for w in SCALE_FACTORS if w], "the charts multiply by these words only"
     elif name == "source_key":
-        titles = [s.get("title", "") for s in descriptor.get("sources", []) if isinstance(s, dict)]
+        sources = descriptor.get("sources")  # its own problem is reported when it is not a list
+        titles = (
+            [s.get("title", "") for s in sources if isinstance(s, dict)] if isinstance(sources, list) else []
+        )
         found = []
         for key in enum or []:
             if not any(str(t).rstrip().endswith(f"bib key {key}") for t in titles):
@@ -266,8 +453,9 @@ def _regex_error(pattern: object) -> str:
     return ""
 
 
-def _path_problem(path: object, data_dir: Path) -> tuple[str, str] | None:
-    """Why a resource path is refused: the package may only point at plain files inside data/."""
+def _path_problem(path: object, data_dir: Path, exports=()) -> tuple[str, str] | None:
+    """Why a resource path is refused: the package may only point at plain files inside data/, not
+    named like a file the build writes beside them (`exports`, in the site's data/ folder)."""
     fix = "give the path of a CSV file inside data/, relative to it, e.g. survey/results.csv"
     if not isinstance(path, str) or not path:
         return "is missing or not a single path", fix
@@ -291,6 +479,11 @@ def _path_problem(path: object, data_dir: Path) -> tuple[str, str] | None:
             )
     if parts[0] in YAML_DIRS:
         return f"{path!r} is in a folder of YAML files", fix
+    if path.lower() in {name.lower() for name in exports}:
+        return (
+            f"{path!r} is the name of a file the book exports itself ({', '.join(exports)})",
+            "rename the file and its path, e.g. survey/outcomes.csv",
+        )
     if not target.is_file():
         return f"{path!r} does not exist", "add the file, or fix the path"
     return None
@@ -363,33 +556,20 @@ def _read_rows(path: Path, rel: str, res: dict, problems: list[Problem]) -> list
             "contains a NUL byte",
             "remove it; save the file as plain CSV text",
         )
+    fields = res["schema"]["fields"]
+    names = [spec["name"] for spec in fields]  # a row's cells by position, as frictionless reads them
+    numeric = {spec["name"]: spec["type"] for spec in fields if spec.get("type") in PLAIN_NUMBERS}
     reader = csv.reader(io.StringIO(text, newline=""))
-    starts, header = [], []
-    numeric = {
-        spec["name"] for spec in res["schema"].get("fields", []) if spec.get("type") in ("number", "integer")
-    }
-    missing = set(res["schema"].get("missingValues", [""]))
+    starts = []
     try:
         line = 1
         for row in reader:
             starts.append(line)
-            if not header:
-                header = row
-            else:
-                for column, cell in zip(header, row, strict=False):  # ragged rows: frictionless reports them
-                    if column in numeric and _not_finite(cell):
-                        problems.append(
-                            Problem(
-                                rel,
-                                line,
-                                column,
-                                f"{cell!r} is not a finite number",
-                                "write the number as printed, e.g. 12.5; leave the cell empty if there is none",
-                            )
-                        )
-                problems += _status_problems(
-                    rel, line, dict(zip(header, row, strict=False)), numeric, missing
-                )
+            problems += _hidden_character_problems(rel, line, row, names if len(starts) > 1 else None)
+            if len(starts) > 1 and len(row) == len(names):  # ragged rows: frictionless reports them
+                cells = dict(zip(names, row, strict=True))
+                problems += _number_problems(rel, line, cells, numeric)
+                problems += _status_problems(rel, line, cells, set(numeric), set(MISSING_VALUES))
             line = reader.line_num + 1
     except csv.Error as err:
         return refuse(
@@ -398,6 +578,43 @@ def _read_rows(path: Path, rel: str, res: dict, problems: list[Problem]) -> list
             "quote cells that contain commas, quotes or line breaks",
         )
     return starts
+
+
+def _hidden_character_problems(rel: str, line: int, row: list[str], names: list[str] | None) -> list[Problem]:
+    """A cell with a control or invisible character (a bidi override, a zero-width space, a bell, a tab)
+    hides or reorders what it says. Line breaks inside a quoted cell are text."""
+    problems = []
+    for i, cell in enumerate(row):
+        odd = next((ch for ch in cell if ch == "\t" or (ch not in "\r\n" and is_hidden_character(ch))), None)
+        if odd is not None:
+            column = "(header)" if names is None else names[i] if i < len(names) else "(row)"
+            at = line + sum(c.count("\n") for c in row[:i]) + cell[: cell.index(odd)].count("\n")
+            problems.append(
+                Problem(
+                    rel,
+                    at,
+                    column,
+                    f"contains {describe_character(odd)}",
+                    "delete it: control and invisible characters hide or reorder text (they often come "
+                    "from copy and paste)",
+                )
+            )
+    return problems
+
+
+def _number_problems(rel: str, line: int, cells: dict, numeric: dict[str, str]) -> list[Problem]:
+    """A number the chapters can read: plain ASCII digits, finite (frictionless would take 1_000 or inf)."""
+    problems = []
+    for column, kind in numeric.items():
+        cell = cells[column]
+        if cell in MISSING_VALUES:
+            continue
+        if _not_finite(cell):
+            problems.append(Problem(rel, line, column, f"{cell!r} is not a finite number", NUMBER_FIX))
+        elif not PLAIN_NUMBERS[kind].fullmatch(cell):
+            what = "a number" if kind == "number" else "a whole number"
+            problems.append(Problem(rel, line, column, f"{cell!r} is not {what}", NUMBER_FIX))
+    return problems
 
 
 def _status_problems(rel: str, line: int, cells: dict, numeric: set[str], missing: set[str]) -> list[Problem]:
@@ -431,7 +648,7 @@ def _not_finite(cell: str) -> bool:
     try:
         return not math.isfinite(float(cell))
     except ValueError:
-        return False  # not a number at all: frictionless reports it
+        return False  # not a number at all: _number_problems reports it
 
 
 # --- cells, via frictionless ---------------------------------------------------------------------------
@@ -474,6 +691,8 @@ def _report_problems(report, rel: str, schema: dict, starts: list[int]) -> list[
             ragged.setdefault(error.row_number, "more" if error.type == "extra-cell" else "fewer")
     problems, told = [], set()
     for error in errors:
+        if error.type == "type-error" and fields.get(error.field_name, {}).get("type") in PLAIN_NUMBERS:
+            continue  # _number_problems has reported it, more strictly
         row = getattr(error, "row_number", None)
         line = starts[row - 1] if row and row <= len(starts) else (row or 1)
         if row not in ragged:

@@ -123,7 +123,7 @@ class DataPackage:
                     raise DataError(f"{path}:{line}: {column}: required but empty — fill it in")
                 if cell is not None and "enum" in constraints and cell not in constraints["enum"]:
                     raise DataError(
-                        f"{path}:{line}: {column}: {cell!r} is not allowed — use one of {', '.join(constraints['enum'])}"
+                        f"{path}:{line}: {column}: {cell!r} is not allowed — use one of {', '.join(map(str, constraints['enum']))}"
                     )
             typed[column] = _convert(cells, kind, path, column, raw[LINE_COLUMN])
         return typed
@@ -217,7 +217,7 @@ def _constraints_text(spec: dict) -> str:
     if constraints.get("required"):
         parts.append("required")
     if "enum" in constraints:
-        parts.append("one of: " + ", ".join(constraints["enum"]))
+        parts.append("one of: " + ", ".join(map(str, constraints["enum"])))  # validation refuses non-text values; never crash on one
     return "; ".join(parts)
 
 

@@ -103,6 +103,11 @@ def to_csv(rows) -> str:
     return buffer.getvalue()
 
 
+# The files write_exports writes into the site's data/ folder, in export_texts' order; the data package
+# may not publish a file under one of these names (datacheck refuses it).
+EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE)
+
+
 def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:
     payload = {
         "title": "Place-based health and care evidence book: case studies",
@@ -110,13 +115,14 @@ def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:
         "case_studies": [record_json(kb, r, base_url) for r in kb.records.values()],
     }
     index, search_text = catalogue_index(kb, base_url)
-    return {
-        "case-studies.json": json.dumps(payload, ensure_ascii=False, indent=1) + "\n",
-        "case-studies.csv": to_csv(case_rows(kb, base_url)),
-        "outcomes.csv": to_csv(outcome_rows(kb)),
-        CATALOGUE_INDEX_FILE: compact_json(index),
-        CATALOGUE_TEXT_FILE: compact_json(search_text),
-    }
+    texts = (
+        json.dumps(payload, ensure_ascii=False, indent=1) + "\n",
+        to_csv(case_rows(kb, base_url)),
+        to_csv(outcome_rows(kb)),
+        compact_json(index),
+        compact_json(search_text),
+    )
+    return dict(zip(EXPORT_FILES, texts, strict=True))
 
 
 def write_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[Path]:

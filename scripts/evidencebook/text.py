@@ -125,23 +125,32 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
+BOM = "\ufeff"
+
+
 def csv_text(value):
     """A cell safe to open in a spreadsheet: text starting like a formula gets a leading apostrophe.
-    Every CSV file the site publishes passes its cells through here."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NEGATIVE_NUMBER.fullmatch(value):
-        return "'" + value
+    Every CSV file the site publishes passes its cells through here. A spreadsheet skips a byte order
+    mark, so one in front of the formula does not hide it."""
+    if isinstance(value, str):
+        bare = value.lstrip(BOM)
+        if bare.startswith(FORMULA_START) and not _NEGATIVE_NUMBER.fullmatch(bare):
+            return "'" + value
     return value
 
 
 def neutralised_csv(text: str) -> str:
-    """CSV text with every cell passed through `csv_text`; the same text, byte for byte, when no cell needs it."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    """CSV text with every cell passed through `csv_text`; the same text, byte for byte, when no cell needs it.
+    A byte order mark starting the file stays first (it tells a spreadsheet the file is UTF-8)."""
+    bom = BOM if text.startswith(BOM) else ""
+    body = text[len(bom):]
+    rows = list(csv.reader(io.StringIO(body, newline="")))
     safe = [[csv_text(cell) for cell in row] for row in rows]
     if safe == rows:
         return text
     out = io.StringIO(newline="")
-    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(safe)
-    return out.getvalue()
+    csv.writer(out, lineterminator="\r\n" if "\r\n" in body else "\n").writerows(safe)
+    return bom + out.getvalue()
 
 
 # --- figures --------------------------------------------------------------------------------------
