@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from evidencebook.cli import main
 
 from .conftest import knowledge_root
@@ -57,3 +59,34 @@ def test_outside_a_book_the_command_says_so_in_one_line(tmp_path: Path, capsys, 
     status, output = validate(tmp_path, capsys)
     assert status == 2
     assert output.strip().startswith("evidencebook: no book root") and "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "path, old, new, expected",
+    [
+        (
+            "data/life-expectancy.csv",
+            ",female,1948,70,",
+            ",female,,70,",
+            "year is empty — the chart places each value by its year: fill it in",
+        ),
+        (
+            RESPONDENTS.as_posix(),
+            ",third and other sectors,29.4,,29.4 per cent,percent of respondents,231,stated,",
+            ",third and other sectors,,,not given,percent of respondents,231,missing,",
+            "value is empty — the chart draws every sector and adds them up: fill it in",
+        ),
+    ],
+    ids=["life-expectancy-year", "sector-share"],
+)
+def test_an_empty_cell_a_chart_draws_is_reported_at_its_line(tmp_path: Path, capsys, path, old, new, expected):
+    book = knowledge_root(tmp_path / "book")
+    lines = (book / path).read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(number for number, text in enumerate(lines, 1) if old in text)
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    (book / path).write_text("".join(lines), encoding="utf-8")
+
+    status, output = validate(book, capsys)
+    assert status == 1
+    assert f"{path}:{line}: (data): a chapter cannot draw this file's data: {expected}" in output
+    assert "Traceback" not in output

@@ -64,6 +64,17 @@ def _need(data: pd.DataFrame, package: DataPackage, name: str, what: str) -> pd.
     return data
 
 
+def _filled(data: pd.DataFrame, package: DataPackage, name: str, columns: list[str], why: str) -> pd.DataFrame:
+    """`data`, unless a row the chart draws has an empty cell in `columns`: the chapter then fails
+    naming the file, line and column (validation reports it the same way)."""
+    for column in columns:
+        empty = data[data[column].isna()]
+        if not empty.empty:
+            line = int(empty[LINE_COLUMN].iloc[0])
+            raise DataError(f"{package.path(name)}:{line}: {column} is empty — {why}: fill it in")
+    return data
+
+
 def _tidy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The columns a chart needs plus its trace (dataset, csv_line), in a fixed order."""
     return frame[[c for c in columns if c in frame.columns] + ["dataset", LINE_COLUMN]].reset_index(drop=True)
@@ -115,6 +126,7 @@ def survey_reach(package: DataPackage) -> dict:
 def sector_figure(package: DataPackage) -> Figure:
     data = rows(package, RESPONDENTS, lambda f: f["breakdown"] == "sector")
     data = _need(data, package, RESPONDENTS, "breakdown 'sector'")
+    data = _filled(data, package, RESPONDENTS, ["value"], "the chart draws every sector and adds them up")
     data["how known"] = status_label(data)
     data = _tidy(data, ["category", "value", "value_text", "unit", "base", "status", "how known", "locator"])
     total, note = _total_note(data["value"], data["unit"].iloc[0])
@@ -431,6 +443,7 @@ def life_expectancy_figure(package: DataPackage) -> Figure:
         ),
     )
     data = _need(data, package, LIFE_EXPECTANCY, "measure 'life expectancy', sex male or female and a number")
+    data = _filled(data, package, LIFE_EXPECTANCY, ["year", "value"], "the chart places each value by its year")
     data = _tidy(
         data,
         [
