@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from evidencebook import frameworks as fw
 from evidencebook.kb import load_knowledge_base
-from evidencebook.schema import Outcome
+from evidencebook.schema import CHECKLIST_RESERVED_PREFIXES, Outcome
 
 from .conftest import FIXTURES, ROOT
 
@@ -95,6 +95,19 @@ def test_checklist_with_a_duplicate_id_or_unknown_framework_item_is_refused_with
     assert "used twice" in duplicate
     unknown = messages.get(("data/integration-checklist.yml", "themes[0].areas[0].framework_items[0]"), "")
     assert "not the id of any framework item" in unknown and "stcog-area-supporting-transformation" in unknown
+
+
+def test_the_checklist_pages_own_ids_use_the_prefixes_checklist_ids_may_not_start_with(kb):
+    """An item's id is written into the page as it is; every other id the page makes must start with a
+    prefix the validator reserves, or an item could take it (an item `kb-checklist-load` would)."""
+    page = BeautifulSoup(str(fw.checklist_html(kb)), "html.parser")
+    ids = [el["id"] for el in page.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    item_ids = {i.id for t in kb.checklist.themes for a in t.areas for i in a.items}
+    own = [i for i in ids if i not in item_ids]
+    assert "kb-checklist-load" in own and len(own) > len(item_ids)
+    assert all(i.startswith(CHECKLIST_RESERVED_PREFIXES) for i in own), own
+    assert not any(i.startswith(CHECKLIST_RESERVED_PREFIXES) for i in item_ids)
 
 
 # --- linking items to the evidence -------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,29 @@ def test_a_bibtex_syntax_error_is_reported_with_its_line(book):
         p.startswith(f"references.bib:{lines_before + 3}:") and "has a syntax error" in p and "premature end of file" in p
         for p in found
     ), found
+
+
+def test_string_macros_are_refused_before_they_are_expanded(tmp_path):
+    """Each macro ten copies of the one before: 10^8 characters (seconds and gigabytes) if pybtex expanded them."""
+    from evidencebook.bib import parse_bibliography
+
+    macros = ['@string{a0 = "xxxxxxxxxx"}'] + [f"@string{{a{i} = " + " # ".join([f"a{i - 1}"] * 10) + "}" for i in range(1, 8)]
+    bib = tmp_path / "references.bib"
+    bib.write_text("\n".join(macros) + "\n@misc{bomb2024, author = {Nobody, A.}, title = a7, year = {2024}}\n")
+    started = time.monotonic()
+    found = parse_bibliography(bib).problems
+    assert time.monotonic() - started < 1
+    assert [p.line for p in found if "defines an @string macro" in p.message] == list(range(1, 9))
+    assert any(p.key == "bomb2024" and "'a7' is read as an @string macro, which is not defined" in p.message for p in found)
+
+
+def test_month_abbreviations_are_still_read_as_months(tmp_path):
+    from evidencebook.bib import parse_bibliography
+
+    bib = tmp_path / "references.bib"
+    bib.write_text("@misc{note2024, author = {Nobody, A.}, title = {T}, year = {2024}, month = mar}\n")
+    parsed = parse_bibliography(bib)
+    assert parsed.problems == [] and parsed.data.entries["note2024"].fields["month"] == "March"
 
 
 def test_a_bibtex_entry_pybtex_skips_is_reported(book, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import pybtex.errors
 from pybtex.database import BibliographyData, parse_string
+from pybtex.database.input.bibtex import UndefinedMacro
 from pybtex.plugin import find_plugin
 
+from .schema import BIB_KEY_PATTERN
+from .text import describe_character, is_hidden_character
 from .yamlsafe import decode_utf8, read_file
 
 
@@ -29,6 +33,12 @@ cache_pybtex_plugins()
 MAX_BIB_BYTES = 1024 * 1024  # about ten times the real file (106 KB)
 _ENTRY_START = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
 _NOT_ENTRIES = {"comment", "preamble", "string"}
+_KEY = re.compile(BIB_KEY_PATTERN)
+# @string macros are refused outright, before pybtex sees them: a macro can be defined as several copies
+# of another (billion laughs), and pybtex expands them all, exhausting memory. The real file uses none;
+# a contributor writes each field out in full. The "@" of each is blanked so pybtex skips the definition.
+_STRING_MACRO = re.compile(r"@\s*string\s*[{(]", re.IGNORECASE)
+_DUPLICATE_FIELD = re.compile(r"^entry with key (\S+) has a duplicate (\S+) field$")
 
 
 @dataclass
@@ -99,13 +109,29 @@ def parse_bibliography(path: Path) -> Bibliography:
     if problem is not None:
         bib.problems.append(BibProblem(problem.line, "", problem.message, problem.fix))
         return bib
+    line_of = _line_finder(text)
+    for match in _STRING_MACRO.finditer(text):
+        bib.problems.append(
+            BibProblem(
+                line_of(match.start()),
+                "",
+                "defines an @string macro, which references.bib does not use",
+                "delete the @string definition and write its text out in full in each field that used it",
+            )
+        )
+    text = _STRING_MACRO.sub(lambda match: " " + match.group()[1:], text)
+    first_spelling: dict[str, str] = {}  # lowercased key -> the key as first written (keys ignore case)
     for match in _ENTRY_START.finditer(text):
         if match.group(1).lower() in _NOT_ENTRIES:
             continue
         key = match.group(2)
-        line = text.count("\n", 0, match.start(2)) + 1
-        seen = next((k for k in bib.keys if k.lower() == key.lower()), None)
-        if seen is not None:
+        line = line_of(match.start(2))
+        if not _KEY.match(key):
+            bib.problems.append(
+                BibProblem(line, key, f"the key {key!r} is not a valid key", "use letters, digits and _ : . - only, starting with a letter or digit (e.g. smith2020carehomes)")
+            )
+        seen = first_spelling.setdefault(key.lower(), key)
+        if seen != key or key in bib.keys:
             bib.problems.append(
                 BibProblem(
                     line,
@@ -116,6 +142,7 @@ def parse_bibliography(path: Path) -> Bibliography:
             )
             continue
         bib.keys[key] = line
+    entry_at = _entry_finder(bib.keys)
     # pybtex reports syntax errors through pybtex.errors; capture them all instead of stopping at the first.
     with pybtex.errors.capture() as errors:
         try:
@@ -123,16 +150,35 @@ def parse_bibliography(path: Path) -> Bibliography:
         except Exception as err:  # what the parser cannot recover from
             bib.problems.append(BibProblem(1, "", f"cannot be parsed: {err}", "check the entry's braces and commas"))
     for error in errors:
+        duplicate = _DUPLICATE_FIELD.match(str(error))
+        if duplicate:  # pybtex keeps the first and drops the other: say so, and where
+            key, name = duplicate.groups()
+            bib.problems.append(
+                BibProblem(bib.keys.get(key, 1), key, f"the {name} field is given twice (names differing only in case are one field)", "keep one: delete the other")
+            )
+            continue
         line = getattr(error, "lineno", None) or 1
+        if isinstance(error, UndefinedMacro):  # a bare word, or a use of a refused @string macro
+            bib.problems.append(
+                BibProblem(line, entry_at(line), f"the bare word {error.args[0]!r} is read as an @string macro, which is not defined", "write the field's text in braces, e.g. title = {Care homes}")
+            )
+            continue
         bib.problems.append(BibProblem(line, "", f"has a syntax error: {error}", "check the braces, commas and quotes of the entry on this line"))
+    bib.problems += hidden_character_problems(text, entry_at)
     if bib.data is not None:
         # pybtex may skip an entry it cannot read: report it.
         parsed = {k.lower() for k in bib.data.entries}
+        defined = {k.lower() for k in bib.keys}
         for key, line in bib.keys.items():
             if key.lower() not in parsed:
                 bib.problems.append(BibProblem(line, key, "the entry could not be read", "check its braces, commas and quotes"))
         for key, entry in bib.data.entries.items():
             bib.problems += link_problems(key, entry, bib.keys.get(key, 1))
+            crossref = entry.fields.get("crossref")
+            if crossref is not None and crossref.lower() not in defined:
+                bib.problems.append(
+                    BibProblem(bib.keys.get(key, 1), key, f"the crossref field names {crossref!r}, which is not a key in references.bib", "use the key of the work this one is part of, or remove crossref and write its fields out in full")
+                )
             try:
                 bib._citations[key] = bib._style.format_entry(key, entry).text.render_as("text")
             except Exception as err:  # pybtex raises bare exceptions for missing fields and unknown types
@@ -140,6 +186,42 @@ def parse_bibliography(path: Path) -> Bibliography:
                     BibProblem(bib.keys.get(key, 1), key, f"the entry cannot be formatted ({type(err).__name__}: {err})", f"check its type (@{entry.type}) and required fields")
                 )
     return bib
+
+
+def _line_finder(text: str):
+    """position -> line number, by bisection (counting newlines afresh for each of many entries is quadratic)."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return lambda position: bisect.bisect_left(newlines, position) + 1
+
+
+def _entry_finder(keys: dict[str, int]):
+    """line number -> key of the entry that line is in ("" before the first)."""
+    starts = sorted((line, key) for key, line in keys.items())
+    lines = [line for line, _ in starts]
+
+    def entry_at(number: int) -> str:
+        found = bisect.bisect_right(lines, number)
+        return starts[found - 1][1] if found else ""
+
+    return entry_at
+
+
+def hidden_character_problems(text: str, entry_at) -> list[BibProblem]:
+    """The first control or invisible formatting character of each line, in any field, key or comment,
+    blamed on the entry the line belongs to. Checked in the raw text: pybtex folds some into spaces."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), 1):
+        position, ch = next(((i, ch) for i, ch in enumerate(line.removesuffix("\r"), 1) if is_hidden_character(ch)), (0, ""))
+        if ch:
+            problems.append(
+                BibProblem(
+                    number,
+                    entry_at(number),
+                    f"contains {describe_character(ch)} at character {position} of the line",
+                    "delete it (control and invisible formatting characters are not allowed: they hide or reorder text, and often come from copy and paste)",
+                )
+            )
+    return problems
 
 
 # Fields the bibliography page turns into links. Only http(s) addresses; identifiers are appended to an

@@ -19,7 +19,15 @@ from pydantic import BaseModel
 
 from .bib import Bibliography, load_bibliography
 from .filecache import FileCache, file_digest, library_digest
-from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList, SourceRef
+from .schema import (
+    CHECKLIST_RESERVED_PREFIXES,
+    CaseStudy,
+    Checklist,
+    Framework,
+    GlossaryTerm,
+    ReadingList,
+    SourceRef,
+)
 from .validate import (
     PROJECT_FILES,
     RECORD_SUFFIXES,
@@ -326,6 +334,17 @@ def checklist_problems(
                         )
                     )
         for loc, entry_id in entries:
+            reserved = next((p for p in CHECKLIST_RESERVED_PREFIXES if entry_id.startswith(p)), None)
+            if reserved:
+                problems.append(
+                    Problem(
+                        rel,
+                        yaml_doc.line_of((*loc, "id")),
+                        field_name_of((*loc, "id")),
+                        f"{entry_id!r} starts with {reserved!r}, which the checklist page uses for ids of its own",
+                        "choose an id that does not start with " + ", ".join(CHECKLIST_RESERVED_PREFIXES) + " (e.g. the area's id and a number)",
+                    )
+                )
             if entry_id in seen:
                 problems.append(
                     Problem(
