@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from .filecache import FileCache, file_digest, library_digest
 from .schema import CaseStudy, inner_model
 from .validate import Problem, field_name
-from .yamlsafe import load_yaml_bytes
+from .yamlsafe import load_yaml_bytes, version_trap
 
 SCHEMA_LINE = "# yaml-language-server: $schema=_schema.json"
 INDENT = "  "
@@ -63,8 +63,11 @@ def _plain_ok(text: str) -> bool:
     """Whether `text` can be written without quotes and read back as the same text."""
     if not text or text != text.strip() or "\n" in text:
         return False
-    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str":
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    if tag != "tag:yaml.org,2002:str":
         return False  # would read back as a number, a date, true/false or null
+    if version_trap(text, tag):
+        return False  # text other YAML readers take for a number or yes/no (Y, 0o17): the loader refuses it plain
     analysis = yaml.emitter.Emitter(io.StringIO(), allow_unicode=True).analyze_scalar(text)
     return analysis.allow_block_plain and not analysis.multiline
 
