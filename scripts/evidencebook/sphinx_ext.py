@@ -299,8 +299,19 @@ def make_search_index_incremental() -> None:
     Sphinx 7's search page also shows section titles with innerHTML, taking them unescaped from the
     index's `alltitles` (page titles, in `titles`, are escaped): a case study's title holding
     <img onerror=...> would run when a reader searches for it. The titles are escaped as the index is
-    written and unescaped as it is read back, so an incremental build never escapes them twice."""
+    written and unescaped as it is read back, so an incremental build never escapes them twice.
+    Upstream: sphinx-doc/sphinx#13355 (searchtools.js escapes titles itself from Sphinx 8.2), so this
+    patch is for the 7.4 series only and stops the build on any other."""
+    import sphinx
     from sphinx.search import IndexBuilder
+
+    from .sphinx_scale import SPHINX_SERIES
+
+    if tuple(sphinx.version_info[:2]) != SPHINX_SERIES:
+        raise ExtensionError(
+            f"Sphinx {sphinx.__version__}: make_search_index_incremental patches Sphinx {SPHINX_SERIES}; "
+            "check it against this version (see sphinx-doc/sphinx#13355) before building"
+        )
 
     if getattr(IndexBuilder, "evidencebook_patched", False):
         return
