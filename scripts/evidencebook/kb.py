@@ -334,26 +334,21 @@ def checklist_problems(
                         )
                     )
         for loc, entry_id in entries:
+            at = (*loc, "id")
             reserved = next((p for p in CHECKLIST_RESERVED_PREFIXES if entry_id.startswith(p)), None)
             if reserved:
                 problems.append(
                     Problem(
                         rel,
-                        yaml_doc.line_of((*loc, "id")),
-                        field_name_of((*loc, "id")),
+                        yaml_doc.line_of(at),
+                        field_name_of(at),
                         f"{entry_id!r} starts with {reserved!r}, which the checklist page uses for ids of its own",
                         "choose an id that does not start with " + ", ".join(CHECKLIST_RESERVED_PREFIXES) + " (e.g. the area's id and a number)",
                     )
                 )
             if entry_id in seen:
                 problems.append(
-                    Problem(
-                        rel,
-                        yaml_doc.line_of((*loc, "id")),
-                        field_name_of((*loc, "id")),
-                        f"{entry_id!r} is used twice in the checklist",
-                        "ids of themes, areas and items are unique: rename one",
-                    )
+                    Problem(rel, yaml_doc.line_of(at), field_name_of(at), f"{entry_id!r} is used twice in the checklist", "ids of themes, areas and items are unique: rename one")
                 )
             seen[entry_id] = loc
     return problems
