@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.kb import load_knowledge_base
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, make_book, run_build
 

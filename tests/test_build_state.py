@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.buildstate import IN_PROGRESS, VERSIONS_FILE, prepare_notebook_cache
-from evidencebook.filecache import FileCache
+from evidencebook.records.filecache import FileCache
+from evidencebook.sphinx.buildstate import IN_PROGRESS, VERSIONS_FILE, prepare_notebook_cache
 
 from .conftest import BIN, make_book, run_build
 from .test_build import site_files

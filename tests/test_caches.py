@@ -6,9 +6,9 @@ from pathlib import Path
 
 import yaml
 
-from evidencebook.build import read_stamp, site_digest
-from evidencebook.fix import not_canonical
-from evidencebook.kb import load_knowledge_base
+from evidencebook.records.kb import load_knowledge_base
+from evidencebook.sphinx.build import read_stamp, site_digest
+from evidencebook.tools.fix import not_canonical
 
 from .conftest import FIXTURES, knowledge_root
 

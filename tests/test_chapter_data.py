@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evidencebook.cli import main
+from evidencebook.tools.cli import main
 
 from .conftest import knowledge_root
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from evidencebook.kb import load_knowledge_base
+from evidencebook.records.kb import load_knowledge_base
 
 from .browser import Page
 from .conftest import ROOT

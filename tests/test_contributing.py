@@ -22,13 +22,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from evidencebook.derive import CONTRIBUTING, ISSUE_FORM, derived_files, fill_sections
-from evidencebook.fix import SCHEMA_LINE, canonical_file, dump_canonical
-from evidencebook.kb import load_knowledge_base
-from evidencebook.scaffold import slugify
-from evidencebook.schema import ID_MAX_LENGTH, ID_PATTERN, CaseStudy, Evidence, Place
-from evidencebook.vocab import load_vocabularies
-from evidencebook.yamlsafe import load_yaml_bytes
+from evidencebook.records.kb import load_knowledge_base
+from evidencebook.records.schema import ID_MAX_LENGTH, ID_PATTERN, CaseStudy, Evidence, Place
+from evidencebook.records.vocab import load_vocabularies
+from evidencebook.records.yamlsafe import load_yaml_bytes
+from evidencebook.tools.derive import CONTRIBUTING, ISSUE_FORM, derived_files, fill_sections
+from evidencebook.tools.fix import SCHEMA_LINE, canonical_file, dump_canonical
+from evidencebook.tools.scaffold import slugify
 
 from .conftest import FIXTURES, ROOT, make_book, run_build
 
@@ -567,7 +567,7 @@ def test_changed_pages_lists_added_changed_and_removed_pages_but_not_reformattin
 
 # --- every message the validator can print is exercised ------------------------------------------
 
-MESSAGE_MODULES = ["validate.py", "yamlsafe.py", "kb.py", "bib.py", "schema.py", "datacheck.py"]
+MESSAGE_MODULES = [f"records/{name}.py" for name in ("validate", "yamlsafe", "kb", "bib", "schema", "datacheck")]
 # Calls that build a problem, and the position of the message among their arguments.
 MESSAGE_ARGUMENT = {"Problem": 3, "YamlProblem": 2, "BibProblem": 2, "_fail": 1, "problem": 2}
 WILD = "\x00"
@@ -613,7 +613,7 @@ def message_templates() -> set[str]:
                     and not any(isinstance(a, ast.Starred) for a in node.args[: at + 1])
                 ):
                     found += _texts(node.args[at])
-                if name == "ValueError" and module == "schema.py" and node.args:
+                if name == "ValueError" and module.endswith("schema.py") and node.args:
                     found += [t.split(": ")[0] for t in _texts(node.args[0])]
             if isinstance(node, ast.FunctionDef) and (
                 node.name.endswith(("_problem", "_problems")) or node.name == "_syntax_fix"
@@ -823,9 +823,9 @@ def test_data_file_and_bibliography_messages(book):
 
 
 def test_file_level_messages_without_a_book(tmp_path, monkeypatch):
-    from evidencebook.bib import load_bibliography
-    from evidencebook.validate import _schema_problem
-    from evidencebook.yamlsafe import load_yaml_file
+    from evidencebook.records.bib import load_bibliography
+    from evidencebook.records.validate import _schema_problem
+    from evidencebook.records.yamlsafe import load_yaml_file
 
     assert load_yaml_file(tmp_path / "gone.yml").problems[0].message == "is not a regular file"
     (tmp_path / "locked.yml").write_text("title: x\n")
@@ -844,7 +844,7 @@ def test_file_level_messages_without_a_book(tmp_path, monkeypatch):
     (tmp_path / "broken.bib").write_text("@misc{a, title={x}}\n", encoding="utf-8")
     with monkeypatch.context() as patch:  # pybtex's lenient mode rarely raises; when it does, it is reported
         patch.setattr(
-            "evidencebook.bib.parse_string", lambda *a: (_ for _ in ()).throw(ValueError("unbalanced braces"))
+            "evidencebook.records.bib.parse_string", lambda *a: (_ for _ in ()).throw(ValueError("unbalanced braces"))
         )
         unparsed = load_bibliography(tmp_path / "broken.bib").problems
     assert [(p.message, p.fix) for p in unparsed] == [

@@ -19,8 +19,8 @@ import frictionless
 import pandas as pd
 import pytest
 
-from evidencebook import datafigures
-from evidencebook.datasets import (
+from evidencebook.chapters import datafigures
+from evidencebook.records.datasets import (
     LINE_COLUMN,
     PACKAGE_FILE,
     STATUS_LABELS,

@@ -6,8 +6,8 @@ import json
 
 import yaml
 
-from evidencebook.derive import stale_derived
-from evidencebook.schema import CaseStudy
+from evidencebook.records.schema import CaseStudy
+from evidencebook.tools.derive import stale_derived
 
 
 def test_derived_files_are_up_to_date(root):

@@ -9,8 +9,8 @@ import json
 import pytest
 import yaml
 
-from evidencebook.export import export_texts
-from evidencebook.kb import load_knowledge_base
+from evidencebook.publish.export import export_texts
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, knowledge_root
 
@@ -79,7 +79,7 @@ def test_catalogue_index_holds_every_record_with_its_facet_values(kb):
 
 
 def test_the_written_exports_are_checked_against_the_records(kb, tmp_path):
-    from evidencebook.export import check_exports, write_exports
+    from evidencebook.publish.export import check_exports, write_exports
 
     out = tmp_path / "site-data"
     write_exports(kb, out)

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from evidencebook import frameworks as fw
-from evidencebook.kb import load_knowledge_base
-from evidencebook.schema import CHECKLIST_RESERVED_PREFIXES, Outcome
+from evidencebook.chapters import frameworks as fw
+from evidencebook.records.kb import load_knowledge_base
+from evidencebook.records.schema import CHECKLIST_RESERVED_PREFIXES, Outcome
 
 from .conftest import FIXTURES, ROOT
 

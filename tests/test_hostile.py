@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.kb import load_knowledge_base
-from evidencebook.schema import CaseStudy
-from evidencebook.text import shown_text
+from evidencebook.publish.text import shown_text
+from evidencebook.records.kb import load_knowledge_base
+from evidencebook.records.schema import CaseStudy
 
 from .conftest import ROOT, make_book, run_build
 
@@ -260,6 +260,6 @@ def check_published_inert(book: Path) -> None:
 @pytest.mark.parametrize("raw", [b"a: " + b"[" * 120_000 + b"]" * 120_000, b"- " * 120_000 + b"x", b"a: " + b"{a: " * 60_000 + b"}" * 60_000])
 def test_nesting_far_past_the_parsers_limits_is_refused_without_a_crash(raw):
     """libyaml's composer crashes the process (segmentation fault) past ~10,000 levels: never reach it."""
-    from evidencebook.yamlsafe import load_yaml_bytes
+    from evidencebook.records.yamlsafe import load_yaml_bytes
 
     assert [p.message for p in load_yaml_bytes(raw).problems] == ["is nested more than 12 levels deep"]

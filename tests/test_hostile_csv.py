@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.bib import load_bibliography
-from evidencebook.datacheck import data_package_problems
-from evidencebook.datasets import load_package, publish
+from evidencebook.records.bib import load_bibliography
+from evidencebook.records.datacheck import data_package_problems
+from evidencebook.records.datasets import load_package, publish
 
 from .conftest import ROOT, knowledge_root
 

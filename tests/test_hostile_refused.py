@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.kb import load_knowledge_base
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, ROOT, knowledge_root
 

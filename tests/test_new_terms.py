@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.charts import KIND_COLOURS, kind_colours
-from evidencebook.kb import load_knowledge_base
-from evidencebook.synthesis import (
+from evidencebook.chapters.charts import KIND_COLOURS, kind_colours
+from evidencebook.chapters.synthesis import (
     kind_chart,
     kind_summary,
     labels,
@@ -21,6 +20,7 @@ from evidencebook.synthesis import (
     region_lists_html,
     region_tiles,
 )
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, knowledge_root, make_book, run_build
 

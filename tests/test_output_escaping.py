@@ -10,21 +10,21 @@ import pytest
 from docutils import nodes
 from docutils.utils import new_document
 
-from evidencebook import frameworks as fw
-from evidencebook.glossary import glossary_page
-from evidencebook.kb import load_knowledge_base
-from evidencebook.reading import reading_list_page
-from evidencebook.render import PageWriter
-from evidencebook.sphinx_ext import unlink_unsafe_addresses
-from evidencebook.synthesis import (
+from evidencebook.chapters import frameworks as fw
+from evidencebook.chapters.synthesis import (
     gap_map,
     gap_map_html,
     outcome_frame,
     outcome_tables_html,
     region_lists_html,
 )
-from evidencebook.tables import HTML
-from evidencebook.text import Markup, csv_text, link_allowed, md_token, neutralised_csv
+from evidencebook.chapters.tables import HTML
+from evidencebook.publish.glossary import glossary_page
+from evidencebook.publish.reading import reading_list_page
+from evidencebook.publish.render import PageWriter
+from evidencebook.publish.text import Markup, csv_text, link_allowed, md_token, neutralised_csv
+from evidencebook.records.kb import load_knowledge_base
+from evidencebook.sphinx.extension import unlink_unsafe_addresses
 
 from .conftest import ROOT, knowledge_root
 from .test_hostile_inert import apply_cases
@@ -148,7 +148,7 @@ def test_ids_written_into_html_attributes_are_escaped(tmp_path):
 
 
 def test_published_data_csv_files_are_neutralised_and_otherwise_identical(tmp_path):
-    from evidencebook.datasets import load_package, publish
+    from evidencebook.records.datasets import load_package, publish
 
     root = knowledge_root(tmp_path / "book")
     survey = root / "data" / "survey" / "phc-2015-survey-respondents.csv"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from evidencebook.kb import load_knowledge_base
-from evidencebook.render import PageWriter, generate_pages
-from evidencebook.text import format_figure, md_escape, summary_html
+from evidencebook.publish.render import PageWriter, generate_pages
+from evidencebook.publish.text import format_figure, md_escape, summary_html
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, knowledge_root
 
@@ -51,7 +51,7 @@ def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):
 
 
 def test_the_list_is_split_into_pages_and_stale_pages_go(kb, monkeypatch):
-    import evidencebook.render as render
+    import evidencebook.publish.render as render
 
     monkeypatch.setattr(render, "LIST_PAGE_ROWS", 1)
     other = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())

@@ -23,12 +23,12 @@ from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from evidencebook.export import export_texts
-from evidencebook.kb import load_knowledge_base
-from evidencebook.render import PageWriter
-from evidencebook.text import csv_text, md_escape, shown_text, summary_html
-from evidencebook.validate import validate_record_file
-from evidencebook.yamlsafe import load_yaml_bytes
+from evidencebook.publish.export import export_texts
+from evidencebook.publish.render import PageWriter
+from evidencebook.publish.text import csv_text, md_escape, shown_text, summary_html
+from evidencebook.records.kb import load_knowledge_base
+from evidencebook.records.validate import validate_record_file
+from evidencebook.records.yamlsafe import load_yaml_bytes
 
 from .conftest import FIXTURES, ROOT
 

@@ -13,17 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from evidencebook.charts import CATALOGUE_URL, MARKS_PER_CHART, catalogue_url
-from evidencebook.export import catalogue_index
-from evidencebook.kb import KnowledgeBase, load_knowledge_base
-from evidencebook.reading import (
-    chapter_citations,
-    citing_cases,
-    reading_entries,
-    reading_list_page,
-    work_anchor,
-)
-from evidencebook.synthesis import (
+from evidencebook.chapters.charts import CATALOGUE_URL, MARKS_PER_CHART, catalogue_url
+from evidencebook.chapters.synthesis import (
     NO_REGION,
     case_places,
     evidence_chart,
@@ -38,7 +29,7 @@ from evidencebook.synthesis import (
     strongest_cases,
     strongest_cases_html,
 )
-from evidencebook.tables import (
+from evidencebook.chapters.tables import (
     CASES_EXPORT,
     NAMES_PER_CELL,
     OUTCOMES_EXPORT,
@@ -46,6 +37,15 @@ from evidencebook.tables import (
     names_per_cell,
     outcomes_frame,
 )
+from evidencebook.publish.export import catalogue_index
+from evidencebook.publish.reading import (
+    chapter_citations,
+    citing_cases,
+    reading_entries,
+    reading_list_page,
+    work_anchor,
+)
+from evidencebook.records.kb import KnowledgeBase, load_knowledge_base
 
 from .conftest import ROOT
 
@@ -334,7 +334,7 @@ def test_reading_list_above_the_limit_names_a_few_citing_case_studies_and_counts
 
 
 def test_framework_lists_above_the_limit_show_a_few_case_studies_and_count_the_rest(big):
-    from evidencebook import frameworks as fw
+    from evidencebook.chapters import frameworks as fw
 
     found = fw.illustrations(big)
     cap = names_per_cell([len(rows) for rows in found.values()])
@@ -370,7 +370,7 @@ def test_framework_lists_above_the_limit_show_a_few_case_studies_and_count_the_r
 
 
 def test_summary_names_a_few_compared_case_studies_above_the_limit_and_links_the_rest(real):
-    from evidencebook.findings import COMPARISON_TYPES, comparison_case_links, with_comparison
+    from evidencebook.chapters.findings import COMPARISON_TYPES, comparison_case_links, with_comparison
 
     assert comparison_case_links(real).count("{case}`") == len(with_comparison(real))
     compared = [real.records[i] for i in with_comparison(real)]

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.kb import load_knowledge_base
-from evidencebook.synthesis import (
+from evidencebook.chapters.synthesis import (
     CONTRIBUTE_ISSUE_URL,
     EFFECT_KINDS,
     case_places,
@@ -31,6 +30,7 @@ from evidencebook.synthesis import (
     region_tiles,
     strength_summary,
 )
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, make_book, run_build
 

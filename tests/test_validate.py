@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.kb import load_knowledge_base
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, knowledge_root
 
@@ -197,7 +197,7 @@ def test_a_bibtex_syntax_error_is_reported_with_its_line(book):
 
 def test_string_macros_are_refused_before_they_are_expanded(tmp_path):
     """Each macro ten copies of the one before: 10^8 characters (seconds and gigabytes) if pybtex expanded them."""
-    from evidencebook.bib import parse_bibliography
+    from evidencebook.records.bib import parse_bibliography
 
     macros = ['@string{a0 = "xxxxxxxxxx"}'] + [f"@string{{a{i} = " + " # ".join([f"a{i - 1}"] * 10) + "}" for i in range(1, 8)]
     bib = tmp_path / "references.bib"
@@ -210,7 +210,7 @@ def test_string_macros_are_refused_before_they_are_expanded(tmp_path):
 
 
 def test_month_abbreviations_are_still_read_as_months(tmp_path):
-    from evidencebook.bib import parse_bibliography
+    from evidencebook.records.bib import parse_bibliography
 
     bib = tmp_path / "references.bib"
     bib.write_text("@misc{note2024, author = {Nobody, A.}, title = {T}, year = {2024}, month = mar}\n")
@@ -219,7 +219,7 @@ def test_month_abbreviations_are_still_read_as_months(tmp_path):
 
 
 def test_a_bibtex_entry_pybtex_skips_is_reported(book, monkeypatch):
-    import evidencebook.bib as bibmodule
+    import evidencebook.records.bib as bibmodule
 
     real_parse = bibmodule.parse_string
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .kb import KnowledgeBase
+from ..records.kb import KnowledgeBase
+from ..records.schema import CaseStudy
 from .render import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, case_docname, catalogue_order, place_label
-from .schema import CaseStudy
 from .text import csv_text, plain_summary
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
+from ..publish.text import Markup
+from ..records.kb import KnowledgeBase
 from .charts import EVIDENCE_COLOURS, MARKS_PER_CHART, catalogue_url, figure, kind_colours, marks_sentence
-from .kb import KnowledgeBase
 from .tables import (
     CASES_EXPORT,
     CASES_URL,
@@ -34,7 +35,6 @@ from .tables import (
     outcomes_frame,
     too_many_html,
 )
-from .text import Markup
 
 # Where a gap in the map invites a contribution, unless the book has its own contributing chapter.
 CONTRIBUTE_ISSUE_URL = (
@@ -94,7 +94,7 @@ def facet_filter(kb: KnowledgeBase, values: dict[str, str]) -> dict[str, str]:
 
 def filter_text(kb: KnowledgeBase, filters: dict[str, str]) -> str:
     """What the filtered catalogue lists, in words: 'case studies with level Place and a measured outcome'."""
-    from .export import FACETS
+    from ..publish.export import FACETS
 
     names = {f.key: f.label for f in FACETS}
     vocabularies = {facet: vocabulary for facet, vocabulary in GROUP_FACETS.values()}

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..publish.text import Markup, neutralised_csv
 from .kb import find_root
-from .text import Markup, neutralised_csv
 
 PACKAGE_FILE = "datapackage.json"
 DATA_DIR = "data"

@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..records.filecache import LIBRARY
 from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
-from .filecache import LIBRARY
 
 HTML_DIR = Path("_build") / "html"
 DOCTREES = Path("_build") / ".doctrees"
@@ -133,7 +133,7 @@ def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: boo
 
 
 def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, plain_sphinx: bool) -> int:
-    from .kb import digest_inputs, knowledge_base_for
+    from ..records.kb import digest_inputs, knowledge_base_for
 
     started = time.perf_counter()
     if plain_sphinx:

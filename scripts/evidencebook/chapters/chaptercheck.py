@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .datasets import DATA_DIR, PACKAGE_FILE, DataError
-from .validate import Problem
+from ..records.datasets import DATA_DIR, PACKAGE_FILE, DataError
+from ..records.validate import Problem
 
 _LOCATED = re.compile(r"^(?P<file>[^:\s][^:]*?)(?::(?P<line>\d+))?: (?P<rest>.*)$", re.S)
 FIX = "restore what the chapter draws (see the message), or change the chapter that draws it"
@@ -22,8 +22,8 @@ FIX = "restore what the chapter draws (see the message), or change the chapter t
 
 def chapter_data_problems(kb) -> list[Problem]:
     """The problems the survey, data-dictionary and introduction chapters would meet drawing the data."""
+    from ..records.datasets import dictionary_html, load_package
     from . import datafigures as figures
-    from .datasets import dictionary_html, load_package
     from .findings import population_bands_table
 
     root = Path(kb.root).resolve()

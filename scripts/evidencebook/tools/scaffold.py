@@ -19,13 +19,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bib import load_bibliography
+from ..records.bib import load_bibliography
+from ..records.schema import ID_MAX_LENGTH, CaseStudy, Evidence, Period, Place, SourceRef
+from ..records.validate import field_name, validate_record_file, vocabulary_problem
+from ..records.vocab import load_vocabularies
+from ..records.yamlsafe import load_yaml_file
 from .derive import _allowed
 from .fix import dump_canonical
-from .schema import ID_MAX_LENGTH, CaseStudy, Evidence, Period, Place, SourceRef
-from .validate import field_name, validate_record_file, vocabulary_problem
-from .vocab import load_vocabularies
-from .yamlsafe import load_yaml_file
 
 # Kept from the record given to --from; every other field is cleared (see the module docstring).
 KEPT_BY_FROM = ("place", "level", "model", "themes", "evidence.type", "sources[].key")
@@ -232,8 +232,8 @@ def _alternative_id(record_id: str, place: str | None) -> str:
 
 def todo_for(root: Path, path: Path) -> list[str]:
     """What is left to fill in: the validator's messages for the file."""
-    from .kb import load_structured_data
-    from .vocab import framework_items_vocabulary
+    from ..records.kb import load_structured_data
+    from ..records.vocab import framework_items_vocabulary
 
     vocabularies = load_vocabularies(root / "data")
     bib = load_bibliography(root / "references.bib")

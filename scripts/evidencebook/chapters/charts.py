@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 
-from .text import Markup, neutralised_csv
+from ..publish.text import Markup, neutralised_csv
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -55,7 +55,9 @@ CATALOGUE_URL = "../cases/index.html"  # from a chapter page; the catalogue read
 
 def catalogue_url(filters: dict[str, str] | None = None) -> str:
     """The catalogue filtered by facet (key -> vocabulary id), e.g. {"level": "place"} -> ...?level=place."""
-    from .export import FACETS  # the catalogue's own list of facets: an unknown key would be ignored there
+    from ..publish.export import (
+        FACETS,  # the catalogue's own list of facets: an unknown key would be ignored there
+    )
 
     keys = {f.key for f in FACETS}
     unknown = sorted(set(filters or {}) - keys)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pybtex.database import Entry
 
-from .charts import catalogue_url
-from .kb import KnowledgeBase, _source_refs
-from .tables import names_per_cell
+from ..chapters.charts import catalogue_url
+from ..chapters.tables import names_per_cell
+from ..records.kb import KnowledgeBase, _source_refs
 from .text import Markup, md_escape, md_token, safe_url
 
 READING_LIST_DOC = "chapters/reading-list"

@@ -26,10 +26,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from .filecache import FileCache, file_digest, library_digest
-from .schema import CaseStudy, inner_model
-from .validate import Problem, field_name
-from .yamlsafe import load_yaml_bytes, version_trap
+from ..records.filecache import FileCache, file_digest, library_digest
+from ..records.schema import CaseStudy, inner_model
+from ..records.validate import Problem, field_name
+from ..records.yamlsafe import load_yaml_bytes, version_trap
 
 SCHEMA_LINE = "# yaml-language-server: $schema=_schema.json"
 INDENT = "  "

@@ -13,9 +13,16 @@ import re
 import altair as alt
 import pandas as pd
 
+from ..publish.text import Markup
+from ..records.datasets import (
+    LINE_COLUMN,
+    NUMBERED_STATUSES,
+    SCALE_FACTORS,
+    STATUS_LABELS,
+    DataError,
+    DataPackage,
+)
 from .charts import PALETTE, Figure, figure
-from .datasets import LINE_COLUMN, NUMBERED_STATUSES, SCALE_FACTORS, STATUS_LABELS, DataError, DataPackage
-from .text import Markup
 
 SURVEY = "phc-2015-survey"
 RESPONDENTS = "phc-2015-survey-respondents"

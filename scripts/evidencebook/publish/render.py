@@ -13,9 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from .filecache import FileCache
-from .kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
-from .schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
+from ..records.filecache import FileCache
+from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
+from ..records.schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
 from .text import (
     Markup,
     format_figure,

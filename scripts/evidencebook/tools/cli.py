@@ -10,14 +10,14 @@ import os
 import sys
 from pathlib import Path
 
-from .kb import find_root, load_knowledge_base
+from ..records.kb import find_root, load_knowledge_base
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     kb = load_knowledge_base(root)
     if not any(p.file.startswith("data/") for p in kb.problems):  # the data reads well: can the chapters draw it?
-        from .chaptercheck import chapter_data_problems
+        from ..chapters.chaptercheck import chapter_data_problems
 
         kb.problems = sorted(kb.problems + chapter_data_problems(kb))
     for problem in kb.problems:
@@ -53,7 +53,7 @@ def fix_tip(root: Path) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from ..sphinx.build import build
 
     return build(
         find_root(args.root), jobs=args.jobs, two_pass=not args.one_pass, force=args.force, plain_sphinx=args.plain_sphinx
@@ -71,7 +71,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
             print(err, file=sys.stderr)
             return 1
         for path in stale:
-            print(f"{path.relative_to(root)}: out of date with scripts/evidencebook/schema.py — run `make derive` and commit the result")
+            print(f"{path.relative_to(root)}: out of date with scripts/evidencebook/records/schema.py — run `make derive` and commit the result")
         return 1 if stale else 0
     try:
         written = write_derived(root)
@@ -84,7 +84,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import write_exports
+    from ..publish.export import write_exports
 
     root = find_root(args.root)
     kb = load_knowledge_base(root)

@@ -22,8 +22,8 @@ import os
 import re
 from pathlib import Path
 
+from ..publish.text import describe_character, is_hidden_character
 from .datasets import DATA_DIR, NUMBERED_STATUSES, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
-from .text import describe_character, is_hidden_character
 from .validate import Problem, citation_problem
 
 MAX_BYTES = 5_000_000  # the largest real file is under 60 kB: this only stops a runaway file
@@ -91,9 +91,9 @@ def data_package_problems(root: Path, bib=None) -> list[Problem]:
 
 def required_term_problems(vocabularies: dict) -> list[Problem]:
     """The terms the chapters name in their code (to count, colour or group by): a vocabulary must keep them."""
-    from .charts import KIND_COLOURS  # imported here: the chart code is slow to import
-    from .findings import COMPARISON_TYPES
-    from .synthesis import EFFECT_KINDS
+    from ..chapters.charts import KIND_COLOURS  # imported here: the chart code is slow to import
+    from ..chapters.findings import COMPARISON_TYPES
+    from ..chapters.synthesis import EFFECT_KINDS
 
     needed = {
         "outcome_kinds": [*KIND_COLOURS, *EFFECT_KINDS],
@@ -168,7 +168,7 @@ def _checked_resources(
     frictionless only sees a description (package or resource) in which the book found no problem."""
     from frictionless import Package, Resource  # imported here: it is slow to import
 
-    from .export import EXPORT_FILES
+    from ..publish.export import EXPORT_FILES
 
     good: dict[str, dict] = {}
     seen: set[str] = set()

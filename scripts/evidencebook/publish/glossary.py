@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .kb import KnowledgeBase
-from .schema import GlossaryTerm
+from ..records.kb import KnowledgeBase
+from ..records.schema import GlossaryTerm
 from .text import Markup, md_escape, md_token, raw_html_block, summary_html
 
 GLOSSARY_DOC = "chapters/glossary"

@@ -21,7 +21,7 @@ from typing import Any
 from .yamlsafe import MAX_BYTES  # larger files are refused by the loader anyway: never hash them
 
 CACHE_DIR = Path("_build") / ".evidencebook"
-LIBRARY = Path(__file__).resolve().parent
+LIBRARY = Path(__file__).resolve().parent.parent  # the whole evidencebook package
 
 
 @functools.cache  # the code a process runs is the code it imported: once per process is exact
@@ -30,8 +30,8 @@ def library_digest() -> str:
     import pydantic
 
     h = hashlib.sha256(pydantic.VERSION.encode())
-    for path in sorted(LIBRARY.glob("*.py")):
-        h.update(path.name.encode())
+    for path in sorted(LIBRARY.rglob("*.py")):
+        h.update(path.relative_to(LIBRARY).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

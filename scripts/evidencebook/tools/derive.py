@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .schema import CaseStudy, inner_model
-from .vocab import Vocabulary, load_vocabularies
+from ..records.schema import CaseStudy, inner_model
+from ..records.vocab import Vocabulary, load_vocabularies
 
 SCHEMA_URL = "https://place-based-health.github.io/evidence-book/case-study.schema.json"
 
@@ -70,7 +70,7 @@ TEMPLATE_HEADER = """\
 #
 # Template for a case study. Copy it to case_studies/<id>.yml (or run `make new-case-study`),
 # fill it in, delete the comments you no longer need, and run `make validate`.
-# Generated from scripts/evidencebook/schema.py by `make derive`: do not edit by hand.
+# Generated from scripts/evidencebook/records/schema.py by `make derive`: do not edit by hand.
 #
 # Write every sentence in your own words. Every figure needs its unit, period and comparison,
 # and every source a locator (page, section, box or case-study number).
@@ -173,7 +173,7 @@ def template(vocabularies: dict[str, Vocabulary]) -> str:
 
 def fields_table(vocabularies: dict[str, Vocabulary]) -> str:
     out = [
-        "<!-- Generated from scripts/evidencebook/schema.py by `make derive`: do not edit by hand. -->",
+        "<!-- Generated from scripts/evidencebook/records/schema.py by `make derive`: do not edit by hand. -->",
         "",
         "| Field | Required | Type | Meaning | Allowed values |",
         "|---|---|---|---|---|",
@@ -267,7 +267,7 @@ def fill_sections(text: str, sections: dict[str, str], where: str = CONTRIBUTING
 # --- the issue form for people who do not use git --------------------------------------------------
 
 ISSUE_FORM_HEADER = """\
-# Generated from scripts/evidencebook/schema.py and data/vocabularies by `make derive`: do not edit.
+# Generated from scripts/evidencebook/records/schema.py and data/vocabularies by `make derive`: do not edit.
 # A form for suggesting a case study without git: its fields mirror a record's required fields.
 """
 
@@ -276,7 +276,7 @@ _FORM_SKIP = {"id"}
 
 
 def issue_form(vocabularies: dict[str, Vocabulary]) -> str:
-    from .schema import Evidence, Place, SourceRef
+    from ..records.schema import Evidence, Place, SourceRef
 
     body: list[dict[str, Any]] = [
         {

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .kb import KnowledgeBase
-from .schema import CaseStudy, Checklist, Framework, FrameworkItem, Outcome
+from ..publish.text import Markup, format_figure, summary_html
+from ..records.kb import KnowledgeBase
+from ..records.schema import CaseStudy, Checklist, Framework, FrameworkItem, Outcome
 from .tables import CASES_URL, LISTING_LIMIT, names_per_cell
-from .text import Markup, format_figure, summary_html
 
 NO_OUTCOME = "The sources give no figure."
 # The catalogue has no framework-item facet, so case studies beyond a list's limit are counted, not linked.

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..publish.reading import citing_cases
+from ..publish.text import Markup, format_number, md_escape, md_token
+from ..records.datasets import load_package
+from ..records.kb import KnowledgeBase
 from .charts import catalogue_url
 from .datafigures import POPULATION
-from .datasets import load_package
-from .kb import KnowledgeBase
-from .reading import citing_cases
 from .tables import names_per_cell
-from .text import Markup, format_number, md_escape, md_token
 
 # Evidence types that compare the people or places reached with others not reached.
 COMPARISON_TYPES = ("systematic-review", "randomised-trial", "controlled-comparison")

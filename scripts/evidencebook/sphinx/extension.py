@@ -29,18 +29,18 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
-from .bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex
+from ..publish.export import check_exports, write_exports
+from ..publish.glossary import GLOSSARY_DOC
+from ..publish.reading import READING_LIST_DOC, generate_reference_pages
+from ..publish.render import CASES_DIR, case_docname, generate_pages
+from ..publish.text import link_allowed
+from ..records.bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex
+from ..records.datasets import load_package
+from ..records.datasets import publish as publish_datasets
+from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from .build import DEFER_CHAPTERS
 from .buildstate import prepare_notebook_cache
-from .datasets import load_package
-from .datasets import publish as publish_datasets
-from .export import check_exports, write_exports
-from .glossary import GLOSSARY_DOC
-from .kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
-from .reading import READING_LIST_DOC, generate_reference_pages
-from .render import CASES_DIR, case_docname, generate_pages
-from .sphinx_scale import memoize_case_navigation, plain_sphinx, scale_parallel_build
-from .text import link_allowed
+from .scale import memoize_case_navigation, plain_sphinx, scale_parallel_build
 
 logger = logging.getLogger(__name__)
 
@@ -305,7 +305,7 @@ def make_search_index_incremental() -> None:
     import sphinx
     from sphinx.search import IndexBuilder
 
-    from .sphinx_scale import SPHINX_SERIES
+    from .scale import SPHINX_SERIES
 
     if tuple(sphinx.version_info[:2]) != SPHINX_SERIES:
         raise ExtensionError(

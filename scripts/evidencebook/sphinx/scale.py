@@ -54,8 +54,8 @@ from sphinx.util.build_phase import BuildPhase
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, make_chunks
 
+from ..publish.render import CASES_DIR
 from .build import PLAIN_SPHINX
-from .render import CASES_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def reading_chunks(env: Any, docnames: list[str], nproc: int) -> list[list[str]]
     started first. A notebook is executed while it is read, for seconds; in Sphinx's chunks the
     chapters, being neighbours by name, shared one chunk, so one worker executed them one after the
     other while the other had nothing left to do (the real book used 1.2 of its 2 cores)."""
-    from .sphinx_ext import chapter_notebooks
+    from .extension import chapter_notebooks
 
     notebooks = set(chapter_notebooks(env, docnames))
     # ParallelTasks starts the chunk added last first: the notebooks go last, the largest last of all.

@@ -11,8 +11,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .export import page_url
-from .yamlsafe import load_yaml_bytes
+from ..publish.export import page_url
+from ..records.yamlsafe import load_yaml_bytes
 
 PAGE_SUFFIXES = (".md", ".ipynb")
 PAGE_DIRS = ("chapters",)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..publish.text import Markup, escape, format_figure
+from ..records.kb import KnowledgeBase, find_root, load_validated
 from .charts import catalogue_url
-from .kb import KnowledgeBase, find_root, load_validated
-from .text import Markup, escape, format_figure
 
 CASES_URL = "../cases/"  # from a chapter page in chapters/ to the generated case pages
 

@@ -1,0 +1,1 @@
+"""The contributor's commands: the CLI, derived files, canonical layout, scaffolding and changed pages."""
