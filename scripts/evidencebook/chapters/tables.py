@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..publish.html import plural
 from ..publish.text import Markup, escape, format_figure
 from ..records.kb import KnowledgeBase, find_root, load_validated
 from .charts import catalogue_url
@@ -103,11 +104,6 @@ def html_table(frame: pd.DataFrame, columns: dict[str, str], link: tuple[str, st
     return Markup('<table class="kb-table">{}<thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
         cap, head, Markup("").join(body)
     )
-
-
-def plural(n: int, noun: str, nouns: str | None = None) -> str:
-    """'1 case study', '2 case studies', '1,200 outcomes'."""
-    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
 
 
 def _noun(n: int, noun: str) -> str:

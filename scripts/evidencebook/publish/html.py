@@ -1,0 +1,36 @@
+"""HTML fragments come from Jinja2 templates in publish/templates/, which escape every value by default.
+
+A template receives plain values (text from records is never pre-joined into HTML); only what another
+template or `markupsafe.Markup` produced passes through unescaped. `render` returns Markup, so a fragment
+can be placed inside another template, or handed to a notebook cell's HTML display, without escaping twice.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 case study', '2 case studies', '1,200 outcomes': the one way the book counts things."""
+    return f"{count:,} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("evidencebook.publish", "templates"),
+        autoescape=True,  # every template, whatever its file name
+        undefined=StrictUndefined,  # a misspelt variable fails the build instead of printing nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["plural"] = plural
+    return env
+
+
+def render(template: str, **context) -> Markup:
+    """The HTML of `template` (a file in publish/templates/) with `context`, every value escaped."""
+    return Markup(environment().get_template(template).render(**context).strip())
