@@ -135,7 +135,7 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     assert re.search(PARALLEL_READ, result.stdout) and re.search(PARALLEL_WRITE, result.stdout)
     assert (book / "_build" / "html" / "_images" / "pixel.png").read_bytes() == one_pixel_png()
     overview = book / "_build" / "html" / "chapters" / "overview.html"
-    assert "3 outcomes from 1 case studies" in overview.read_text()
+    assert "3 outcomes from 1 case study<" in overview.read_text() and "1 case studies" not in overview.read_text()
 
     # Edit a record and add one: the pages come first, then the chapters that count them.
     record = book / "case_studies" / "sample-case.yml"

@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.chapters.charts import KIND_COLOURS, kind_colours
-from evidencebook.chapters.synthesis import (
-    kind_chart,
-    kind_summary,
-    labels,
-    outcome_frame,
-    outcome_tables_html,
-    region_lists_html,
-    region_tiles,
-)
+from evidencebook.chapters.charts import KIND_COLOURS, kind_colours, labels
+from evidencebook.chapters.outcomes import kind_chart, kind_summary, outcome_frame, outcome_tables_html
+from evidencebook.chapters.places import region_lists_html, region_tiles
 from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, knowledge_root, make_book, run_build

@@ -11,13 +11,9 @@ from docutils import nodes
 from docutils.utils import new_document
 
 from evidencebook.chapters import frameworks as fw
-from evidencebook.chapters.synthesis import (
-    gap_map,
-    gap_map_html,
-    outcome_frame,
-    outcome_tables_html,
-    region_lists_html,
-)
+from evidencebook.chapters.gapmap import gap_map, gap_map_html
+from evidencebook.chapters.outcomes import outcome_frame, outcome_tables_html
+from evidencebook.chapters.places import region_lists_html
 from evidencebook.chapters.tables import HTML
 from evidencebook.publish.glossary import glossary_page
 from evidencebook.publish.reading import reading_list_page

@@ -42,9 +42,9 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
 def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):
     writer = PageWriter(kb)
     catalogue = writer.catalogue_page()
-    assert "holds 1 case studies" in catalogue
+    assert "holds 1 case study." in catalogue and "1 case studies" not in catalogue
     assert 'data-kb-module="catalogue"' in catalogue and "../data/catalogue-index.json" in catalogue
-    assert "[All 1 case studies](list/1.md)" in catalogue
+    assert "[All 1 case study](list/1.md)" in catalogue
     listing = writer.list_page(1, list(kb.records.values()), 1)
     assert "orphan: true" in listing
     assert f"[{md_escape('Sample town joint discharge team')}](../sample-case.md)" in listing

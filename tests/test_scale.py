@@ -13,29 +13,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from evidencebook.chapters.charts import CATALOGUE_URL, MARKS_PER_CHART, catalogue_url
-from evidencebook.chapters.synthesis import (
-    NO_REGION,
-    case_places,
-    evidence_chart,
-    gap_map,
-    gap_map_html,
-    kind_chart,
-    labels,
-    outcome_frame,
-    outcome_tables_html,
-    places_chart,
-    region_lists_html,
-    strongest_cases,
-    strongest_cases_html,
-)
+from evidencebook.chapters.charts import CATALOGUE_URL, MARKS_PER_CHART, catalogue_url, labels
+from evidencebook.chapters.evidence import evidence_chart, strongest_cases, strongest_cases_html
+from evidencebook.chapters.gapmap import gap_map, gap_map_html
+from evidencebook.chapters.outcomes import kind_chart, outcome_frame, outcome_tables_html
+from evidencebook.chapters.places import NO_REGION, case_places, places_chart, region_lists_html
 from evidencebook.chapters.tables import (
     CASES_EXPORT,
     NAMES_PER_CELL,
     OUTCOMES_EXPORT,
     listing_html,
     names_per_cell,
-    outcomes_frame,
 )
 from evidencebook.publish.export import catalogue_index
 from evidencebook.publish.reading import (
@@ -215,7 +203,7 @@ def test_outcome_tables_above_the_limit_give_true_counts_by_domain_and_links(rea
 
 
 def test_overview_outcome_listing_above_the_limit_counts_them_by_kind(real, facet_ids):
-    outcomes = outcomes_frame(real)
+    outcomes = outcome_frame(real)
     columns = {"case": "Case study", "metric": "Measure"}
     kwargs = dict(
         link=("case", "case_id"),

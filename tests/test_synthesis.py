@@ -16,20 +16,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidencebook.chapters.synthesis import (
+from evidencebook.chapters.evidence import evidence_profile, strength_summary
+from evidencebook.chapters.gapmap import (
     CONTRIBUTE_ISSUE_URL,
     EFFECT_KINDS,
-    case_places,
     contribute_url,
-    evidence_profile,
     gap_map,
     gap_map_html,
-    kind_summary,
-    outcome_frame,
-    outcome_marks,
-    region_tiles,
-    strength_summary,
 )
+from evidencebook.chapters.outcomes import kind_summary, outcome_frame, outcome_marks
+from evidencebook.chapters.places import case_places, region_tiles
 from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, make_book, run_build

@@ -18,11 +18,28 @@ from urllib.parse import urlencode
 import altair as alt
 import pandas as pd
 
+from ..publish.html import render
 from ..publish.text import Markup, neutralised_csv
 
-# Okabe-Ito: distinguishable with the common forms of colour blindness.
+# The book's one palette. Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-KIND_COLOURS = {"measured": "#0072B2", "modelled-estimate": "#E69F00", "target": "#009E73", "context": "#999999"}
+GREY = "#999999"
+# Outcome kinds: measured blue, modelled orange (calculated, not observed), targets green, context grey.
+KIND_COLOURS = {"measured": PALETTE[0], "modelled-estimate": PALETTE[1], "target": PALETTE[2], "context": GREY}
+# Evidence types: blues from strongest to weakest observed design, the modelled-estimate orange of
+# KIND_COLOURS, then qualitative (a palette pink) and descriptive accounts (a light grey).
+EVIDENCE_COLOURS = {
+    "systematic-review": "#08306B",
+    "randomised-trial": "#08519C",
+    "controlled-comparison": "#2171B5",
+    "before-and-after": "#6BAED6",
+    "modelled-estimate": KIND_COLOURS["modelled-estimate"],
+    "qualitative": PALETTE[4],
+    "descriptive": "#BBBBBB",
+}
+UNKNOWN_EVIDENCE_COLOUR = "#777"
+# Region tiles: a light range, so black labels stay readable on every tile.
+TILE_RANGE = ["#f7fbff", "#6baed6"]
 
 
 def kind_colours(kind_ids: list[str]) -> list[str]:
@@ -32,17 +49,15 @@ def kind_colours(kind_ids: list[str]) -> list[str]:
     return [KIND_COLOURS.get(k) or spare[new.index(k) % len(spare)] for k in kind_ids]
 
 
-# Evidence types: blues from strongest to weakest observed design, the modelled-estimate orange of
-# KIND_COLOURS (calculated, not observed), then qualitative and descriptive accounts.
-EVIDENCE_COLOURS = {
-    "systematic-review": "#08306B",
-    "randomised-trial": "#08519C",
-    "controlled-comparison": "#2171B5",
-    "before-and-after": "#6BAED6",
-    "modelled-estimate": "#E69F00",
-    "qualitative": "#CC79A7",
-    "descriptive": "#BBBBBB",
-}
+def evidence_colour(evidence_id: str) -> str:
+    """The colour of an evidence type (a type added to the vocabulary: a neutral grey)."""
+    return EVIDENCE_COLOURS.get(evidence_id, UNKNOWN_EVIDENCE_COLOUR)
+
+
+def labels(kb, vocabulary: str) -> list[str]:
+    """The labels of a vocabulary in its own order (evidence types: by rank, strongest first)."""
+    vocab = kb.vocab(vocabulary)
+    return [t.label for t in (vocab.ranked() if vocabulary == "evidence_types" else vocab.terms)]
 
 
 # Scale policy for charts. While a chart needs at most MARKS_PER_CHART marks it draws one per case study,
@@ -50,6 +65,7 @@ EVIDENCE_COLOURS = {
 # altair refuses more than 5,000 rows), so the chart draws one mark per group instead, linked to the
 # catalogue filtered to it.
 MARKS_PER_CHART = 1000
+SOURCE = "the book's case-study records"  # the source line of every chart drawn from them
 CATALOGUE_URL = "../cases/index.html"  # from a chapter page; the catalogue reads its filters from the URL
 
 
@@ -64,6 +80,41 @@ def catalogue_url(filters: dict[str, str] | None = None) -> str:
     if unknown:
         raise ValueError(f"not catalogue facets: {', '.join(unknown)} (see FACETS in export.py)")
     return CATALOGUE_URL + (f"?{urlencode(filters)}" if filters else "")
+
+
+# A chart's grouping column -> (the catalogue facet filtering by it, the vocabulary giving its ids).
+GROUP_FACETS = {
+    "kind": ("kind", "outcome_kinds"),
+    "domain": ("domain", "outcome_domains"),
+    "evidence": ("evidence", "evidence_types"),
+    "level": ("level", "levels"),
+    "models": ("model", "models"),
+    "country": ("country", "countries"),
+    "region": ("region", "regions"),
+    "theme": ("theme", "themes"),
+}
+
+
+def facet_filter(kb, values: dict[str, str]) -> dict[str, str]:
+    """Grouping column -> label, as catalogue filters (facet key -> id). A label with no vocabulary id
+    (places.NO_REGION) filters nothing."""
+    filters = {}
+    for column, label in values.items():
+        facet, vocabulary = GROUP_FACETS[column]
+        ids = {t.label: t.id for t in kb.vocab(vocabulary).terms}
+        if label in ids:
+            filters[facet] = ids[label]
+    return filters
+
+
+def filter_text(kb, filters: dict[str, str]) -> str:
+    """What the filtered catalogue lists, in words: 'case studies with level Place and a measured outcome'."""
+    from ..publish.export import FACETS
+
+    names = {f.key: f.label for f in FACETS}
+    vocabularies = {facet: vocabulary for facet, vocabulary in GROUP_FACETS.values()}
+    parts = [f"{names[k].lower()} {kb.vocab(vocabularies[k]).label(v)}" for k, v in filters.items()]
+    return "the catalogue of case studies with " + " and ".join(parts) if parts else "the catalogue"
 
 
 def marks_sentence(per_case: bool, unit: str = "case study's outcomes") -> str:
@@ -106,14 +157,8 @@ class Figure:
         csv_href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes).decode("ascii")
         spec_json = json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         table = self.data.to_html(index=False, border=0, classes="kb-data-table", escape=True)
-        return Markup(
-            '<figure class="kb-figure" id="figure-{name}">\n'
-            '<div class="kb-chart" role="img" aria-label="{description}" data-kb-spec="{spec}">{svg}</div>\n'
-            '<figcaption>{description} <span class="kb-source">Source: {source}</span> '
-            '<a class="kb-csv" download="{name}.csv" href="{csv_href}">Download the data (CSV)</a></figcaption>\n'
-            '<details class="kb-data"><summary>Show the data as a table</summary>\n{table}\n</details>\n'
-            "</figure>"
-        ).format(
+        return render(
+            "figure.html",
             name=self.name,
             description=self.description,
             spec=spec_json,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import Counter
 
 from ..publish.reading import citing_cases
-from ..publish.text import Markup, format_number, md_escape, md_token
+from ..publish.text import format_number, md_escape, md_token
 from ..records.datasets import load_package
 from ..records.kb import KnowledgeBase
 from .charts import catalogue_url
 from .datafigures import POPULATION
-from .tables import names_per_cell
+from .tables import names_html, names_per_cell
 
 # Evidence types that compare the people or places reached with others not reached.
 COMPARISON_TYPES = ("systematic-review", "randomised-trial", "controlled-comparison")
@@ -26,12 +26,8 @@ def case_links(ids, more_href: str | None = None) -> str:
     """MyST: the case studies as {case} links, comma-separated. Above LISTING_LIMIT, the first few and
     "and N more", linked to `more_href` (inline HTML: MyST passes it through; the URL has a query)."""
     ids = list(ids)
-    cap = names_per_cell([len(ids)])
-    links = [f"{{case}}`{md_token(case_id)}`" for case_id in (ids if cap is None else ids[:cap])]
-    if len(ids) > len(links):
-        more = f"and {len(ids) - len(links):,} more"
-        links.append(Markup('<a class="kb-more" href="{}">{}</a>').format(more_href, more) if more_href else more)
-    return ", ".join(links)
+    links = [f"{{case}}`{md_token(case_id)}`" for case_id in ids]
+    return ", ".join(names_html(links, len(ids), more_href, cap=names_per_cell([len(ids)])))
 
 
 def comparison_case_links(kb: KnowledgeBase) -> str:
@@ -112,7 +108,7 @@ def levels_table(kb: KnowledgeBase) -> str:
     figures = key_figures(kb)
     lines = ["| Level | What it covers | Typical population | Case studies |", "|---|---|---|---|"]
     for term in kb.vocab("levels").terms:
-        low, high = term.extra.get("population_min"), term.extra.get("population_max")
+        low, high = term.population_min, term.population_max
         band = f"{format_number(low)} to {format_number(high)}" if low and high else "—"
         lines.append(f"| {md_escape(term.label)} | {md_escape(term.definition)} | {band} | {figures[f'level_{term.id}']} |")
     return "\n".join(lines)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..publish.html import plural
-from ..publish.text import Markup, escape, format_figure
+from ..publish.frames import chapter_case_url
+from ..publish.html import plural, render
+from ..publish.text import Markup, escape
 from ..records.kb import KnowledgeBase, find_root, load_validated
 from .charts import catalogue_url
 
@@ -35,50 +36,6 @@ def knowledge_base() -> KnowledgeBase:
     return kb
 
 
-def cases_frame(kb: KnowledgeBase) -> pd.DataFrame:
-    v = kb.vocabularies
-    rows = []
-    for r in kb.records.values():
-        rows.append(
-            {
-                "id": r.id,
-                "title": r.title,
-                "place": r.place.name,
-                "country": v["countries"].label(r.place.country),
-                "region": v["regions"].label(r.place.region) if r.place.region else None,
-                "level": v["levels"].label(r.level),
-                "models": [v["models"].label(m) for m in r.model],
-                "themes": [v["themes"].label(t) for t in r.themes],
-                "evidence": v["evidence_types"].label(r.evidence.type),
-                "outcomes": len(r.outcomes),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def outcomes_frame(kb: KnowledgeBase) -> pd.DataFrame:
-    v = kb.vocabularies
-    rows = []
-    for r in kb.records.values():
-        for o in r.outcomes:
-            source = o.source or r.sources[0]
-            rows.append(
-                {
-                    "case_id": r.id,
-                    "case": r.title,
-                    "metric": o.metric,
-                    "figure": format_figure(o.value, o.value_max, o.unit, o.scale, o.qualifier) or "no figure",
-                    "kind": v["outcome_kinds"].label(o.kind),
-                    "kind_id": o.kind,
-                    "domain": v["outcome_domains"].label(o.domain),
-                    "comparison": o.comparison or "",
-                    "period": o.period or "",
-                    "source": f"{kb.bibliography.citation_text(source.key)} — {source.locator}",
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 def counts_by(frame: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.DataFrame:
     """Case studies per value of a (possibly list-valued) column, zero counts kept when `order` is given."""
     exploded = frame.explode(column) if frame[column].map(lambda x: isinstance(x, list)).any() else frame
@@ -89,21 +46,17 @@ def counts_by(frame: pd.DataFrame, column: str, order: list[str] | None = None) 
 
 
 def html_table(frame: pd.DataFrame, columns: dict[str, str], link: tuple[str, str] | None = None, caption: str = "") -> Markup:
-    """An escaped HTML table. `columns` maps frame columns to headings; `link` = (text column, id column)."""
-    head = Markup("").join(Markup('<th scope="col">{}</th>').format(h) for h in columns.values())
-    body = []
+    """An escaped HTML table. `columns` maps frame columns to headings; `link` = (text column, id column):
+    that column's text links to the case study named by the id column."""
+    rows = []
     for _, row in frame.iterrows():
         cells = []
         for col in columns:
             text = "" if pd.isna(row[col]) else str(row[col])
-            if link and col == link[0]:
-                text = Markup('<a href="{}{}.html">{}</a>').format(CASES_URL, str(row[link[1]]), text)
-            cells.append(Markup("<td>{}</td>").format(text))
-        body.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
-    cap = Markup("<caption>{}</caption>").format(caption) if caption else ""
-    return Markup('<table class="kb-table">{}<thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
-        cap, head, Markup("").join(body)
-    )
+            href = chapter_case_url(str(row[link[1]])) if link and col == link[0] else None
+            cells.append({"text": text, "href": href})
+        rows.append(cells)
+    return render("table.html", classes="kb-table", caption=caption, headings=list(columns.values()), rows=rows)
 
 
 def _noun(n: int, noun: str) -> str:
@@ -114,17 +67,14 @@ def counts_html(rows: list[tuple[str, int, int | None, str]], heading: str, noun
     """A table of (label, count, case studies or None, catalogue href): one row per group of a listing
     too long to show, each linked to the catalogue filtered to it."""
     with_cases = any(cases is not None for _, _, cases, _ in rows) and noun != "case studies"
-    th = Markup('<th scope="col">{}</th>')
-    head = th.format(heading) + th.format(noun.capitalize()) + (th.format("Case studies") if with_cases else "")
-    body = []
+    headings = [heading, noun.capitalize(), *(["Case studies"] if with_cases else [])]
+    cells = []
     for label, count, cases, href in rows:
-        cells = Markup('<td><a href="{}">{}</a></td><td>{:,}</td>').format(href, label, count)
+        row = [{"text": label, "href": href}, {"text": f"{count:,}", "href": None}]
         if with_cases:
-            cells += Markup("<td>{}</td>").format("" if cases is None else f"{cases:,}")
-        body.append(Markup("<tr>{}</tr>").format(cells))
-    return Markup(
-        '<table class="kb-table kb-counts"><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
-    ).format(caption, head, Markup("").join(body))
+            row.append({"text": "" if cases is None else f"{cases:,}", "href": None})
+        cells.append(row)
+    return render("table.html", classes="kb-table kb-counts", caption=caption, headings=headings, rows=cells)
 
 
 def too_many_html(
@@ -132,19 +82,14 @@ def too_many_html(
 ) -> Markup:
     """Stands in for a listing above LISTING_LIMIT rows: the true total, counts by a grouping (each linked to
     the filtered catalogue), and links to the catalogue and the full export. Never a silent cut."""
-    return Markup(
-        '<div class="kb-too-many">'
-        "<p><strong>{}: too many to list on this page.</strong> "
-        "The table counts them by {}; select a row to open the catalogue filtered to "
-        'its case studies, browse the <a href="{}">catalogue</a>, or download every one as '
-        '<a href="{}">{}</a>.</p>{}</div>'
-    ).format(
-        _noun(total, noun),
-        heading.lower(),
-        catalogue,
-        export,
-        export.rsplit("/", 1)[-1],
-        counts_html(rows, heading, noun, f"{_noun(total, noun)} by {heading.lower()}"),
+    return render(
+        "too_many.html",
+        total=_noun(total, noun),
+        by=heading.lower(),
+        catalogue=catalogue,
+        export=export,
+        export_name=export.rsplit("/", 1)[-1],
+        table=counts_html(rows, heading, noun, f"{_noun(total, noun)} by {heading.lower()}"),
     )
 
 
@@ -180,6 +125,11 @@ def names_per_cell(sizes: list[int], limit: int = LISTING_LIMIT) -> int | None:
     return max(1, min(NAMES_PER_CELL, limit // max(filled, 1)))
 
 
+def more_link(count: int, href: str | None = None, note: str = "") -> Markup:
+    """'and 1,234 more', linked to `href` (the filtered catalogue) when there is one, then `note`."""
+    return render("more.html", count=count, href=href, note=note)
+
+
 def names_html(
     links: list[str], total: int | None = None, more_href: str | None = None, more_text: str = "", cap: int | None = NAMES_PER_CELL
 ) -> list[str]:
@@ -187,9 +137,7 @@ def names_html(
     total = len(links) if total is None else total
     shown = links if cap is None else links[:cap]
     if total > len(shown):
-        more = f"and {total - len(shown):,} more"
-        link = Markup('<a class="kb-more" href="{}">{}</a>').format(more_href, more) if more_href else more
-        shown.append(Markup("{}{}").format(link, more_text))
+        shown.append(more_link(total - len(shown), more_href, more_text))
     return shown
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
+from . import frames
 from .render import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, case_docname, catalogue_order, place_label
 from .text import csv_text, plain_summary
 
@@ -44,24 +45,26 @@ def record_json(kb: KnowledgeBase, record: CaseStudy, base_url: str = "") -> dic
 
 
 def case_rows(kb: KnowledgeBase, base_url: str = ""):
-    v = kb.vocabularies
-    for r in kb.records.values():
+    """case-studies.csv: the case frame's rows (ids for vocabulary fields, labels for places), with what
+    only the export carries from the record."""
+    for row in frames.case_rows(kb):
+        r = kb.records[row["case_id"]]
         yield {
-            "id": r.id,
-            "title": r.title,
+            "id": row["case_id"],
+            "title": row["case"],
             "url": page_url(r.id, base_url),
-            "place": r.place.name,
-            "region": v["regions"].label(r.place.region) if r.place.region else "",
-            "country": v["countries"].label(r.place.country),
-            "level": r.level,
+            "place": row["place"],
+            "region": row["region"] or "",
+            "country": row["country"],
+            "level": row["level_id"],
             "period_start": r.period.start,
             "period_end": r.period.end,
             "organisations": "; ".join(r.organisations),
-            "model": "; ".join(r.model),
-            "themes": "; ".join(r.themes),
-            "evidence_type": r.evidence.type,
-            "evidence_appraisal": r.evidence.appraisal,
-            "outcomes": len(r.outcomes),
+            "model": "; ".join(row["model_ids"]),
+            "themes": "; ".join(row["theme_ids"]),
+            "evidence_type": row["evidence_id"],
+            "evidence_appraisal": row["appraisal"],
+            "outcomes": row["outcomes"],
             "sources": "; ".join(f"{s.key} ({s.locator})" for s in r.sources),
             "related": "; ".join(r.related),
             "summary": r.summary.strip(),
@@ -69,27 +72,27 @@ def case_rows(kb: KnowledgeBase, base_url: str = ""):
 
 
 def outcome_rows(kb: KnowledgeBase):
-    for r in kb.records.values():
-        for i, o in enumerate(r.outcomes, 1):
-            source = o.source or r.sources[0]
-            yield {
-                "case_study_id": r.id,
-                "outcome": i,
-                "metric": o.metric,
-                "value": number(o.value),
-                "value_max": number(o.value_max),
-                "qualifier": o.qualifier,
-                "scale": o.scale,
-                "unit": o.unit,
-                "direction": o.direction,
-                "kind": o.kind,
-                "domain": o.domain,
-                "comparison": o.comparison,
-                "period": o.period,
-                "note": o.note,
-                "source_key": source.key,
-                "source_locator": source.locator,
-            }
+    """outcomes.csv: the outcome frame's rows, keyed (case study, outcome number), with the record's exact numbers."""
+    for row in frames.outcome_rows(kb):
+        o = kb.records[row["case_id"]].outcomes[row["outcome"] - 1]
+        yield {
+            "case_study_id": row["case_id"],
+            "outcome": row["outcome"],
+            "metric": row["metric"],
+            "value": number(o.value),
+            "value_max": number(o.value_max),
+            "qualifier": o.qualifier,
+            "scale": o.scale,
+            "unit": o.unit,
+            "direction": o.direction,
+            "kind": row["kind_id"],
+            "domain": row["domain_id"],
+            "comparison": o.comparison,
+            "period": o.period,
+            "note": o.note,
+            "source_key": row["source_key"],
+            "source_locator": row["source_locator"],
+        }
 
 
 def to_csv(rows) -> str:

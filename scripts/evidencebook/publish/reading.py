@@ -17,9 +17,9 @@ from pathlib import Path
 from pybtex.database import Entry
 
 from ..chapters.charts import catalogue_url
-from ..chapters.tables import names_per_cell
+from ..chapters.tables import names_html, names_per_cell
 from ..records.kb import KnowledgeBase, _source_refs
-from .text import Markup, md_escape, md_token, safe_url
+from .text import md_escape, md_token, safe_url
 
 READING_LIST_DOC = "chapters/reading-list"
 # Generated chapters are not scanned for citations of their own: the reading list would cite itself.
@@ -135,8 +135,7 @@ def _entry_lines(entry: ReadingEntry, cap: int | None = None, as_source: frozens
         if cap is not None and len(names) > cap:
             href, note = _more_cases(entry, as_source)
             # Inline HTML passes through MyST as is: the catalogue link carries a query, no document has it.
-            more = f"and {len(names) - cap:,} more"
-            names = [*names[:cap], (Markup('<a class="kb-more" href="{}">{}</a>').format(href, more) if href else more) + note]
+            names = names_html(names, len(names), href, note, cap=cap)
         links = ", ".join(names)
         lines += [f"  [Cited by {len(entry.cases)} {noun}:]{{.reading-label}} {links}.", ""]
     else:

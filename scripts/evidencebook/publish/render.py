@@ -16,6 +16,7 @@ from pathlib import Path
 from ..records.filecache import FileCache
 from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
 from ..records.schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
+from .html import plural
 from .text import (
     Markup,
     format_figure,
@@ -170,7 +171,7 @@ class PageWriter:
         if r.illustrates:
             items = self.v["framework_items"]
             lines += ["## Frameworks it illustrates", ""]
-            lines += [f"- {md_escape(items.by_id[i].extra.get('framework_title') or '')}: {md_escape(items.label(i))}" for i in r.illustrates]
+            lines += [f"- {md_escape(items.by_id[i].framework_title or '')}: {md_escape(items.label(i))}" for i in r.illustrates]
             lines.append("")
         if r.related:
             lines += ["## Related case studies", ""]
@@ -203,7 +204,7 @@ class PageWriter:
             "(catalogue)=",
             "# Case studies",
             "",
-            f"The knowledge base holds {count} case studies. Filter them by theme, place, kind of outcome and more, "
+            f"The knowledge base holds {plural(count, 'case study', 'case studies')}. Filter them by theme, place, kind of outcome and more, "
             "or search their titles, places and summaries; the address of the page keeps your filters, so you can "
             "share or bookmark it.",
             "",
@@ -232,7 +233,7 @@ class PageWriter:
 
     def list_title(self, number: int, chunk: list[CaseStudy], count: int) -> str:
         if len(chunk) == count:
-            return f"All {count} case studies"
+            return f"All {plural(count, 'case study', 'case studies')}"
         first = (number - 1) * LIST_PAGE_ROWS + 1
         return f"Case studies {first} to {first + len(chunk) - 1}: {chunk[0].title} … {chunk[-1].title}"
 

@@ -93,7 +93,7 @@ def required_term_problems(vocabularies: dict) -> list[Problem]:
     """The terms the chapters name in their code (to count, colour or group by): a vocabulary must keep them."""
     from ..chapters.charts import KIND_COLOURS  # imported here: the chart code is slow to import
     from ..chapters.findings import COMPARISON_TYPES
-    from ..chapters.synthesis import EFFECT_KINDS
+    from ..chapters.gapmap import EFFECT_KINDS
 
     needed = {
         "outcome_kinds": [*KIND_COLOURS, *EFFECT_KINDS],

@@ -196,7 +196,7 @@ def vocabulary_problem(vocab: Vocabulary, value: str, is_unit: bool = False) -> 
     nearest = vocab.nearest(checked)
     if is_unit:
         term = vocab.by_id.get(nearest) if nearest else None
-        if term is not None and term.extra.get("currency"):
+        if term is not None and term.currency:
             return f"{checked!r} is not a known unit", f"money needs its currency code: write {value.replace(checked, nearest, 1)!r}"
         if nearest:
             return f"{checked!r} is not a known unit", f"did you mean {value.replace(checked, nearest, 1)!r}? Units are listed in {where}"

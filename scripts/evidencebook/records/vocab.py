@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(BaseModel):
+    """A vocabulary term as the library uses it, built from a validated schema.VocabularyTerm (or a
+    framework item). Every optional attribute has its one default here; nothing reads them with `.get`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     id: str
     label: str
     definition: str
-    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    aliases: tuple[str, ...] = ()
+    rank: int | None = None  # order, 1 first; every evidence type has one (term_problems checks)
+    currency: bool = False  # units: money needs its currency code
+    population_min: float | None = None  # levels: the typical population's range
+    population_max: float | None = None
+    framework: str | None = None  # framework items: the framework's id and title
+    framework_title: str | None = None
 
 
 @dataclass
@@ -47,7 +58,7 @@ class Vocabulary:
         for term in self.terms:
             names[term.id.lower()] = term.id
             names[term.label.lower()] = term.id
-            for alias in term.extra.get("aliases", []) or []:
+            for alias in term.aliases:
                 names[str(alias).lower()] = term.id
         if wanted in names:
             return names[wanted]
@@ -59,6 +70,10 @@ class Vocabulary:
 
     def ids(self) -> list[str]:
         return [t.id for t in self.terms]
+
+    def ranked(self) -> list[Term]:
+        """The terms by rank, 1 first (evidence types: strongest first); unranked terms after, in file order."""
+        return sorted(self.terms, key=lambda t: (t.rank is None, t.rank or 0))
 
 
 def load_vocabularies(data_dir: Path) -> dict[str, Vocabulary]:
@@ -100,7 +115,7 @@ def read_vocabularies(root: Path) -> tuple[dict[str, Vocabulary], list]:
             found.append(Problem(rel, loaded.line_of(("vocabulary",)), "vocabulary", f"is {name!r} but the file is {path.name}", f"make them the same: rename the file to {name}.yml"))
         problems += found
         if not found:
-            terms = [Term(t.id, t.label, t.definition, t.model_dump(exclude={"id", "label", "definition"}, exclude_none=True)) for t in model.terms]
+            terms = [Term(**t.model_dump(exclude_none=True)) for t in model.terms]
             vocabularies[name] = Vocabulary(name, model.title, model.description, terms, path)
     for name in VOCABULARY_NAMES:
         if name in vocabularies:
@@ -134,6 +149,8 @@ def term_problems(rel: str, model, loaded) -> list:
         if term.id in ids:
             problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} is defined twice (first on line {ids[term.id]})", "term ids are unique: merge the two terms or rename one"))
         ids.setdefault(term.id, line)
+        if term.rank is None and model.vocabulary == "evidence_types":
+            problems.append(Problem(rel, line, f"terms[{i}].rank", "is missing: evidence types are ordered strongest first by rank", f"add `rank:` under {term.id!r}, a whole number (1 is the strongest design)"))
         if term.rank is not None:
             if term.rank in ranks:
                 problems.append(Problem(rel, loaded.line_of(("terms", i, "rank")), f"terms[{i}].rank", f"{term.rank} is also the rank of {ranks[term.rank]!r}", "ranks are unique: number the terms 1, 2, 3... in order"))
@@ -144,7 +161,7 @@ def term_problems(rel: str, model, loaded) -> list:
 def framework_items_vocabulary(frameworks) -> Vocabulary:
     """Every item of every framework, as the vocabulary that records' `illustrates` lists draw on."""
     terms = [
-        Term(item.id, item.name, item.definition, {"framework": fw.id, "framework_title": fw.title})
+        Term(id=item.id, label=item.name, definition=item.definition, framework=fw.id, framework_title=fw.title)
         for fw in frameworks
         for item in fw.items
     ]

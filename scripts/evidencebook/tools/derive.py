@@ -238,7 +238,7 @@ def judging_tables(vocabularies: dict[str, Vocabulary]) -> str:
         vocab = vocabularies[name]
         out += [f"**{heading}** (`data/vocabularies/{name}.yml`). {vocab.description.strip()}", ""]
         out += ["| Term | Name | Use it when |", "|---|---|---|"]
-        for term in sorted(vocab.terms, key=lambda t: t.extra.get("rank", 0)):
+        for term in vocab.ranked():
             definition = term.definition.replace("|", "\\|")
             out.append(f"| `{term.id}` | {term.label} | {definition} |")
         out.append("")
