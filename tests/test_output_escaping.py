@@ -4,7 +4,6 @@ through every page generator, HTML assembled only as Markup, links and CSV cells
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import pytest
 from docutils import nodes
@@ -118,7 +117,7 @@ def rename_term(kb, vocab: str, old: str, new: str) -> None:
     """Give a term a new id in memory, in its vocabulary and in every record using it (the loader
     would refuse such an id in a file; the pages must stay inert without relying on that)."""
     terms = kb.vocabularies[vocab]
-    terms.terms = [replace(t, id=new) if t.id == old else t for t in terms.terms]
+    terms.terms = [t.model_copy(update={"id": new}) if t.id == old else t for t in terms.terms]
     terms.__dict__.pop("by_id", None)
     swap = {old: new}
     for rid, r in list(kb.records.items()):
