@@ -309,3 +309,26 @@ def test_adding_a_record_changes_every_count_cell_and_list_it_should(
     ) and f"North East {north_east + 1};" in html.unescape(new)
     section = re.search(r'<section class="kb-region-list" id="region-north-east">.*?</section>', new, re.S)
     assert section and f"../cases/{NEW_ID}.html" in section.group(0)
+
+
+def test_overview_charts_count_the_yaml_files_and_keep_empty_levels(kb, records, root):
+    from evidencebook.chapters import overview
+    from evidencebook.publish.frames import case_frame
+
+    cases = case_frame(kb)
+    level_label = {t["id"]: t["label"] for t in vocabulary(root, "levels")}
+    by_level = overview.cases_by_level_chart(kb, cases).data.set_index("level")["case studies"].to_dict()
+    assert list(by_level) == list(level_label.values())  # vocabulary order, a level with no case study kept
+    assert by_level == {label: sum(r["level"] == i for r in records) for i, label in level_label.items()}
+
+    theme_label = {t["id"]: t["label"] for t in vocabulary(root, "themes")}
+    by_theme = overview.cases_by_theme_chart(kb, cases).data.groupby("themes")["case studies"].sum().to_dict()
+    assert by_theme == dict(Counter(theme_label[t] for r in records for t in r["themes"]))
+
+
+def test_overview_counts_one_case_study_in_the_singular(kb):
+    from evidencebook.chapters import overview
+    from evidencebook.publish.frames import case_frame
+
+    one = case_frame(kb).head(1)
+    assert "the 1 case study by" in overview.cases_by_level_chart(kb, one).description
