@@ -13,9 +13,9 @@ from evidencebook.chapters import frameworks as fw
 from evidencebook.chapters.gapmap import gap_map, gap_map_html
 from evidencebook.chapters.outcomes import outcome_frame, outcome_tables_html
 from evidencebook.chapters.places import region_lists_html
+from evidencebook.chapters.reading import reading_list_page
 from evidencebook.chapters.tables import HTML
 from evidencebook.publish.glossary import glossary_page
-from evidencebook.publish.reading import reading_list_page
 from evidencebook.publish.render import PageWriter
 from evidencebook.publish.text import Markup, csv_text, link_allowed, md_token, neutralised_csv
 from evidencebook.records.kb import load_knowledge_base

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from evidencebook.publish.reading import chapter_citations, reading_list_page, work_anchor
+from evidencebook.chapters.reading import chapter_citations, reading_list_page, work_anchor
 from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, ROOT

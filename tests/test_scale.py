@@ -18,6 +18,13 @@ from evidencebook.chapters.evidence import evidence_chart, strongest_cases, stro
 from evidencebook.chapters.gapmap import gap_map, gap_map_html
 from evidencebook.chapters.outcomes import kind_chart, outcome_frame, outcome_tables_html
 from evidencebook.chapters.places import NO_REGION, case_places, places_chart, region_lists_html
+from evidencebook.chapters.reading import (
+    chapter_citations,
+    citing_cases,
+    reading_entries,
+    reading_list_page,
+    work_anchor,
+)
 from evidencebook.chapters.tables import (
     CASES_EXPORT,
     NAMES_PER_CELL,
@@ -26,13 +33,6 @@ from evidencebook.chapters.tables import (
     names_per_cell,
 )
 from evidencebook.publish.export import catalogue_index
-from evidencebook.publish.reading import (
-    chapter_citations,
-    citing_cases,
-    reading_entries,
-    reading_list_page,
-    work_anchor,
-)
 from evidencebook.records.kb import KnowledgeBase, load_knowledge_base
 
 from .conftest import ROOT

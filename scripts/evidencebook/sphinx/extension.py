@@ -29,9 +29,9 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
+from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.export import check_exports, write_exports
 from ..publish.glossary import GLOSSARY_DOC
-from ..publish.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.render import CASES_DIR, case_docname, generate_pages
 from ..publish.text import link_allowed
 from ..records.bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from pybtex.database import Entry
 
-from ..chapters.charts import catalogue_url
-from ..chapters.tables import names_html, names_per_cell
+from ..publish.text import md_escape, md_token, safe_url
 from ..records.kb import KnowledgeBase, _source_refs
-from .text import md_escape, md_token, safe_url
+from .charts import catalogue_url
+from .tables import names_html, names_per_cell
 
 READING_LIST_DOC = "chapters/reading-list"
 # Generated chapters are not scanned for citations of their own: the reading list would cite itself.
@@ -148,7 +148,7 @@ def _entry_lines(entry: ReadingEntry, cap: int | None = None, as_source: frozens
 
 def reading_list_page(kb: KnowledgeBase, chapters_by_work: dict[str, list[ChapterRef]]) -> str:
     """chapters/reading-list.md as MyST: every record or bibliography value escaped."""
-    from .render import GENERATED_MARK
+    from ..publish.render import GENERATED_MARK
 
     entries = reading_entries(kb, chapters_by_work)
     reading = kb.reading_list
@@ -184,8 +184,8 @@ def reading_list_page(kb: KnowledgeBase, chapters_by_work: dict[str, list[Chapte
 def generate_reference_pages(kb: KnowledgeBase) -> list[str]:
     """Write chapters/glossary.md, then chapters/reading-list.md (which lists the glossary's citations
     too); only pages whose text changed are rewritten. Returns the docnames written."""
-    from .glossary import GLOSSARY_DOC, glossary_page
-    from .render import write_if_changed
+    from ..publish.glossary import GLOSSARY_DOC, glossary_page
+    from ..publish.render import write_if_changed
 
     changed = []
     if write_if_changed(kb.root / f"{GLOSSARY_DOC}.md", glossary_page(kb)):
