@@ -22,7 +22,7 @@ import os
 import re
 from pathlib import Path
 
-from ..publish.text import describe_character, is_hidden_character
+from .characters import describe_character, is_hidden_character
 from .datasets import DATA_DIR, NUMBERED_STATUSES, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
 from .validate import Problem, citation_problem
 
