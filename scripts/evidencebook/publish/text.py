@@ -23,8 +23,6 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from ..records.characters import describe_character, is_hidden_character  # noqa: F401 (re-exported)
-
 __all__ = ["Markup", "escape"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
 
 _PUNCTUATION = set(string.punctuation)
