@@ -17,7 +17,8 @@ from pathlib import Path
 from pybtex.database import Entry
 
 from ..publish.text import md_escape, md_token, safe_url
-from ..records.kb import KnowledgeBase, _source_refs
+from ..records.kb import KnowledgeBase
+from ..records.rules.data import source_refs
 from .charts import catalogue_url
 from .tables import names_html, names_per_cell
 
@@ -49,7 +50,7 @@ def citing_cases(kb: KnowledgeBase) -> dict[str, list[str]]:
     """Work key -> ids of the case studies citing it anywhere: sources, outcomes' and examples' sources."""
     cited: dict[str, list[str]] = {}
     for case_id, record in kb.records.items():
-        for key in sorted({ref.key for _, ref in _source_refs(record)}):
+        for key in sorted({ref.key for _, ref in source_refs(record)}):
             cited.setdefault(key, []).append(case_id)
     return cited
 

@@ -8,35 +8,19 @@ never reaches the book and a valid one is never left out of it.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel
-
+from . import rules
 from .bib import Bibliography, load_bibliography
 from .filecache import FileCache, file_digest, library_digest
-from .schema import (
-    CHECKLIST_RESERVED_PREFIXES,
-    CaseStudy,
-    Checklist,
-    Framework,
-    GlossaryTerm,
-    ReadingList,
-    SourceRef,
-)
-from .validate import (
-    PROJECT_FILES,
-    RECORD_SUFFIXES,
-    Problem,
-    citation_problem,
-    validate_data_file,
-    validate_record_file,
-)
-from .validate import field_name as field_name_of
+from .rules.data import ChecklistInput, DataInput, GlossaryInput
+from .rules.record import RecordEntry
+from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
+from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, validate_data_file, validate_record_file
 from .vocab import Vocabulary, framework_items_vocabulary, read_vocabularies
 
 
@@ -129,48 +113,23 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
     paths, folder_problems = record_paths(root / "case_studies")
     problems += folder_problems
-    records: dict[str, CaseStudy] = {}
-    files: dict[str, Path] = {}
-    results = []
+    entries: list[RecordEntry] = []
     cache = open_record_cache(root)
     for path in paths:
         rel = path.relative_to(root).as_posix()
         record, record_problems, related_lines = validate_cached(cache, path, rel, vocabularies, bib)
-        results.append((rel, record, related_lines))
         problems += record_problems
-        stem = path.stem
-        if stem in files:
-            problems.append(
-                Problem(
-                    rel,
-                    1,
-                    "id",
-                    f"{stem!r} is also used by {files[stem].relative_to(root).as_posix()}",
-                    "ids are unique: rename one of the files and its id",
-                )
-            )
-            continue
-        files[stem] = path
-        if record is not None:
-            records[record.id] = record
+        entries.append(RecordEntry(rel, path.stem, record, related_lines))
     cache.save()
-    known_ids = set(files)
-    for rel, record, related_lines in results:
-        if record is None:
+    problems += rules.run("records", entries)
+    records: dict[str, CaseStudy] = {}
+    files: dict[str, Path] = {}
+    for path, entry in zip(paths, entries, strict=True):
+        if entry.stem in files:  # the first file with an id keeps it (id-unique reports the others)
             continue
-        for i, other in enumerate(record.related):
-            if other not in known_ids:
-                close = difflib.get_close_matches(other, sorted(known_ids), n=1, cutoff=0.6)
-                problems.append(
-                    Problem(
-                        rel,
-                        related_lines[i],
-                        f"related[{i}]",
-                        f"{other!r} is not the id of any case study",
-                        (f"did you mean {close[0]!r}? " if close else "")
-                        + "use the file name of a record in case_studies/ without .yml",
-                    )
-                )
+        files[entry.stem] = path
+        if entry.record is not None:
+            records[entry.record.id] = entry.record
     bad_files = {p.file for p in problems}
     records = {
         rid: rec for rid, rec in sorted(records.items()) if f"case_studies/{files[rid].name}" not in bad_files
@@ -220,22 +179,9 @@ def validate_cached(
     return record, result.problems, related_lines
 
 
-def _source_refs(obj, path=()):
-    """Yield (path, SourceRef) for every source reference inside a validated model."""
-    if isinstance(obj, SourceRef):
-        yield path, obj
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj):
-            yield from _source_refs(item, (*path, i))
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _source_refs(getattr(obj, name), (*path, name))
-
-
 def load_structured_data(root: Path, bib: Bibliography):
     """Frameworks, glossary terms and the checklist from data/, validated like records."""
     problems: list[Problem] = []
-    loaded = {}
     framework_paths, found = folder_files(root, root / "data" / "frameworks", ("a framework", "frameworks"))
     glossary_paths, more = folder_files(root, root / "data" / "glossary", ("a glossary term", "glossary terms"))
     problems += found + more
@@ -245,152 +191,29 @@ def load_structured_data(root: Path, bib: Bibliography):
         ("checklist", [p for p in [root / "data" / "integration-checklist.yml"] if p.exists()], Checklist),
         ("reading_list", [p for p in [root / "data" / "reading-list.yml"] if p.exists()], ReadingList),
     ]
+    loaded: dict[str, list[DataInput]] = {}
     for name, paths, model in specs:
         loaded[name] = []
         for path in paths:
             rel = path.relative_to(root).as_posix()
             obj, found, yaml_doc = validate_data_file(path, rel, model)
             problems += found
-            if obj is None:
-                continue
-            for loc, ref in _source_refs(obj):
-                found_problem = citation_problem(bib, ref.key)
-                if found_problem:
-                    problems.append(
-                        Problem(
-                            rel, yaml_doc.line_of((*loc, "key")), field_name_of((*loc, "key")), *found_problem
-                        )
-                    )
-            loaded[name].append((rel, obj, yaml_doc))
-    seen: dict[str, str] = {}
-    for rel, framework, yaml_doc in loaded["frameworks"]:
-        for i, item in enumerate(framework.items):
-            if item.id in seen:
-                problems.append(
-                    Problem(
-                        rel,
-                        yaml_doc.line_of(("items", i, "id")),
-                        f"items[{i}].id",
-                        f"{item.id!r} is also an item of {seen[item.id]}",
-                        "framework item ids are unique across all frameworks: prefix it with the framework's short name",
-                    )
-                )
-            seen[item.id] = rel
-    for rel, checklist, yaml_doc in loaded["checklist"]:
-        problems += checklist_problems(rel, checklist, yaml_doc, set(seen))
-    problems += glossary_problems(loaded["glossary"], {path.stem for path in glossary_paths})
-    frameworks = [obj for _, obj, _ in loaded["frameworks"]]
-    glossary = [obj for _, obj, _ in loaded["glossary"]]
-    checklist = loaded["checklist"][0][1] if loaded["checklist"] else None
-    for rel, reading, yaml_doc in loaded["reading_list"]:
-        problems += reading_list_problems(rel, reading, yaml_doc, bib)
-    reading_list = loaded["reading_list"][0][1] if loaded["reading_list"] else None
+            if obj is not None:
+                data = DataInput(path, rel, obj, yaml_doc, bib)
+                problems += rules.run("data-file", data)
+                loaded[name].append(data)
+    problems += rules.run("frameworks", loaded["frameworks"])
+    framework_item_ids = {item.id for data in loaded["frameworks"] for item in data.obj.items}
+    for data in loaded["checklist"]:
+        problems += rules.run("checklist", ChecklistInput(data, framework_item_ids))
+    problems += rules.run("glossary", GlossaryInput(loaded["glossary"], {path.stem for path in glossary_paths}))
+    for data in loaded["reading_list"]:
+        problems += rules.run("reading-list", data)
+    frameworks = [data.obj for data in loaded["frameworks"]]
+    glossary = [data.obj for data in loaded["glossary"]]
+    checklist = loaded["checklist"][0].obj if loaded["checklist"] else None
+    reading_list = loaded["reading_list"][0].obj if loaded["reading_list"] else None
     return frameworks, glossary, checklist, problems, reading_list
-
-
-def glossary_problems(loaded: list, ids: set[str]) -> list[Problem]:
-    """Each full term name once (Sphinx matches glossary terms ignoring case; a repeat breaks the page),
-    and every `see_also` names a term file that exists (`ids`: a term with its own problem still counts)."""
-    problems: list[Problem] = []
-    names: dict[str, str] = {}
-    for rel, term, yaml_doc in loaded:
-        key = term.term.casefold()
-        if key in names:
-            problems.append(
-                Problem(rel, yaml_doc.line_of(("term",)), "term", f"{term.term!r} is also the term of {names[key]}", "a term is defined once: merge the definitions into that file and delete this one")
-            )
-        names.setdefault(key, rel)
-        for i, other in enumerate(term.see_also):
-            if other not in ids:
-                close = difflib.get_close_matches(other, sorted(ids), n=1, cutoff=0.6)
-                problems.append(
-                    Problem(rel, yaml_doc.line_of(("see_also", i)), f"see_also[{i}]", f"{other!r} is not the id of any glossary term", (f"did you mean {close[0]!r}? " if close else "") + "use the file name of a term in data/glossary/ without .yml")
-                )
-    return problems
-
-
-def checklist_problems(
-    rel: str, checklist: Checklist, yaml_doc, framework_item_ids: set[str]
-) -> list[Problem]:
-    """Ids unique across the checklist (a saved self-assessment is keyed by them); linked framework items exist."""
-    problems, seen = [], {}
-    for t, theme in enumerate(checklist.themes):
-        entries = [(("themes", t), theme.id)]
-        for a, area in enumerate(theme.areas):
-            entries.append((("themes", t, "areas", a), area.id))
-            entries += [(("themes", t, "areas", a, "items", i), item.id) for i, item in enumerate(area.items)]
-            for k, item_id in enumerate(area.framework_items):
-                if item_id not in framework_item_ids:
-                    loc = ("themes", t, "areas", a, "framework_items", k)
-                    close = difflib.get_close_matches(item_id, sorted(framework_item_ids), n=1, cutoff=0.6)
-                    problems.append(
-                        Problem(
-                            rel,
-                            yaml_doc.line_of(loc),
-                            field_name_of(loc),
-                            f"{item_id!r} is not the id of any framework item",
-                            (f"did you mean {close[0]!r}? " if close else "")
-                            + "use an item id from data/frameworks/*.yml",
-                        )
-                    )
-        for loc, entry_id in entries:
-            at = (*loc, "id")
-            reserved = next((p for p in CHECKLIST_RESERVED_PREFIXES if entry_id.startswith(p)), None)
-            if reserved:
-                problems.append(
-                    Problem(
-                        rel,
-                        yaml_doc.line_of(at),
-                        field_name_of(at),
-                        f"{entry_id!r} starts with {reserved!r}, which the checklist page uses for ids of its own",
-                        "choose an id that does not start with " + ", ".join(CHECKLIST_RESERVED_PREFIXES) + " (e.g. the area's id and a number)",
-                    )
-                )
-            if entry_id in seen:
-                problems.append(
-                    Problem(rel, yaml_doc.line_of(at), field_name_of(at), f"{entry_id!r} is used twice in the checklist", "ids of themes, areas and items are unique: rename one")
-                )
-            seen[entry_id] = loc
-    return problems
-
-
-def reading_list_problems(rel: str, reading: ReadingList, yaml_doc, bib: Bibliography) -> list[Problem]:
-    """Every work is a key in references.bib and every topic named is defined (and defined once)."""
-    problems, topic_ids = [], set()
-    for i, topic in enumerate(reading.topics):
-        if topic.id in topic_ids:
-            problems.append(
-                Problem(
-                    rel,
-                    yaml_doc.line_of(("topics", i, "id")),
-                    f"topics[{i}].id",
-                    f"the topic {topic.id!r} is defined twice",
-                    "topic ids are unique: rename or merge one",
-                )
-            )
-        topic_ids.add(topic.id)
-
-    def topic_problem(loc: tuple, topic_id: str) -> None:
-        if topic_id not in topic_ids:
-            close = difflib.get_close_matches(topic_id, sorted(topic_ids), n=1, cutoff=0.6)
-            problems.append(
-                Problem(
-                    rel,
-                    yaml_doc.line_of(loc),
-                    field_name_of(loc),
-                    f"{topic_id!r} is not a topic defined under `topics`",
-                    (f"did you mean {close[0]!r}? " if close else "")
-                    + "use the id of a topic, or add the topic",
-                )
-            )
-
-    for key, topic_id in reading.works.items():
-        found = citation_problem(bib, key)
-        if found:
-            problems.append(Problem(rel, yaml_doc.line_of(("works", key)), f"works.{key}", *found))
-        topic_problem(("works", key), topic_id)
-    topic_problem(("most_cited_topic",), reading.most_cited_topic)
-    return problems
 
 
 INPUT_GLOBS = (

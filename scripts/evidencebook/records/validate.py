@@ -1,8 +1,8 @@
-"""Validation of case-study records: every problem in every file, each with its line, field and fix.
+"""Validation of one file: YAML, then the schema, then the rules.
 
-Schema errors come from pydantic (schema.py) and are translated into fix-oriented messages; the
-checks pydantic cannot make alone (vocabularies, citation keys, ids against file names, related
-ids, regions) are made here.
+Schema errors come from pydantic (schema.py) and are translated here into fix-oriented messages;
+what pydantic cannot check alone (vocabularies, citation keys, ids against file names, related ids,
+regions) is checked by the named rules in records/rules.
 """
 
 from __future__ import annotations
@@ -16,53 +16,20 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import rules
 from .bib import Bibliography
-from .characters import describe_character, is_hidden_character
-from .schema import ID_PATTERN, RESERVED_IDS, CaseStudy, inner_model, unit_base
+from .characters import describe_character
+from .problems import Problem, citation_problem, field_name, id_problem, vocabulary_problem
+from .rules.record import RecordInput, RecordName
+from .schema import CaseStudy, inner_model
 from .vocab import Vocabulary
 from .yamlsafe import LoadedYaml, load_yaml_file
 
+# Problem and the shared messages were defined here before problems.py: other modules import them from here.
+__all__ = ["Problem", "citation_problem", "field_name", "id_problem", "vocabulary_problem", "validate_record_file", "validate_data_file"]
+
 RECORD_SUFFIXES = (".yml", ".yaml")
 PROJECT_FILES = {"_template.yml", "_schema.json", "README.md"}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    file: str
-    line: int
-    field: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        # Invisible characters (in a file name, say) are shown as codes: a bidi override would reorder the line.
-        return _show_hidden(f"{self.file}:{self.line}: {self.field}: {self.message} — {self.fix}")
-
-
-def _show_hidden(text: str) -> str:
-    return "".join(f"<U+{ord(ch):04X}>" if is_hidden_character(ch) or ch in "\n\t\u200c\u200d" else ch for ch in text)
-
-
-def id_problem(value: str, what: str = "a valid id") -> tuple[str, str]:
-    """(message, fix) for a string that is not an id, naming the first character that does not belong."""
-    fix = "use lowercase letters, digits and single hyphens, e.g. wigan-deal (plain ASCII: a–z, 0–9, -)"
-    odd = next((ch for ch in value if not ch.isascii() or not ch.isprintable()), None)
-    if odd is None:
-        return f"{value!r} is not {what}", fix
-    hint = ", which only looks like a Latin letter" if _looks_latin(odd) else ""
-    return f"{value!r} is not {what}: it contains {describe_character(odd)}{hint}", fix
-
-
-def _looks_latin(ch: str) -> bool:
-    """Cyrillic and Greek letters that are drawn like Latin ones (the usual confusables in ids)."""
-    return unicodedata.name(ch, "").split(" ")[0] in ("CYRILLIC", "GREEK", "FULLWIDTH", "MATHEMATICAL")
-
-
-def field_name(path: tuple) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(file)"
 
 
 # --- pydantic errors -> messages ------------------------------------------------------------------
@@ -165,99 +132,6 @@ def _yaml_type(value: Any) -> str:
     )
 
 
-# --- checks beyond the schema ---------------------------------------------------------------------
-
-
-def _vocabulary_fields(model: BaseModel, path: tuple = ()):
-    """Yield (path, value, vocabulary name, is_unit) for every vocabulary-controlled value in a record."""
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        vocab = extra.get("vocabulary")
-        if vocab and value is not None:
-            values = value if isinstance(value, list) else [value]
-            for i, v in enumerate(values):
-                yield ((*path, name, i) if isinstance(value, list) else (*path, name)), v, vocab, bool(extra.get("vocabulary_prefix"))
-            continue
-        items = value if isinstance(value, list) else [value]
-        for i, item in enumerate(items):
-            if isinstance(item, BaseModel):
-                yield from _vocabulary_fields(item, (*path, name, i) if isinstance(value, list) else (*path, name))
-
-
-def vocabulary_problem(vocab: Vocabulary, value: str, is_unit: bool = False) -> tuple[str, str] | None:
-    """(message, fix) when `value` is not a term of `vocab`, suggesting the nearest term."""
-    checked = unit_base(value) if is_unit else value
-    if checked in vocab:
-        return None
-    where = f"data/vocabularies/{vocab.name}.yml" if vocab.path else "data/frameworks/"
-    if not vocab.terms:
-        return f"{value!r} is not in the {vocab.name} vocabulary, which is empty", f"remove it, or add terms to {where}"
-    nearest = vocab.nearest(checked)
-    if is_unit:
-        term = vocab.by_id.get(nearest) if nearest else None
-        if term is not None and term.currency:
-            return f"{checked!r} is not a known unit", f"money needs its currency code: write {value.replace(checked, nearest, 1)!r}"
-        if nearest:
-            return f"{checked!r} is not a known unit", f"did you mean {value.replace(checked, nearest, 1)!r}? Units are listed in {where}"
-        return f"{checked!r} is not a known unit", f"use a unit from {where}, optionally followed by 'per ...'"
-    if nearest:
-        hint = f"did you mean {nearest!r}?"
-    else:
-        ids = vocab.ids()
-        hint = f"known values: {', '.join(ids[:12])}{' ...' if len(ids) > 12 else ''}"
-    return f"{value!r} is not in the {vocab.name} vocabulary", f"{hint} (terms are defined in {where}; add one there if none fits)"
-
-
-def semantic_problems(record: CaseStudy, stem: str, vocabularies: dict[str, Vocabulary], bib: Bibliography | None):
-    """Yield (path, message, fix) for what the schema alone cannot check."""
-    if record.id != stem and re.fullmatch(ID_PATTERN, stem):  # a bad file name is reported on its own
-        yield ("id",), f"is {record.id!r} but the file is {stem}.yml", f"make them the same: rename the file to {record.id}.yml or set id: {stem}"
-    for path, value, name, is_unit in _vocabulary_fields(record):
-        vocab = vocabularies.get(name)
-        found = vocabulary_problem(vocab, value, is_unit) if vocab is not None and vocab.usable else None
-        if found:
-            yield (path, *found)
-    for name in ("themes", "model", "organisations", "illustrates", "related"):
-        values = getattr(record, name)
-        for i, value in enumerate(values):
-            if value in values[:i]:
-                yield (name, i), f"lists {value!r} twice", "remove the repeat"
-    place = record.place
-    if place.country == "england" and record.level != "national" and place.region is None:
-        yield ("place", "region"), "is missing for a case study in England", "add the English region, e.g. region: north-west"
-    if place.region is not None and place.country != "england":
-        yield ("place", "region"), f"is given but the country is {place.country!r}", "regions apply to England only: remove region"
-    if record.period.start and record.period.end and record.period.start > record.period.end:
-        yield ("period",), f"starts ({record.period.start}) after it ends ({record.period.end})", "swap start and end"
-    if record.id in record.related:
-        yield ("related",), "lists the case study itself", "remove its own id"
-    if bib is not None:
-        for path, key in _citation_keys(record):
-            found = citation_problem(bib, key)
-            if found:
-                yield (path, *found)
-
-
-def citation_problem(bib: Bibliography, key: str) -> tuple[str, str] | None:
-    """(message, fix) when `key` is not defined in references.bib (an unreadable file is reported once, on its own)."""
-    if key in bib or bib.data is None:
-        return None
-    close = difflib.get_close_matches(key, list(bib.keys), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"cites {key!r}, which is not in references.bib", hint + "add the work to references.bib or fix the key"
-
-
-def _citation_keys(record: CaseStudy):
-    for i, source in enumerate(record.sources):
-        yield ("sources", i, "key"), source.key
-    for i, outcome in enumerate(record.outcomes):
-        if outcome.source is not None:
-            yield ("outcomes", i, "source", "key"), outcome.source.key
-    for i, example in enumerate(record.examples):
-        yield ("examples", i, "source", "key"), example.source.key
-
-
 # --- one file -------------------------------------------------------------------------------------
 
 
@@ -274,14 +148,7 @@ def validate_record_file(
 ) -> RecordResult:
     loaded = load_yaml_file(path)
     problems = [Problem(rel, p.line, field_name(p.path), p.message, p.fix) for p in loaded.problems]
-    if not re.fullmatch(ID_PATTERN, path.stem):
-        # The file name is the id and the page's name: refuse look-alike, invisible and path characters in it.
-        message, fix = id_problem(path.stem, "a valid id")
-        problems.append(Problem(rel, 1, "(file)", "the file name " + message, f"rename the file: it is the case study's id, so {fix}"))
-    elif path.stem in RESERVED_IDS:
-        problems.append(
-            Problem(rel, 1, "(file)", f"the id {path.stem!r} is the name of a page the book makes in cases/ (the catalogue is cases/index.html, the A to Z list is cases/list/)", f"rename the file and its id, e.g. to {path.stem}-<place>")
-        )
+    problems += rules.run("record-file", RecordName(path, rel))
     if loaded.problems:
         return RecordResult(path, None, problems, loaded)
     data = loaded.data
@@ -299,37 +166,15 @@ def validate_record_file(
             loc, message, fix = _schema_problem(error)
             problems.append(Problem(rel, loaded.line_of(loc), field_name(loc), message, fix))
         # Keep checking what can be checked, so one run reports every problem in the file.
-        problems.extend(_partial_checks(data, path.stem, rel, loaded, vocabularies, bib))
+        problems += rules.run_drafts(RecordInput(rel, path.stem, data, None, loaded, vocabularies, bib))
         return RecordResult(path, None, sorted(set(problems)), loaded)
-    for loc, message, fix in semantic_problems(record, path.stem, vocabularies, bib):
-        problems.append(Problem(rel, loaded.line_of(loc), field_name(loc), message, fix))
+    problems += rules.run("record", RecordInput(rel, path.stem, data, record, loaded, vocabularies, bib))
     return RecordResult(path, None if problems else record, problems, loaded)
 
 
-def _partial_checks(data, stem, rel, loaded, vocabularies, bib):
-    """Vocabulary and citation checks on a record that failed the schema: validate what is well formed."""
-    out = []
-    if data.get("id") is not None and data.get("id") != stem and isinstance(data.get("id"), str) and re.fullmatch(ID_PATTERN, stem):
-        out.append(Problem(rel, loaded.line_of(("id",)), "id", f"is {data['id']!r} but the file is {stem}.yml", f"make them the same: rename the file to {data['id']}.yml or set id: {stem}"))
-    for field, vocab_name in (("themes", "themes"), ("model", "models"), ("level", "levels")):
-        values = data.get(field)
-        for i, value in (enumerate(values) if isinstance(values, list) else [(None, values)]):
-            vocab = vocabularies.get(vocab_name)
-            found = vocabulary_problem(vocab, value) if isinstance(value, str) and vocab is not None and vocab.usable else None
-            if found:
-                loc = (field,) if i is None else (field, i)
-                out.append(Problem(rel, loaded.line_of(loc), field_name(loc), *found))
-    if bib is not None and isinstance(data.get("sources"), list):
-        for i, source in enumerate(data["sources"]):
-            key = source.get("key") if isinstance(source, dict) else None
-            found = citation_problem(bib, key) if isinstance(key, str) else None
-            if found:
-                out.append(Problem(rel, loaded.line_of(("sources", i, "key")), f"sources[{i}].key", *found))
-    return out
-
-
 def validate_data_file(path: Path, rel: str, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem], LoadedYaml]:
-    """Validate a YAML file in data/ (framework, glossary term, checklist) against its model."""
+    """Validate a YAML file in data/ (vocabulary, framework, glossary term, checklist) against its model;
+    the rules of its kind are run by the caller, which knows the other files they compare it with."""
     loaded = load_yaml_file(path)
     problems = [Problem(rel, p.line, field_name(p.path), p.message, p.fix) for p in loaded.problems]
     if problems:
@@ -343,6 +188,4 @@ def validate_data_file(path: Path, rel: str, model: type[BaseModel]) -> tuple[Ba
             loc, message, fix = _schema_problem(error, model)
             problems.append(Problem(rel, loaded.line_of(loc), field_name(loc), message, fix))
         return None, problems, loaded
-    if hasattr(obj, "id") and path.stem != obj.id and path.name != "integration-checklist.yml":
-        problems.append(Problem(rel, loaded.line_of(("id",)), "id", f"is {obj.id!r} but the file is {path.name}", f"make them the same: set id: {path.stem}"))
     return obj, problems, loaded

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -85,7 +84,9 @@ def read_vocabularies(root: Path) -> tuple[dict[str, Vocabulary], list]:
     """Every vocabulary a record field names, and every problem in data/vocabularies. A vocabulary
     that is missing or has a problem is present but empty and not `usable`: records are not checked
     against it (its own problem is reported instead of one per record), and the build refuses to run."""
+    from . import rules
     from .kb import folder_files  # kb imports this module
+    from .rules.vocabulary import VocabularyInput
     from .schema import VOCABULARY_NAMES, VocabularyFile
     from .validate import Problem, validate_data_file
 
@@ -110,9 +111,7 @@ def read_vocabularies(root: Path) -> tuple[dict[str, Vocabulary], list]:
                 Problem(rel, loaded.line_of(("vocabulary",)), "vocabulary", f"{name!r} is also declared by {owner}", "a vocabulary is one file: move any new terms into that file and delete this one")
             )
             continue
-        found = term_problems(rel, model, loaded)
-        if path.stem != name:
-            found.append(Problem(rel, loaded.line_of(("vocabulary",)), "vocabulary", f"is {name!r} but the file is {path.name}", f"make them the same: rename the file to {name}.yml"))
+        found = rules.run("vocabulary", VocabularyInput(path, rel, model, loaded))
         problems += found
         if not found:
             terms = [Term(**t.model_dump(exclude_none=True)) for t in model.terms]
@@ -127,35 +126,6 @@ def read_vocabularies(root: Path) -> tuple[dict[str, Vocabulary], list]:
         vocabularies[name] = Vocabulary(name, name, "", [], None, usable=False)
     vocabularies["framework_items"] = Vocabulary("framework_items", "Framework items", "Items of the frameworks in data/frameworks.", [])
     return vocabularies, problems
-
-
-def term_problems(rel: str, model, loaded) -> list:
-    """Term ids are slugs (unit ids are words, as records write them) and unique; ranks are unique."""
-    from .schema import ID_PATTERN, UNIT_ID_PATTERN
-    from .validate import Problem, id_problem
-
-    problems = []
-    ids: dict[str, int] = {}
-    ranks: dict[int, str] = {}
-    is_units = model.vocabulary == "units"
-    for i, term in enumerate(model.terms):
-        line = loaded.line_of(("terms", i, "id"))
-        if is_units and not re.fullmatch(UNIT_ID_PATTERN, term.id):
-            problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} is not a unit id", "use ASCII letters and digits, words separated by single spaces (e.g. GBP, bed days), without 'per'"))
-        elif is_units and "per" in term.id.split():
-            problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} contains 'per'", "records write 'per ...' after the unit: list only the unit itself"))
-        elif not is_units and not re.fullmatch(ID_PATTERN, term.id):
-            problems.append(Problem(rel, line, f"terms[{i}].id", *id_problem(term.id, "a valid term id")))
-        if term.id in ids:
-            problems.append(Problem(rel, line, f"terms[{i}].id", f"{term.id!r} is defined twice (first on line {ids[term.id]})", "term ids are unique: merge the two terms or rename one"))
-        ids.setdefault(term.id, line)
-        if term.rank is None and model.vocabulary == "evidence_types":
-            problems.append(Problem(rel, line, f"terms[{i}].rank", "is missing: evidence types are ordered strongest first by rank", f"add `rank:` under {term.id!r}, a whole number (1 is the strongest design)"))
-        if term.rank is not None:
-            if term.rank in ranks:
-                problems.append(Problem(rel, loaded.line_of(("terms", i, "rank")), f"terms[{i}].rank", f"{term.rank} is also the rank of {ranks[term.rank]!r}", "ranks are unique: number the terms 1, 2, 3... in order"))
-            ranks.setdefault(term.rank, term.id)
-    return problems
 
 
 def framework_items_vocabulary(frameworks) -> Vocabulary:

@@ -14,6 +14,11 @@ from ..records.kb import find_root, load_knowledge_base
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.rules:
+        from ..records.rules import rules_table
+
+        print(rules_table(), end="")
+        return 0
     root = find_root(args.root)
     kb = load_knowledge_base(root)
     if not any(p.file.startswith("data/") for p in kb.problems):  # the data reads well: can the chapters draw it?
@@ -71,7 +76,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
             print(err, file=sys.stderr)
             return 1
         for path in stale:
-            print(f"{path.relative_to(root)}: out of date with scripts/evidencebook/records/schema.py — run `make derive` and commit the result")
+            print(f"{path.relative_to(root)}: out of date with scripts/evidencebook/records (schema.py, rules/) or data/vocabularies — run `make derive` and commit the result")
         return 1 if stale else 0
     try:
         written = write_derived(root)
@@ -101,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evidencebook", description=__doc__)
     parser.add_argument("--root", type=Path, default=None, help="the book's root folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("validate", help="check every record; print every problem").set_defaults(func=cmd_validate)
+    p = sub.add_parser("validate", help="check every record; print every problem")
+    p.add_argument("--rules", action="store_true", help="list the validation rules (beyond the schema) and what each requires, then stop")
+    p.set_defaults(func=cmd_validate)
     p = sub.add_parser("build", help="validate, then build the site strictly into _build/html (nothing to do if no input changed)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="parallel Sphinx jobs (default: up to 2)")
     p.add_argument("--one-pass", action="store_true", help="after a record changes, do not show the pages before the chapters are re-run")

@@ -3,6 +3,7 @@
 - case_studies/_schema.json   JSON Schema for editors (vocabulary terms become enums)
 - case_studies/_template.yml  the commented contributor template
 - docs/record-fields.md       the table of fields (also written into CONTRIBUTING.md)
+- docs/validation-rules.md    the validation rules, from their registry (records/rules)
 - CONTRIBUTING.md             only its sections between `<!-- derived:NAME -->` markers
 - .github/ISSUE_TEMPLATE/case-study.yml  the issue form for suggesting a case study without git
 
@@ -185,6 +186,19 @@ def fields_table(vocabularies: dict[str, Vocabulary]) -> str:
     return "\n".join(out) + "\n"
 
 
+def rules_doc() -> str:
+    from ..records.rules import rules_table
+
+    return (
+        "<!-- Generated from the registry in scripts/evidencebook/records/rules by `make derive`: do not edit by hand. -->\n\n"
+        "# Validation rules\n\n"
+        "Beyond the schema (scripts/evidencebook/records/schema.py), `make validate` and the build check these rules; "
+        "each problem is reported as `file:line: field: what is wrong — how to fix it`. "
+        "`evidencebook validate --rules` prints this list. Each rule has a case of bad input in tests/test_rules.py.\n\n"
+        + rules_table()
+    )
+
+
 # --- writing and checking -------------------------------------------------------------------------
 
 
@@ -194,6 +208,7 @@ def derived_files(root: Path) -> dict[Path, str]:
         root / "case_studies" / "_schema.json": json.dumps(json_schema(vocabularies), indent=2, ensure_ascii=False) + "\n",
         root / "case_studies" / "_template.yml": template(vocabularies),
         root / "docs" / "record-fields.md": fields_table(vocabularies),
+        root / "docs" / "validation-rules.md": rules_doc(),
         root / ISSUE_FORM: issue_form(vocabularies),
     }
     contributing = root / CONTRIBUTING

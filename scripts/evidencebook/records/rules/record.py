@@ -1,0 +1,240 @@
+"""Rules for case-study records: their file names, each record, and all records together."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..bib import Bibliography
+from ..problems import Problem, citation_problem, field_name, id_problem, unknown_id_fix, vocabulary_problem
+from ..schema import ID_PATTERN, RESERVED_IDS, CaseStudy
+from ..yamlsafe import LoadedYaml
+from .registry import rule
+
+
+@dataclass(frozen=True)
+class RecordName:
+    """Scope "record-file": a file in case_studies/, before it is read."""
+
+    path: Path
+    rel: str
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    """Scope "record": one record file read as YAML. `record` is the validated record, or None for a
+    draft (a record that failed the schema), whose well-formed parts the draft checks read from `data`."""
+
+    rel: str
+    stem: str
+    data: dict
+    record: CaseStudy | None
+    loaded: LoadedYaml
+    vocabularies: dict
+    bibliography: Bibliography | None
+
+    def problem(self, loc: tuple, message: str, fix: str) -> Problem:
+        return Problem(self.rel, self.loaded.line_of(loc), field_name(loc), message, fix)
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """Scope "records" (a list of these): a record file, its record if valid, and the lines of its `related` ids."""
+
+    rel: str
+    stem: str
+    record: CaseStudy | None
+    related_lines: list[int]
+
+
+# --- file names ------------------------------------------------------------------------------------
+
+
+@rule("file-name-is-an-id", "record-file", "A record's file name is a valid id (it is the id and the name of its page).")
+def file_name_is_an_id(name: RecordName):
+    if not re.fullmatch(ID_PATTERN, name.path.stem):
+        # Refuse look-alike, invisible and path characters in what becomes a page's name.
+        message, fix = id_problem(name.path.stem, "a valid id")
+        yield Problem(name.rel, 1, "(file)", "the file name " + message, f"rename the file: it is the case study's id, so {fix}")
+
+
+@rule("file-name-not-reserved", "record-file", "A record's file name is not the name of a page the book makes in cases/.")
+def file_name_not_reserved(name: RecordName):
+    stem = name.path.stem
+    if stem in RESERVED_IDS:
+        yield Problem(
+            name.rel,
+            1,
+            "(file)",
+            f"the id {stem!r} is the name of a page the book makes in cases/ (the catalogue is cases/index.html, the A to Z list is cases/list/)",
+            f"rename the file and its id, e.g. to {stem}-<place>",
+        )
+
+
+# --- each record -------------------------------------------------------------------------------------
+
+
+def _id_mismatch(item: RecordInput, record_id: Any):
+    # A bad file name is reported on its own, by file-name-is-an-id.
+    if isinstance(record_id, str) and record_id != item.stem and re.fullmatch(ID_PATTERN, item.stem):
+        yield item.problem(
+            ("id",),
+            f"is {record_id!r} but the file is {item.stem}.yml",
+            f"make them the same: rename the file to {record_id}.yml or set id: {item.stem}",
+        )
+
+
+def _id_matches_draft(item: RecordInput):
+    yield from _id_mismatch(item, item.data.get("id"))
+
+
+@rule("id-matches-file-name", "record", "A record's `id` is its file name without .yml.", draft=_id_matches_draft)
+def id_matches_file_name(item: RecordInput):
+    yield from _id_mismatch(item, item.record.id)
+
+
+def _vocabulary_fields(model: BaseModel, path: tuple = ()):
+    """Yield (path, value, vocabulary name, is_unit) for every vocabulary-controlled value in a record."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        vocab = extra.get("vocabulary")
+        if vocab and value is not None:
+            values = value if isinstance(value, list) else [value]
+            for i, v in enumerate(values):
+                yield ((*path, name, i) if isinstance(value, list) else (*path, name)), v, vocab, bool(extra.get("vocabulary_prefix"))
+            continue
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, BaseModel):
+                yield from _vocabulary_fields(item, (*path, name, i) if isinstance(value, list) else (*path, name))
+
+
+def _vocabulary_problem(item: RecordInput, loc: tuple, value: Any, name: str, is_unit: bool = False):
+    vocab = item.vocabularies.get(name)
+    # A vocabulary with a problem of its own is not `usable`: its problem is reported instead of one per record.
+    found = vocabulary_problem(vocab, value, is_unit) if vocab is not None and vocab.usable else None
+    return item.problem(loc, *found) if found else None
+
+
+# The vocabulary fields checked in a draft: the ones a reader filters by, read from the raw mapping.
+DRAFT_VOCABULARY_FIELDS = (("themes", "themes"), ("model", "models"), ("level", "levels"))
+
+
+def _vocabulary_draft(item: RecordInput):
+    for field, vocab_name in DRAFT_VOCABULARY_FIELDS:
+        values = item.data.get(field)
+        for i, value in enumerate(values) if isinstance(values, list) else [(None, values)]:
+            found = _vocabulary_problem(item, (field,) if i is None else (field, i), value, vocab_name) if isinstance(value, str) else None
+            if found:
+                yield found
+
+
+@rule("vocabulary-term-known", "record", "Every vocabulary-controlled value is a term of its vocabulary (units: a unit, optionally 'per ...').", draft=_vocabulary_draft)
+def vocabulary_term_known(item: RecordInput):
+    for loc, value, name, is_unit in _vocabulary_fields(item.record):
+        found = _vocabulary_problem(item, loc, value, name, is_unit)
+        if found:
+            yield found
+
+
+@rule("no-repeated-entries", "record", "`themes`, `model`, `organisations`, `illustrates` and `related` list each value once.")
+def no_repeated_entries(item: RecordInput):
+    for name in ("themes", "model", "organisations", "illustrates", "related"):
+        values = getattr(item.record, name)
+        for i, value in enumerate(values):
+            if value in values[:i]:
+                yield item.problem((name, i), f"lists {value!r} twice", "remove the repeat")
+
+
+@rule("region-given-in-england", "record", "A case study in England below national level names its English region.")
+def region_given_in_england(item: RecordInput):
+    record = item.record
+    if record.place.country == "england" and record.level != "national" and record.place.region is None:
+        yield item.problem(("place", "region"), "is missing for a case study in England", "add the English region, e.g. region: north-west")
+
+
+@rule("region-only-in-england", "record", "`place.region` is given only for case studies in England.")
+def region_only_in_england(item: RecordInput):
+    place = item.record.place
+    if place.region is not None and place.country != "england":
+        yield item.problem(("place", "region"), f"is given but the country is {place.country!r}", "regions apply to England only: remove region")
+
+
+@rule("period-in-order", "record", "A period does not start after it ends.")
+def period_in_order(item: RecordInput):
+    period = item.record.period
+    if period.start and period.end and period.start > period.end:
+        yield item.problem(("period",), f"starts ({period.start}) after it ends ({period.end})", "swap start and end")
+
+
+@rule("related-not-self", "record", "`related` does not list the case study itself.")
+def related_not_self(item: RecordInput):
+    if item.record.id in item.record.related:
+        yield item.problem(("related",), "lists the case study itself", "remove its own id")
+
+
+def _citation_keys(record: CaseStudy):
+    for i, source in enumerate(record.sources):
+        yield ("sources", i, "key"), source.key
+    for i, outcome in enumerate(record.outcomes):
+        if outcome.source is not None:
+            yield ("outcomes", i, "source", "key"), outcome.source.key
+    for i, example in enumerate(record.examples):
+        yield ("examples", i, "source", "key"), example.source.key
+
+
+def _citation_problems(item: RecordInput, keyed):
+    if item.bibliography is None:
+        return
+    for loc, key in keyed:
+        found = citation_problem(item.bibliography, key) if isinstance(key, str) else None
+        if found:
+            yield item.problem(loc, *found)
+
+
+def _citation_draft(item: RecordInput):
+    sources = item.data.get("sources")
+    keyed = [
+        (("sources", i, "key"), source.get("key") if isinstance(source, dict) else None)
+        for i, source in enumerate(sources if isinstance(sources, list) else [])
+    ]
+    yield from _citation_problems(item, keyed)
+
+
+@rule("citation-key-known", "record", "Every source a record cites (sources, outcomes, examples) is a key in references.bib.", draft=_citation_draft)
+def citation_key_known(item: RecordInput):
+    yield from _citation_problems(item, _citation_keys(item.record))
+
+
+# --- all records together -----------------------------------------------------------------------------
+
+
+@rule("id-unique", "records", "No two record files share an id (say sample.yml and sample.yaml).")
+def id_unique(entries: list[RecordEntry]):
+    first: dict[str, str] = {}
+    for entry in entries:
+        if entry.stem in first:
+            yield Problem(entry.rel, 1, "id", f"{entry.stem!r} is also used by {first[entry.stem]}", "ids are unique: rename one of the files and its id")
+        first.setdefault(entry.stem, entry.rel)
+
+
+@rule("related-id-known", "records", "Every id in `related` is the id of a case study.")
+def related_id_known(entries: list[RecordEntry]):
+    known = {entry.stem for entry in entries}
+    for entry in entries:
+        if entry.record is None:
+            continue
+        for i, other in enumerate(entry.record.related):
+            if other not in known:
+                yield Problem(
+                    entry.rel,
+                    entry.related_lines[i],
+                    f"related[{i}]",
+                    f"{other!r} is not the id of any case study",
+                    unknown_id_fix(other, known, "use the file name of a record in case_studies/ without .yml"),
+                )
