@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..publish.html import plural
 from ..publish.text import Markup, escape, format_figure
+from ..records.inputs import DeclaredKnowledgeBase
 from ..records.kb import KnowledgeBase, find_root, load_validated
 from .charts import catalogue_url
 
@@ -28,11 +29,12 @@ CASES_EXPORT = "../data/case-studies.csv"
 
 
 def knowledge_base() -> KnowledgeBase:
-    """The book's knowledge base, for a chapter; fails loudly on invalid records."""
+    """The book's knowledge base, for a chapter; fails loudly on invalid records, and on reading a part
+    the chapter did not declare (records/inputs.py)."""
     kb = load_validated(find_root())
     if kb.problems:
         raise ValueError("invalid records:\n" + "\n".join(map(str, kb.problems)))
-    return kb
+    return DeclaredKnowledgeBase(kb)  # type: ignore[return-value]  (a view with the same attributes)
 
 
 def cases_frame(kb: KnowledgeBase) -> pd.DataFrame:
