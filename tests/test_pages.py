@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from evidencebook.publish.render import PageWriter, generate_pages
+from evidencebook.publish.render import PageWriter, generate_pages, list_pages
 from evidencebook.publish.text import format_figure, md_escape, summary_html
 from evidencebook.records.kb import load_knowledge_base
 
@@ -45,27 +45,45 @@ def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):
     assert "holds 1 case study." in catalogue and "1 case studies" not in catalogue
     assert 'data-kb-module="catalogue"' in catalogue and "../data/catalogue-index.json" in catalogue
     assert "[All 1 case study](list/1.md)" in catalogue
-    listing = writer.list_page(1, list(kb.records.values()), 1)
+    listing = writer.list_page(list_pages(kb)[0], (None, None))
     assert "orphan: true" in listing
     assert f"[{md_escape('Sample town joint discharge team')}](../sample-case.md)" in listing
 
 
-def test_the_list_is_split_into_pages_and_stale_pages_go(kb, monkeypatch):
+def add_record(kb, case_id: str, title: str) -> None:
+    other = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
+    other.update(id=case_id, title=title)
+    (kb.root / "case_studies" / f"{case_id}.yml").write_text(yaml.safe_dump(other, sort_keys=False))
+
+
+def test_a_long_list_is_paged_by_title_so_a_new_record_changes_only_its_own_page(kb, monkeypatch):
     import evidencebook.publish.render as render
 
-    monkeypatch.setattr(render, "LIST_PAGE_ROWS", 1)
-    other = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
-    other.update(id="another-case", title="Another case")
-    extra = kb.root / "case_studies" / "another-case.yml"
-    extra.write_text(yaml.safe_dump(other, sort_keys=False))
+    monkeypatch.setattr(render, "LIST_PAGE_ROWS", 2)
+    add_record(kb, "another-case", "Another case")
+    add_record(kb, "second-case", "'Second' case")  # leading punctuation does not count
     generate_pages(load_knowledge_base(kb.root))
+    lists = kb.root / "cases" / "list"
+    assert sorted(p.name for p in lists.glob("*.md")) == ["a.md", "s.md"]
     catalogue = (kb.root / "cases" / "index.md").read_text()
-    assert "](list/1.md)" in catalogue and "](list/2.md)" in catalogue
-    assert "(../another-case.md)" in (kb.root / "cases" / "list" / "1.md").read_text()  # A to Z by title
-    assert "(../sample-case.md)" in (kb.root / "cases" / "list" / "2.md").read_text()
-    extra.unlink()
-    assert "cases/list/2" in generate_pages(load_knowledge_base(kb.root))["removed"]
-    assert not (kb.root / "cases" / "list" / "2.md").exists()
+    assert "](list/a.md)" in catalogue and "](list/s.md)" in catalogue
+    assert "(../another-case.md)" in (lists / "a.md").read_text()
+    s_page = (lists / "s.md").read_text()
+    assert s_page.index("(../sample-case.md)") < s_page.index("(../second-case.md)")  # A to Z by title
+    assert "Previous: [A](a.md)" in s_page
+
+    add_record(kb, "amber-case", "Amber case")  # before every other title: all would shift by position
+    result = generate_pages(load_knowledge_base(kb.root))
+    assert set(result["changed"]) == {"cases/amber-case", "cases/index", "cases/list/a"}
+    assert (lists / "s.md").read_text() == s_page
+
+    add_record(kb, "sunny-case", "Sunny case")  # a third title under S: that page splits by the next letter
+    result = generate_pages(load_knowledge_base(kb.root))
+    assert "cases/list/s" in result["removed"] and not (lists / "s.md").exists()
+    assert sorted(p.name for p in lists.glob("*.md")) == ["a.md", "sa.md", "se.md", "su.md"]
+    assert f"# {md_escape('Case studies: Se')}" in (lists / "se.md").read_text()
+    entry = md_escape("1 case study, 'Second' case")
+    assert f"- [Se](list/se.md): {entry}" in (kb.root / "cases" / "index.md").read_text()
 
 
 def test_pages_are_written_only_when_changed_and_removed_with_their_record(kb):

@@ -10,6 +10,7 @@ import pandas as pd
 from ..publish.frames import chapter_case_url
 from ..publish.html import plural, render
 from ..publish.text import Markup, escape
+from ..records.inputs import DeclaredKnowledgeBase
 from ..records.kb import KnowledgeBase, find_root, load_validated
 from .charts import catalogue_url
 
@@ -29,11 +30,12 @@ CASES_EXPORT = "../data/case-studies.csv"
 
 
 def knowledge_base() -> KnowledgeBase:
-    """The book's knowledge base, for a chapter; fails loudly on invalid records."""
+    """The book's knowledge base, for a chapter; fails loudly on invalid records, and on reading a part
+    the chapter did not declare (records/inputs.py)."""
     kb = load_validated(find_root())
     if kb.problems:
         raise ValueError("invalid records:\n" + "\n".join(map(str, kb.problems)))
-    return kb
+    return DeclaredKnowledgeBase(kb)  # type: ignore[return-value]  (a view with the same attributes)
 
 
 def counts_by(frame: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.DataFrame:

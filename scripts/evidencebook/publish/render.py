@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..records.filecache import FileCache
@@ -30,11 +31,14 @@ from .text import (
 )
 
 CASES_DIR = "cases"  # generated, git-ignored: <root>/cases/<id>.md and cases/index.md
-# The complete list for readers without JavaScript, A to Z in pages: cases/list/1.md, 2.md... A
-# sub-folder, so no case-study id can collide with a list page. Pages of 200 rows stay small to load, and quick
-# to rebuild when a title in them changes.
+# The complete list for readers without JavaScript, A to Z, in a sub-folder so no case-study id can
+# collide with a list page. While every case study fits on one page it is cases/list/1.md; beyond that,
+# one page per first letter of the title (cases/list/a.md, b.md...), and a letter with too many rows
+# is split by the next letter (cases/list/sa.md, se.md...). Pages are cut by title, never by position,
+# so a new or renamed record changes the one page its title belongs on, not every page after it.
 LIST_DIR = f"{CASES_DIR}/{LIST_FOLDER}"  # schema.RESERVED_IDS keeps records off these names
 LIST_PAGE_ROWS = 200
+SINGLE_LIST_PAGE = "1"
 CATALOGUE_INDEX_FILE = "catalogue-index.json"  # written into data/ with the exports (export.py)
 CATALOGUE_TEXT_FILE = "catalogue-text.json"
 GENERATED_MARK = "<!-- Generated from case_studies/ by the evidencebook extension: edit the record, not this page. -->"
@@ -54,20 +58,62 @@ def place_label(kb: KnowledgeBase, record: CaseStudy) -> str:
     return ", ".join(dict.fromkeys(parts))
 
 
+def sort_title(record: CaseStudy) -> str:
+    # Leading quotes and other punctuation do not count: "'Umbrella'" files under U.
+    return re.sub(r"^\W+", "", record.title).casefold()
+
+
 def catalogue_order(kb: KnowledgeBase) -> list[CaseStudy]:
     """Records as the catalogue lists them: A to Z by title."""
-    # Leading quotes and other punctuation do not count: "'Umbrella'" files under U.
-    return sorted(kb.records.values(), key=lambda r: (re.sub(r"^\W+", "", r.title).casefold(), r.id))
+    return sorted(kb.records.values(), key=lambda r: (sort_title(r), r.id))
 
 
-def list_docname(number: int) -> str:
-    return f"{LIST_DIR}/{number}"
+@dataclass
+class ListPage:
+    name: str  # the page is cases/list/<name>.md
+    prefix: str | None  # every title on it starts with this (as sort_title has it); None: the single page
+    records: list[CaseStudy]
+
+    @property
+    def docname(self) -> str:
+        return f"{LIST_DIR}/{self.name}"
+
+    @property
+    def shown_prefix(self) -> str:
+        """The prefix as the first title writes it ("Synthetic case study 01")."""
+        prefix = self.prefix or ""
+        title = re.sub(r"^\W+", "", self.records[0].title) if self.records else ""
+        written = title[: len(prefix)]
+        return written if written.casefold() == prefix else prefix.capitalize()
 
 
-def list_chunks(kb: KnowledgeBase) -> list[list[CaseStudy]]:
-    """The complete A-Z list cut into pages of at most LIST_PAGE_ROWS rows (at least one page)."""
+def list_pages(kb: KnowledgeBase) -> list[ListPage]:
+    """The complete A-Z list: one page while it fits, else pages by the first letters of the titles."""
     records = catalogue_order(kb)
-    return [records[i : i + LIST_PAGE_ROWS] for i in range(0, len(records), LIST_PAGE_ROWS)] or [[]]
+    if len(records) <= LIST_PAGE_ROWS:
+        return [ListPage(SINGLE_LIST_PAGE, None, records)]
+    return list(pages_by_prefix("", records))
+
+
+def pages_by_prefix(prefix: str, records: list[CaseStudy]):
+    """Pages of the titles starting with `prefix` and one more character each, in A-Z order; a page
+    with too many rows is split again by the next character. Titles equal to `prefix` cannot be split."""
+    groups: dict[str, list[CaseStudy]] = {}
+    for record in records:  # in catalogue order, so the groups (and their rows) are in order too
+        groups.setdefault(sort_title(record)[: len(prefix) + 1], []).append(record)
+    for longer, group in groups.items():
+        if len(group) > LIST_PAGE_ROWS and longer != prefix:
+            yield from pages_by_prefix(longer, group)
+        else:
+            yield ListPage(list_page_name(longer), longer, group)
+
+
+def list_page_name(prefix: str) -> str:
+    """A file name for the page of `prefix`: letters and digits as they are, a space as "-", anything
+    else as _<hex code>_ (so no two prefixes share a name); "_" for titles of punctuation only."""
+    if not prefix:
+        return "_"
+    return "".join(c if c.isascii() and c.isalnum() else "-" if c == " " else f"_{ord(c):x}_" for c in prefix)
 
 
 class PageWriter:
@@ -197,7 +243,7 @@ class PageWriter:
 
     def catalogue_page(self) -> str:
         count = len(self.kb.records)
-        chunks = list_chunks(self.kb)
+        pages = list_pages(self.kb)
         lines = [
             GENERATED_MARK,
             "",
@@ -218,8 +264,13 @@ class PageWriter:
             "## Every case study, A to Z",
             "",
         ]
-        for number, chunk in enumerate(chunks, 1):
-            lines.append(f"- [{md_escape(self.list_title(number, chunk, count))}]({number_path(number)})")
+        for page in pages:
+            if page.prefix is None:
+                lines.append(f"- [{md_escape(self.list_title(page, count))}]({LIST_FOLDER}/{page.name}.md)")
+                continue
+            titles = dict.fromkeys([page.records[0].title, page.records[-1].title])
+            about = f"{plural(len(page.records), 'case study', 'case studies')}, {' … '.join(titles)}"
+            lines.append(f"- [{md_escape(page.shown_prefix or 'Symbols')}]({LIST_FOLDER}/{page.name}.md): {md_escape(about)}")
         lines += [
             "",
             raw_html_block(
@@ -231,13 +282,14 @@ class PageWriter:
         ]
         return "\n".join(lines)
 
-    def list_title(self, number: int, chunk: list[CaseStudy], count: int) -> str:
-        if len(chunk) == count:
+    def list_title(self, page: ListPage, count: int) -> str:
+        if page.prefix is None:
             return f"All {plural(count, 'case study', 'case studies')}"
-        first = (number - 1) * LIST_PAGE_ROWS + 1
-        return f"Case studies {first} to {first + len(chunk) - 1}: {chunk[0].title} … {chunk[-1].title}"
+        return f"Case studies: {page.shown_prefix}" if page.shown_prefix else "Case studies whose titles start with a symbol"
 
-    def list_page(self, number: int, chunk: list[CaseStudy], pages: int) -> str:
+    def list_page(self, page: ListPage, neighbours: tuple[ListPage | None, ListPage | None]) -> str:
+        """One page of the A-Z list. Only the single page counts every record: a page of one letter
+        names its neighbours, not all the others, so a new record changes its own page alone."""
         count = len(self.kb.records)
         lines = [
             "---",
@@ -245,19 +297,24 @@ class PageWriter:
             "---",
             GENERATED_MARK,
             "",
-            f"# {md_escape(self.list_title(number, chunk, count))}",
-            "",
-            f"A to Z by title. The [catalogue](../index.md) filters and searches all {count} case studies.",
+            f"# {md_escape(self.list_title(page, count))}",
             "",
         ]
-        if pages > 1:
-            others = [f"[{n}]({n}.md)" if n != number else f"**{n}**" for n in range(1, pages + 1)]
-            lines += [f"Pages: {' '.join(others)}", ""]
+        if page.prefix is None:
+            lines += [f"A to Z by title. The [catalogue](../index.md) filters and searches all {plural(count, 'case study', 'case studies')}.", ""]
+        else:
+            lines += ["A to Z by title. The [catalogue](../index.md) filters and searches every case study, and lists every page of this list.", ""]
+            steps = [
+                f"{word}: [{md_escape(other.shown_prefix or 'symbols')}]({other.name}.md)"
+                for word, other in zip(("Previous", "Next"), neighbours, strict=True)
+                if other is not None
+            ]
+            lines += [" · ".join(steps), ""] if steps else []
         lines += [
             "| Case study | Place | Level | Model | Themes | Evidence |",
             "|---|---|---|---|---|---|",
         ]
-        for r in chunk:
+        for r in page.records:
             lines.append(
                 "| "
                 + " | ".join(
@@ -273,11 +330,6 @@ class PageWriter:
                 + " |"
             )
         return "\n".join(lines) + "\n"
-
-
-def number_path(number: int) -> str:
-    """A list page's path relative to the catalogue (cases/index.md)."""
-    return f"{list_docname(number).removeprefix(CASES_DIR + '/')}.md"
 
 
 def open_page_cache(kb: KnowledgeBase) -> FileCache:
@@ -312,7 +364,7 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
-    """Write cases/<id>.md for every record, cases/index.md and the A-Z list pages (cases/list/<n>.md);
+    """Write cases/<id>.md for every record, cases/index.md and the A-Z list pages (cases/list/*.md);
     remove pages of deleted records and list pages no longer needed."""
     out_dir = kb.root / CASES_DIR
     writer = PageWriter(kb)
@@ -330,11 +382,12 @@ def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
     rendered.save()
     if write_if_changed(out_dir / "index.md", writer.catalogue_page()):
         changed.append(f"{CASES_DIR}/index")
-    chunks = list_chunks(kb)
-    for number, chunk in enumerate(chunks, 1):
-        if write_if_changed(kb.root / f"{list_docname(number)}.md", writer.list_page(number, chunk, len(chunks))):
-            changed.append(list_docname(number))
-    wanted_lists = {f"{n}.md" for n in range(1, len(chunks) + 1)}
+    pages = list_pages(kb)
+    for i, page in enumerate(pages):
+        neighbours = (pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None)
+        if write_if_changed(kb.root / f"{page.docname}.md", writer.list_page(page, neighbours)):
+            changed.append(page.docname)
+    wanted_lists = {f"{page.name}.md" for page in pages}
     for path in sorted(out_dir.glob("*.md")):
         if path.name not in wanted:
             path.unlink()

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..publish.text import Markup, neutralised_csv
+from .inputs import require
 from .kb import find_root
 
 PACKAGE_FILE = "datapackage.json"
@@ -172,6 +173,7 @@ def _cached_package(data_dir: Path, stamp: float) -> DataPackage:
 
 def load_package(root: Path | None = None) -> DataPackage:
     """The data package of the book at `root` (default: the book this code runs in)."""
+    require("datasets")  # in a chapter, only one that declares it (inputs.py)
     data_dir = (Path(root) if root else find_root()) / DATA_DIR
     descriptor_path = data_dir / PACKAGE_FILE
     if not descriptor_path.is_file():

@@ -4,9 +4,10 @@
   pages and the catalogue, the glossary and the reading list (writing only what changed), vendor
   the chart JavaScript.
 - {case}`id` role: a link to a case study, with its title; an unknown id is a build warning.
-- source-read: append the inputs' digest to each chapter notebook, so jupyter-cache (which keys on
-  a notebook's code) re-executes a chapter whenever a record or data file changes.
-- env-get-outdated: re-read the chapters when the inputs' digest changed.
+- source-read: put a first cell in each chapter notebook that tells its kernel which inputs the
+  chapter declares (records/inputs.py) and holds their digest, so jupyter-cache (which keys on a
+  notebook's code) re-executes a chapter only when a file it reads changes.
+- env-get-outdated: re-read the chapters whose declared inputs changed.
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
 - build-finished: write the exports, publish the data package (data/datapackage.json and its CSV
   files), and check that every record has exactly one page.
@@ -37,6 +38,7 @@ from ..publish.text import link_allowed
 from ..records.bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex
 from ..records.datasets import load_package
 from ..records.datasets import publish as publish_datasets
+from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from .build import DEFER_CHAPTERS
 from .buildstate import prepare_notebook_cache
@@ -50,6 +52,7 @@ CHART_MARK = 'class="kb-chart"'
 REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
 MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
+CODE_CELL = "```{code-cell}"
 
 
 def on_config_inited(app: Sphinx, config) -> None:
@@ -103,6 +106,7 @@ def on_builder_inited(app: Sphinx) -> None:
         )
     app.evidencebook_kb = kb  # type: ignore[attr-defined]
     app.evidencebook_digest = digest  # type: ignore[attr-defined]
+    app.evidencebook_input_digests = input_digests(root)  # type: ignore[attr-defined]
     # The first pass of a two-pass build (build.py) shows changed case pages quickly; the chapters and the
     # generated reference pages (which list case studies too) follow in the second pass.
     first_pass = bool(os.environ.get(DEFER_CHAPTERS)) and all((root / f"{doc}.md").exists() for doc in REFERENCE_DOCS)
@@ -198,25 +202,41 @@ def chapter_notebooks(env, docnames) -> list[str]:
     return found
 
 
+def chapter_inputs_digest(app: Sphinx, docname: str, text: str) -> tuple[list[str], str]:
+    """(the inputs a chapter declares, their digest); a missing or wrong declaration is a build error."""
+    names, problem = declared_inputs(text)
+    if problem:
+        logger.error(f"{problem}", location=docname, type="evidencebook", subtype="inputs")
+    return names, chapter_digest(names, app.evidencebook_input_digests)  # type: ignore[attr-defined]
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    if is_chapter_notebook(docname, source[0]):
-        digest = app.evidencebook_digest  # type: ignore[attr-defined]
-        source[0] = source[0].rstrip() + f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n{DIGEST_MARK} {digest}\n```\n"
+    text = source[0]
+    if is_chapter_notebook(docname, text):
+        names, digest = chapter_inputs_digest(app, docname, text)
+        # First, so the loaders know what the chapter declared before any of its code runs.
+        first = text.index(CODE_CELL)
+        cell = (
+            f"{CODE_CELL} ipython3\n:tags: [remove-cell]\n{DIGEST_MARK} {digest}\n"
+            f"from evidencebook.records.inputs import declare_chapter\ndeclare_chapter({docname!r}, {names!r})\n```\n\n"
+        )
+        source[0] = text[:first] + cell + text[first:]
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
     if os.environ.get(DEFER_CHAPTERS):
         # First pass of a two-pass build (build.py): pages now, chapters in the second pass, which still
-        # sees the old digest in the environment and so re-executes them.
+        # sees the old digests in the environment and so re-executes the chapters whose inputs changed.
         return []
-    digest = app.evidencebook_digest
-    previous = getattr(env, "evidencebook_digest", None)
-    env.evidencebook_digest = digest
-    if previous is None or previous == digest:
-        return []
-    stale = chapter_notebooks(env, env.found_docs)
+    digests = {}
+    for docname in chapter_notebooks(env, env.found_docs):
+        names, _ = declared_inputs(Path(env.doc2path(docname)).read_text(encoding="utf-8"))  # reported when read
+        digests[docname] = chapter_digest(names, app.evidencebook_input_digests)
+    previous = getattr(env, "evidencebook_chapter_digests", {})
+    env.evidencebook_chapter_digests = digests
+    stale = [doc for doc, digest in digests.items() if previous.get(doc) != digest]
     if stale:
-        logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s)")
+        logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s): {', '.join(sorted(stale))}")
     return stale
 
 
