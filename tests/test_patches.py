@@ -3,12 +3,16 @@ versions, a mismatch stops the build with what to do, and requirements.in keeps 
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
+from types import SimpleNamespace
 
 import pytest
 from packaging.requirements import Requirement
 from sphinx.errors import ExtensionError
 
+import evidencebook.sphinx.patches as patches
 from evidencebook.sphinx.patches import PATCHES, chosen_patches
 from evidencebook.sphinx.patches.registry import Patch, check_versions, installed_version
 from evidencebook.sphinx.settings import PATCHES as PATCHES_ON
@@ -114,3 +118,18 @@ def test_the_build_is_configured_through_sphinx_configuration_not_environment_va
     library = ROOT / "scripts" / "evidencebook"
     offenders = [p.relative_to(library).as_posix() for p in library.rglob("*.py") if "os.environ" in p.read_text()]
     assert offenders == []
+
+
+def test_an_incremental_build_adds_to_the_counts_and_a_fresh_one_starts_again(tmp_path, monkeypatch):
+    sidebar = "theme-sidebar-once-per-folder"
+
+    def build(fresh: bool, sidebars: int) -> dict:
+        monkeypatch.setattr(patches, "EFFECTS", Counter({sidebar: sidebars}))
+        app = SimpleNamespace(srcdir=str(tmp_path), fresh_env_used=fresh, config=config(), evidencebook_patches=PATCHES)
+        patches.write_record(app, None)
+        return json.loads((tmp_path / patches.RECORD).read_text())
+
+    assert build(fresh=True, sidebars=5)["applied"][sidebar]["count"] == 5
+    record = build(fresh=False, sidebars=0)  # no case page rewritten
+    assert record["applied"][sidebar]["count"] == 5 and record["builds"] == 2
+    assert build(fresh=True, sidebars=0)["applied"][sidebar]["count"] == 0

@@ -4,8 +4,8 @@ Each patch (registry.Patch) names the exact versions of the projects it patches,
 it works around and what it saves. The extension applies them at config-inited, after checking every
 version: a mismatch stops the build with what to do. `evidencebook build --plain-sphinx` (the
 configuration value `evidencebook_patches = False`) applies none; `evidencebook_patches_off` leaves
-out the ones it names. Each build writes what was applied, and how often each patch's code ran, to
-_build/.evidencebook/patches.json (tests check it).
+out the ones it names. Each build writes what was applied, and how often each patch's code ran since
+Sphinx last started from a fresh environment, to _build/.evidencebook/patches.json (tests check it).
 """
 
 from __future__ import annotations
@@ -63,18 +63,35 @@ def apply_patches(app: Sphinx, config) -> None:
 
 
 def write_record(app: Sphinx, exception) -> None:
-    """At build-finished: which patches this build applied, and how often each one's code ran."""
+    """At build-finished: which patches this build applied, and how often each one's code ran since
+    Sphinx last started from a fresh environment. An incremental build rewrites only some pages (a
+    patch for case pages may have nothing to do), so its counts add to those of the builds before it
+    that made the same site, with the same patches."""
     if exception is not None:
         return
     chosen = getattr(app, "evidencebook_patches", ())
+    path = Path(app.srcdir) / RECORD
+    previous = {}
+    if not app.fresh_env_used:
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+    if sorted(previous.get("applied", {})) != sorted(patch.name for patch in chosen):
+        previous = {}
+    counted = {name: entry.get("count", 0) for name, entry in previous.get("applied", {}).items()}
     record = {
         "enabled": bool(app.config[PATCHES_ON]),
+        "builds": previous.get("builds", 0) + 1,
         "applied": {
-            patch.name: {"written_for": patch.written_for, "effect": patch.effect, "count": EFFECTS[patch.name]}
+            patch.name: {
+                "written_for": patch.written_for,
+                "effect": patch.effect,
+                "count": counted.get(patch.name, 0) + EFFECTS[patch.name],
+            }
             for patch in chosen
         },
     }
-    path = Path(app.srcdir) / RECORD
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
