@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from evidencebook.records.kb import load_knowledge_base
+from evidencebook.sphinx.patches import PATCHES, RECORD
 
 from .conftest import FIXTURES, make_book, run_build
 
@@ -134,6 +136,7 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     # Sphinx names a chunk of pages ("a .. b") only when it reads and writes them in parallel.
     assert re.search(PARALLEL_READ, result.stdout) and re.search(PARALLEL_WRITE, result.stdout)
     assert (book / "_build" / "html" / "_images" / "pixel.png").read_bytes() == one_pixel_png()
+    assert patches_that_did_not_run(book) == []
     overview = book / "_build" / "html" / "chapters" / "overview.html"
     assert "3 outcomes from 1 case study<" in overview.read_text() and "1 case studies" not in overview.read_text()
 
@@ -171,6 +174,22 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     assert differing == [], f"pages that differ from a clean build: {differing[:20]}"
 
 
+def patch_record(book: Path) -> dict:
+    """What the book's last build recorded of the patches of other projects (sphinx/patches/)."""
+    return json.loads((book / RECORD).read_text())
+
+
+def patches_that_did_not_run(book: Path) -> list[str]:
+    """The registry's patches the last build did not apply, or whose code never ran."""
+    applied = patch_record(book)["applied"]
+    return [patch.name for patch in PATCHES if applied.get(patch.name, {}).get("count", 0) == 0]
+
+
+def search_index(html: Path) -> dict:
+    text = (html / "searchindex.js").read_text()
+    return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
 def one_pixel_png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -179,17 +198,30 @@ def one_pixel_png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 5)) + chunk(b"IEND", b"")
 
 
-def test_the_speed_ups_to_sphinx_change_no_published_byte(tmp_path: Path, built_book: Path):
-    """The parallel read and write, the navigation memo and the bibtex caches (sphinx_scale.py, bib.py)
-    are for speed only: the real book as `make book` builds it and the same sources built without them
-    on one job are the same site, byte for byte. (The incremental test above covers an image written
-    by a parallel worker.)"""
+def test_the_patches_change_no_published_byte_but_the_search_titles_they_escape(tmp_path: Path, built_book: Path):
+    """The patches of other projects (sphinx/patches/) are for speed, except the search index's: the
+    real book as `make book` builds it and the same sources built with none of them (--plain-sphinx)
+    on one job are the same site, byte for byte, apart from searchindex.js, where the patched build
+    escapes section titles once and writes index entries in a fixed order. Each build's record says
+    which patches it applied; the comparison means nothing unless every one of them did. (The
+    incremental test above covers an image written by a parallel worker.)"""
     plain = make_book(tmp_path / "plain", with_real_records=True)
     result = run_build(plain, "--plain-sphinx", "--jobs", "1")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert not re.search(PARALLEL_READ, result.stdout) and not re.search(PARALLEL_WRITE, result.stdout)
+    assert patch_record(plain)["enabled"] is False and patch_record(plain)["applied"] == {}
+    # Every patch ran in the builds that made the session's site (counted since its last fresh start).
+    assert patches_that_did_not_run(built_book.parent.parent) == [], "a patch never ran: the comparison shows nothing"
 
     fast_site, plain_site = site_files(built_book), site_files(plain / "_build" / "html")
     assert sorted(fast_site) == sorted(plain_site)
-    differing = [name for name in plain_site if fast_site[name] != plain_site[name]]
-    assert differing == [], f"pages the speed-ups changed: {differing[:20]}"
+    differing = [name for name in plain_site if fast_site[name] != plain_site[name] and name != "searchindex.js"]
+    assert differing == [], f"pages the patches changed: {differing[:20]}"
+
+    fast, unpatched = search_index(built_book), search_index(plain / "_build" / "html")
+    assert fast["alltitles"] != unpatched["alltitles"], "the real book has titles to escape (&, quotes)"
+    assert fast["alltitles"] == {html.escape(title, quote=True): found for title, found in unpatched["alltitles"].items()}
+    assert fast["indexentries"] == {name: sorted(places) for name, places in unpatched["indexentries"].items()}
+    assert {k: v for k, v in fast.items() if k not in ("alltitles", "indexentries")} == {
+        k: v for k, v in unpatched.items() if k not in ("alltitles", "indexentries")
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,18 +16,6 @@ from pybtex.plugin import find_plugin
 from .characters import describe_character, is_hidden_character
 from .schema import BIB_KEY_PATTERN
 from .yamlsafe import decode_utf8, read_file
-
-
-def cache_pybtex_plugins() -> None:
-    """pybtex looks a plugin up (scanning every installed package's entry points) each time it formats
-    or renders an entry: 20 ms a call, seconds per build. The answer never changes within a process."""
-    import pybtex.plugin
-
-    if not hasattr(pybtex.plugin._load_entry_point, "cache_info"):
-        pybtex.plugin._load_entry_point = functools.lru_cache(maxsize=None)(pybtex.plugin._load_entry_point)
-
-
-cache_pybtex_plugins()
 
 MAX_BIB_BYTES = 1024 * 1024  # about ten times the real file (106 KB)
 _ENTRY_START = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
@@ -64,6 +51,15 @@ class Bibliography:
         return find_plugin("pybtex.style.formatting", "plain")()
 
     @cached_property
+    def _text_backend(self):
+        # Looked up once: pybtex's render_as("text") looks the backend up (scanning every installed
+        # package's entry points) on every call.
+        return find_plugin("pybtex.backends", "text")()
+
+    def _format(self, key: str, entry) -> str:
+        return self._style.format_entry(key, entry).text.render(self._text_backend)
+
+    @cached_property
     def _citations(self) -> dict[str, str]:
         return {}
 
@@ -75,7 +71,7 @@ class Bibliography:
             return key
         entry = self.data.entries[key]
         try:
-            text = self._style.format_entry(key, entry).text.render_as("text")
+            text = self._format(key, entry)
         except Exception:  # a malformed entry still gets a readable line: its title
             text = entry.fields.get("title", key)
         self._citations[key] = text
@@ -93,7 +89,8 @@ def load_bibliography(path: Path) -> Bibliography:
     if hit and bib.path == path:
         return bib
     bib = parse_bibliography(path)
-    bib.__dict__.pop("_style", None)  # a formatter object: rebuilt on use, not stored
+    for formatter in ("_style", "_text_backend"):  # rebuilt on use, not stored
+        bib.__dict__.pop(formatter, None)
     cache.put(path.name, digest, bib)
     cache.save()
     return bib
@@ -180,7 +177,7 @@ def parse_bibliography(path: Path) -> Bibliography:
                     BibProblem(bib.keys.get(key, 1), key, f"the crossref field names {crossref!r}, which is not a key in references.bib", "use the key of the work this one is part of, or remove crossref and write its fields out in full")
                 )
             try:
-                bib._citations[key] = bib._style.format_entry(key, entry).text.render_as("text")
+                bib._citations[key] = bib._format(key, entry)
             except Exception as err:  # pybtex raises bare exceptions for missing fields and unknown types
                 bib.problems.append(
                     BibProblem(bib.keys.get(key, 1), key, f"the entry cannot be formatted ({type(err).__name__}: {err})", f"check its type (@{entry.type}) and required fields")
@@ -253,96 +250,3 @@ def link_problems(key: str, entry, line: int) -> list[BibProblem]:
             fix = "use an address starting with https:// or http://" if name == "url" else f"write the bare {name} alone, without spaces, quotes or brackets (a doi looks like 10.1136/bmj.l1234)"
             problems.append(BibProblem(line, key, f"the {name} field {str(value)!r} {what}", fix))
     return problems
-
-
-
-def speed_up_sphinxcontrib_bibtex() -> None:
-    """sphinxcontrib-bibtex formats every entry of every bibliography on every build, even when one
-    record changed and no citation did: a second or more before any page can be written. Keep its
-    result (in the book's _build/) keyed by the bibliography files' text, the directive's options and
-    which entries it lists in which order; format afresh whenever any of that changes. A result holding
-    an entry pybtex could not format (which sphinxcontrib-bibtex reports as a warning) is never kept,
-    so that warning is raised by every build. Two of its methods whose cost grew with the square of
-    the book are replaced by indexed versions (get_filtered_entries, get_all_cited_keys)."""
-    import hashlib
-    from importlib.metadata import version
-
-    from pybtex.richtext import Text
-    from sphinxcontrib.bibtex.domain import BibtexDomain
-
-    from .filecache import FileCache, library_digest
-
-    original = BibtexDomain.get_formatted_entries
-    if getattr(original, "evidencebook_cached", False):
-        return
-
-    def get_formatted_entries(self, bibliography_key, docnames, tooltips, tooltips_style):
-        bibliography = self.bibliographies[bibliography_key]
-        entries = dict(self.get_sorted_entries(bibliography_key, docnames))
-        h = hashlib.sha256(repr((bibliography.style, bibliography.labelprefix, tooltips, tooltips_style, list(entries))).encode())
-        for path in bibliography.bibfiles:
-            h.update(Path(path).read_bytes())
-        versions = library_digest() + " ".join(version(name) for name in ("pybtex", "sphinxcontrib-bibtex"))
-        cache = FileCache.open(Path(self.env.srcdir), "bibtex-formatted", versions)
-        name = f"{bibliography_key.docname}#{bibliography_key.id_}"
-        digest = h.hexdigest()
-        hit, formatted = cache.get(name, digest)
-        if hit:
-            return [(entries[key], entry, tooltip) for key, entry, tooltip in formatted]
-        results = list(original(self, bibliography_key, docnames, tooltips, tooltips_style))
-        if all(isinstance(entry.text, Text) for _, entry, _ in results):
-            cache.put(name, digest, [(e.key, entry, tooltip) for e, entry, tooltip in results])
-            cache.save()
-        return results
-
-    get_formatted_entries.evidencebook_cached = True
-    BibtexDomain.get_formatted_entries = get_formatted_entries
-    BibtexDomain.get_filtered_entries = get_filtered_entries
-    BibtexDomain.get_all_cited_keys = get_all_cited_keys
-
-
-def get_all_cited_keys(self, docnames):
-    """sphinxcontrib-bibtex 2.7's BibtexDomain.get_all_cited_keys, with one change: each citation's
-    page is found in an index instead of by `docnames.index` (citations x pages: 6 s at 10,111 case
-    pages, growing with the square of the book). The order is the same; a page not in `docnames`
-    raises ValueError as before."""
-    position = {docname: i for i, docname in enumerate(docnames)}
-    def page_position(citation_ref) -> int:
-        found = position.get(citation_ref.docname)
-        return found if found is not None else docnames.index(citation_ref.docname)
-
-    for citation_ref in sorted(self.citation_refs, key=page_position):
-        for target in citation_ref.targets:
-            yield target.key
-
-
-def get_filtered_entries(self, bibliography_key):
-    """sphinxcontrib-bibtex 2.7's BibtexDomain.get_filtered_entries, with one change: the documents
-    citing each key are looked up in an index built once, instead of scanning every citation of the
-    book for every entry (entries x citations: seconds per build at a thousand case pages, and growing
-    with the square of the book)."""
-    from collections import defaultdict
-
-    from sphinxcontrib.bibtex.domain import _FilterVisitor, logger
-
-    cited: defaultdict[str, set[str]] = defaultdict(set)
-    for citation_ref in self.citation_refs:
-        for target in citation_ref.targets:
-            cited[target.key].add(citation_ref.docname)
-    bibliography = self.bibliographies[bibliography_key]
-    for entry in self.get_entries(bibliography.bibfiles):
-        key = bibliography.keyprefix + entry.key
-        cited_docnames = set(cited.get(key, ()))
-        visitor = _FilterVisitor(entry=entry, docname=bibliography_key.docname, cited_docnames=cited_docnames)
-        try:
-            success = visitor.visit(bibliography.filter_)
-        except ValueError as err:
-            logger.warning(
-                f"syntax error in :filter: expression; {err}",
-                location=(bibliography_key.docname, bibliography.line),
-                type="bibtex",
-                subtype="filter_syntax_error",
-            )
-            success = bool(cited_docnames)  # the original's fallback
-        if success or entry.key in bibliography.keys:
-            yield key, entry

@@ -23,15 +23,12 @@ import time
 from pathlib import Path
 
 from ..records.filecache import LIBRARY
+from . import settings
 from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
 
 HTML_DIR = Path("_build") / "html"
 DOCTREES = Path("_build") / ".doctrees"
 STAMP = HTML_DIR / ".evidencebook-build.json"
-# Set during the first pass: chapters keep their previous outputs (sphinx_ext.on_env_get_outdated).
-DEFER_CHAPTERS = "EVIDENCEBOOK_DEFER_CHAPTERS"
-# Set by --plain-sphinx: build without the speed-ups to Sphinx (sphinx_scale.py), to compare output.
-PLAIN_SPHINX = "EVIDENCEBOOK_PLAIN_SPHINX"
 # Written by the build itself into the source tree: never inputs.
 GENERATED = ("cases/", "chapters/glossary.md", "chapters/reading-list.md")
 SITE_INPUTS = (
@@ -72,8 +69,18 @@ def read_stamp(root: Path) -> dict:
         return {}
 
 
-def sphinx_build(root: Path, jobs: int | None = None, quiet: bool = False) -> int:
-    """The strict HTML build of the book at `root`; returns Sphinx's exit status."""
+def book_settings(plain_sphinx: bool = False, patches_off: tuple[str, ...] = (), defer_chapters: bool = False) -> dict:
+    """The extension's configuration values for one Sphinx run (settings.py)."""
+    return {
+        settings.PATCHES: not plain_sphinx,
+        settings.PATCHES_OFF: list(patches_off),
+        settings.DEFER_CHAPTERS: defer_chapters,
+    }
+
+
+def sphinx_build(root: Path, jobs: int | None = None, quiet: bool = False, book: dict | None = None) -> int:
+    """The strict HTML build of the book at `root` with the extension's settings `book` (book_settings());
+    returns Sphinx's exit status."""
     from jupyter_book.sphinx import build_sphinx
 
     result = build_sphinx(
@@ -85,6 +92,7 @@ def sphinx_build(root: Path, jobs: int | None = None, quiet: bool = False) -> in
             "external_toc_path": (root / "_toc.yml").as_posix(),
             "latex_individualpages": False,
             "nitpicky": True,
+            **(book if book is not None else book_settings()),
         },
         builder="html",
         warningiserror=True,
@@ -95,9 +103,8 @@ def sphinx_build(root: Path, jobs: int | None = None, quiet: bool = False) -> in
     return result if isinstance(result, int) else 1
 
 
-def first_pass(root: Path, jobs: int | None) -> int:
-    os.environ[DEFER_CHAPTERS] = "1"
-    return sphinx_build(root, jobs)
+def first_pass(root: Path, jobs: int | None, book: dict) -> int:
+    return sphinx_build(root, jobs, book={**book, settings.DEFER_CHAPTERS: True})
 
 
 def in_child_process(function, *args) -> int:
@@ -125,19 +132,27 @@ def in_child_process(function, *args) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
-def build(root: Path, jobs: int | None = None, two_pass: bool = True, force: bool = False, plain_sphinx: bool = False) -> int:
+def build(
+    root: Path,
+    jobs: int | None = None,
+    two_pass: bool = True,
+    force: bool = False,
+    plain_sphinx: bool = False,
+    patches_off: tuple[str, ...] = (),
+) -> int:
+    """`plain_sphinx` builds with no patch of another project (sphinx/patches/), to compare the output;
+    `patches_off` leaves out the named patches, to measure what each one saves."""
     root = root.resolve()
     with exclusive_build(root):  # a second build of this checkout waits here
         discard_caches_of_other_versions(root)
-        return build_locked(root, jobs, two_pass, force, plain_sphinx)
+        return build_locked(root, jobs, two_pass, force or bool(patches_off), book_settings(plain_sphinx, patches_off))
 
 
-def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, plain_sphinx: bool) -> int:
+def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, book: dict) -> int:
     from ..records.kb import digest_inputs, knowledge_base_for
 
     started = time.perf_counter()
-    if plain_sphinx:
-        os.environ[PLAIN_SPHINX] = "1"  # read by the extension (sphinx_scale.py)
+    plain_sphinx = not book[settings.PATCHES]
     site = site_digest(root)
     stamp = read_stamp(root)
     in_progress = BuildInProgress(root)
@@ -159,13 +174,13 @@ def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, plai
     (root / STAMP).unlink(missing_ok=True)
     incremental = (root / DOCTREES / "environment.pickle").exists() and stamp.get("chapter_inputs")
     if two_pass and incremental and stamp["chapter_inputs"] != chapter_inputs and hasattr(os, "fork"):
-        status = in_child_process(first_pass, root, jobs)
+        status = in_child_process(first_pass, root, jobs, book)
         if status:
             return status
         print(
             f"[evidencebook] pages updated in {time.perf_counter() - started:.1f} s; now the chapters that read the records"
         )
-    status = sphinx_build(root, jobs)
+    status = sphinx_build(root, jobs, book=book)
     if status == 0:
         (root / STAMP).write_text(
             json.dumps({"site": site, "chapter_inputs": chapter_inputs}), encoding="utf-8"

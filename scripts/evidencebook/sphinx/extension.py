@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import html
-import os
 import re
 import shutil
 from pathlib import Path
@@ -35,14 +34,14 @@ from ..publish.export import check_exports, write_exports
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.render import CASES_DIR, case_docname, generate_pages
 from ..publish.text import link_allowed
-from ..records.bib import cache_pybtex_plugins, speed_up_sphinxcontrib_bibtex
 from ..records.datasets import load_package
 from ..records.datasets import publish as publish_datasets
 from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
-from .build import DEFER_CHAPTERS
 from .buildstate import prepare_notebook_cache
-from .scale import memoize_case_navigation, plain_sphinx, scale_parallel_build
+from .notebooks import chapter_notebooks, is_chapter_notebook
+from .patches import setup_patches
+from .settings import CONFIG_VALUES, DEFER_CHAPTERS
 
 logger = logging.getLogger(__name__)
 
@@ -70,21 +69,6 @@ def _kb(app: Sphinx) -> KnowledgeBase:
     return app.evidencebook_kb  # type: ignore[attr-defined]
 
 
-# Extensions Jupyter Book always loads that do not declare whether they are parallel safe, so
-# `sphinx-build -j` falls back to a serial read. Both are no-ops for an HTML build: multitoc numbering
-# is off (use_multitoc_numbering: false) and jupyterbook-latex acts on the LaTeX builder only.
-UNDECLARED_BUT_SAFE = ("sphinx_multitoc_numbering", "sphinx_jupyterbook_latex")
-
-
-def declare_parallel_safe(app: Sphinx) -> None:
-    if app.builder.format != "html" or app.config.use_multitoc_numbering:
-        return
-    for name in UNDECLARED_BUT_SAFE:
-        extension = app.extensions.get(name)
-        if extension is not None:
-            extension.parallel_read_safe = extension.parallel_write_safe = True
-
-
 def prepare_shared_state(app: Sphinx) -> None:
     """Create the notebook cache before parallel workers start (they would race to create it); runs
     after myst-nb has settled its configuration."""
@@ -94,8 +78,6 @@ def prepare_shared_state(app: Sphinx) -> None:
 
 
 def on_builder_inited(app: Sphinx) -> None:
-    declare_parallel_safe(app)
-    scale_parallel_build(app)
     root = Path(app.srcdir)
     digest = digest_inputs(root)
     kb = knowledge_base_for(root, digest)
@@ -109,7 +91,7 @@ def on_builder_inited(app: Sphinx) -> None:
     app.evidencebook_input_digests = input_digests(root)  # type: ignore[attr-defined]
     # The first pass of a two-pass build (build.py) shows changed case pages quickly; the chapters and the
     # generated reference pages (which list case studies too) follow in the second pass.
-    first_pass = bool(os.environ.get(DEFER_CHAPTERS)) and all((root / f"{doc}.md").exists() for doc in REFERENCE_DOCS)
+    first_pass = app.config[DEFER_CHAPTERS] and all((root / f"{doc}.md").exists() for doc in REFERENCE_DOCS)
     if not first_pass:
         save_snapshot(kb, app.evidencebook_digest)  # chapter kernels load this instead of re-validating
         generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
@@ -186,22 +168,6 @@ class RecordTextAsWritten(SphinxTransform):
             self.document["support_smartquotes"] = False
 
 
-def is_chapter_notebook(docname: str, text: str) -> bool:
-    return not docname.startswith(CASES_DIR + "/") and "```{code-cell}" in text and "kernelspec" in text
-
-
-def chapter_notebooks(env, docnames) -> list[str]:
-    """The chapter notebooks among `docnames`, read from disk (case pages never are one, and are not read)."""
-    found = []
-    for docname in docnames:
-        if docname.startswith(CASES_DIR + "/"):
-            continue
-        path = Path(env.doc2path(docname))
-        if path.suffix == ".md" and path.exists() and is_chapter_notebook(docname, path.read_text(encoding="utf-8")):
-            found.append(docname)
-    return found
-
-
 def chapter_inputs_digest(app: Sphinx, docname: str, text: str) -> tuple[list[str], str]:
     """(the inputs a chapter declares, their digest); a missing or wrong declaration is a build error."""
     names, problem = declared_inputs(text)
@@ -224,7 +190,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
-    if os.environ.get(DEFER_CHAPTERS):
+    if app.config[DEFER_CHAPTERS]:
         # First pass of a two-pass build (build.py): pages now, chapters in the second pass, which still
         # sees the old digests in the environment and so re-executes the chapters whose inputs changed.
         return []
@@ -247,13 +213,6 @@ def note_cited_bibliography(app: Sphinx, doctree: nodes.document) -> None:
     if any(node.get("refdomain") in ("cite", "footcite") for node in doctree.findall(pending_xref)):
         for bibfile in app.config.bibtex_bibfiles:
             app.env.note_dependency(str(Path(app.srcdir) / bibfile))
-
-
-def forget_written_doctree(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Sphinx 7.4 keeps the bytes of every doctree it loads for writing until the build ends: with
-    ten thousand case pages that is most of the build's memory. A page's doctree is resolved once, just
-    before it is written; drop its bytes then (anything that needs it again reads it from disk)."""
-    getattr(app.env, "_pickled_doctree_cache", {}).pop(docname, None)
 
 
 def unlink_unsafe_addresses(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -309,76 +268,6 @@ def on_build_finished(app: Sphinx, exception) -> None:
     check_nothing_lost(app, kb, outdir)
 
 
-def make_search_index_incremental() -> None:
-    """Sphinx 7.4 rebuilds searchindex.js from the previous one plus the pages it rewrites, but loses the
-    index entries (glossary terms, for one) of every page it did not rewrite (they are collected while
-    writing, after the environment is saved) and keeps words no page holds any more. An incremental build
-    would then publish a different search index from a clean one. Restore the entries from the previous
-    index, drop the emptied words, and write entries in a fixed order.
-
-    Sphinx 7's search page also shows section titles with innerHTML, taking them unescaped from the
-    index's `alltitles` (page titles, in `titles`, are escaped): a case study's title holding
-    <img onerror=...> would run when a reader searches for it. The titles are escaped as the index is
-    written and unescaped as it is read back, so an incremental build never escapes them twice.
-    Upstream: sphinx-doc/sphinx#13355 (searchtools.js escapes titles itself from Sphinx 8.2), so this
-    patch is for the 7.4 series only and stops the build on any other."""
-    import sphinx
-    from sphinx.search import IndexBuilder
-
-    from .scale import SPHINX_SERIES
-
-    if tuple(sphinx.version_info[:2]) != SPHINX_SERIES:
-        raise ExtensionError(
-            f"Sphinx {sphinx.__version__}: make_search_index_incremental patches Sphinx {SPHINX_SERIES}; "
-            "check it against this version (see sphinx-doc/sphinx#13355) before building"
-        )
-
-    if getattr(IndexBuilder, "evidencebook_patched", False):
-        return
-    load, prune, freeze = IndexBuilder.load, IndexBuilder.prune, IndexBuilder.freeze
-
-    class Remember:
-        def __init__(self, fmt):
-            self.fmt, self.frozen = fmt, None
-
-        def load(self, stream):
-            self.frozen = self.fmt.load(stream)
-            return self.frozen
-
-    def load_keeping_entries(self, stream, format):
-        remember = Remember(self.formats[format] if isinstance(format, str) else format)
-        load(self, stream, remember)
-        self._all_titles = {
-            docname: [(html.unescape(title), anchor) for title, anchor in titles]
-            for docname, titles in self._all_titles.items()
-        }
-        index2fn = remember.frozen["docnames"]
-        restored: dict[str, list] = {}
-        for name, places in remember.frozen.get("indexentries", {}).items():
-            for doc, anchor, main in places:
-                restored.setdefault(index2fn[doc], []).append((name, anchor, "main" if main else ""))
-        for docname, entries in restored.items():
-            self._index_entries.setdefault(docname, sorted(entries))
-
-    def prune_emptied(self, docnames):
-        docnames = set(docnames)
-        prune(self, docnames)
-        for mapping in (self._mapping, self._title_mapping):
-            for word in [w for w, found in mapping.items() if not found]:
-                del mapping[word]
-        for docname in [d for d in self._index_entries if d not in docnames]:
-            del self._index_entries[docname]
-
-    def freeze_sorted(self):
-        frozen = freeze(self)
-        frozen["indexentries"] = {name: sorted(places) for name, places in sorted(frozen["indexentries"].items())}
-        frozen["alltitles"] = {html.escape(title, quote=True): found for title, found in frozen["alltitles"].items()}
-        return frozen
-
-    IndexBuilder.load, IndexBuilder.prune, IndexBuilder.freeze = load_keeping_entries, prune_emptied, freeze_sorted
-    IndexBuilder.evidencebook_patched = True
-
-
 def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
     """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
     for page in sorted((outdir / CASES_DIR).glob("*.html")):
@@ -398,18 +287,15 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
 
 
 def setup(app: Sphinx):
-    cache_pybtex_plugins()  # sphinxcontrib-bibtex calls the same lookup once per citation
-    if not plain_sphinx():
-        speed_up_sphinxcontrib_bibtex()
-        memoize_case_navigation()
-    make_search_index_incremental()
+    for name, default in CONFIG_VALUES:
+        app.add_config_value(name, default, "")  # passed by build.py; never a reason to rewrite a page
+    setup_patches(app)
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", prepare_shared_state, priority=600)  # after myst-nb's own (500)
     app.connect("source-read", on_source_read)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-read", note_cited_bibliography)
     app.connect("doctree-resolved", unlink_unsafe_addresses, priority=400)  # before the page is written
-    app.connect("doctree-resolved", forget_written_doctree)
     app.connect("html-page-context", on_html_page_context)
     app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it
     app.connect("build-finished", on_build_finished)

@@ -61,7 +61,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     from ..sphinx.build import build
 
     return build(
-        find_root(args.root), jobs=args.jobs, two_pass=not args.one_pass, force=args.force, plain_sphinx=args.plain_sphinx
+        find_root(args.root),
+        jobs=args.jobs,
+        two_pass=not args.one_pass,
+        force=args.force,
+        plain_sphinx=args.plain_sphinx,
+        patches_off=tuple(args.without_patch),
     )
 
 
@@ -116,7 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--plain-sphinx",
         action="store_true",
-        help="build (even when no input changed) without the book's speed-ups to Sphinx, which must not change the site: for comparing",
+        help="build (even when no input changed) with none of the book's patches of Sphinx and its extensions (sphinx/patches/): for comparing",
+    )
+    p.add_argument(
+        "--without-patch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="build (even when no input changed) without this patch (see sphinx/patches/): to measure what it saves",
     )
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("derive", help="rewrite the files derived from the schema")

@@ -1,9 +1,6 @@
-"""Sphinx 7.4 and the book theme, made to cost the same per page at ten thousand pages as at a hundred.
-
-Each change here is for speed only and must not change a byte of the site: `evidencebook build
---plain-sphinx` builds without them (and without the bibtex speed-ups in bib.py), and
-tests/test_build.py (test_the_speed_ups_to_sphinx_change_no_published_byte) builds the real book
-both ways and compares every file. What each fixes, as measured at 10,111 pages on 2 cores:
+"""Sphinx 7.4.7's parallel read and write, made to cost the same per page at ten thousand pages as at a
+hundred. For speed only: not one published byte changes (tests/test_build.py compares a build with
+`--plain-sphinx`). What each fixes, as measured at 10,111 pages on 2 cores:
 
 - **Reading** (`read_in_parallel`). Each worker reads a chunk of pages, then sends its *whole*
   environment back, pickled, and the main process unpickles it to merge that chunk. The environment a
@@ -11,9 +8,8 @@ both ways and compares every file. What each fixes, as measured at 10,111 pages 
   book: the main process spent 157 s unpickling environments, mostly tables of contents of pages it
   already had. Here a worker sends only the pages it read (`keep_only_pages`): every merge step of
   Sphinx and of the extensions the book loads reads those tables only for the chunk's pages.
-- **Chapter notebooks** (`reading_chunks`). A notebook is executed while it is read. In Sphinx's
-  chunks of neighbouring names the chapters shared one chunk, so one worker executed them all while
-  the other had nothing to do. Each notebook now has a chunk of its own, started first.
+  Each chapter notebook (executed while it is read) also gets a chunk of its own, started first
+  (`reading_chunks`): in Sphinx's chunks of neighbouring names one worker executed them all.
 - **Writing** (`write_in_parallel`). Sphinx resolves every page (loads its doctree, resolves
   references and citations) and feeds the search index in the main process; only the HTML
   translation runs in a worker, and with `-j 2` it starts one. The main process was the bottleneck
@@ -23,29 +19,20 @@ both ways and compares every file. What each fixes, as measured at 10,111 pages 
 - **Workers and the garbage collector.** Workers are forked from a main process holding the whole
   environment. Each freezes what it inherited (`gc.freeze`), so its collections neither walk nor copy
   the main process's objects: loading a doctree took 3.8 ms with a large heap, 0.4 ms without.
-- **The navigation sidebar** (`memoize_case_navigation`). The theme renders the book's navigation
-  afresh for every page (88 s of CPU). A case page is not in the navigation, so nothing in its
-  sidebar is marked as current and its links only depend on its folder: every case page of a folder
-  has the same sidebar. It is rendered once per folder and process.
 
-The read and write replacements are copies of Sphinx 7.4.7's `Builder._read_parallel` and
-`_write_parallel` with those changes. They are installed only on Sphinx 7.4; with any other version,
-Sphinx's own methods run.
+Both replacements are copies of Sphinx 7.4.7's `Builder._read_parallel` and `_write_parallel` with
+those changes.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
-import os
 import pickle
-import posixpath
 import types
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import sphinx
-from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.locale import __
@@ -54,17 +41,13 @@ from sphinx.util.build_phase import BuildPhase
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, make_chunks
 
-from ..publish.render import CASES_DIR
-from .build import PLAIN_SPHINX
+from ..notebooks import chapter_notebooks
+from .registry import EFFECTS, Patch, observed
 
 logger = logging.getLogger(__name__)
 
-SPHINX_SERIES = (7, 4)
-
-
-def plain_sphinx() -> bool:
-    return bool(os.environ.get(PLAIN_SPHINX))
-
+READ = "sphinx-parallel-read"
+WRITE = "sphinx-parallel-write"
 
 # The environment's tables keyed by page that Sphinx (merge_info_from and its toctree, title,
 # metadata and dependencies collectors) and myst-nb merge only for the pages a worker read.
@@ -131,8 +114,6 @@ def reading_chunks(env: Any, docnames: list[str], nproc: int) -> list[list[str]]
     started first. A notebook is executed while it is read, for seconds; in Sphinx's chunks the
     chapters, being neighbours by name, shared one chunk, so one worker executed them one after the
     other while the other had nothing left to do (the real book used 1.2 of its 2 cores)."""
-    from .extension import chapter_notebooks
-
     notebooks = set(chapter_notebooks(env, docnames))
     # ParallelTasks starts the chunk added last first: the notebooks go last, the largest last of all.
     ordered = sorted(notebooks, key=lambda d: Path(env.doc2path(d)).stat().st_size)
@@ -149,6 +130,11 @@ def run_in_workers(nproc: int, chunks: list[list[str]], work, merge) -> None:
     logger.info("")
 
 
+def effects_in_worker(before: Counter) -> dict[str, int]:
+    """What the patches did in this forked worker, to be added to the main process's record."""
+    return dict(EFFECTS - before)
+
+
 def read_in_parallel(self, docnames: list[str], nproc: int) -> None:
     """Sphinx 7.4.7's Builder._read_parallel; a worker sends back only the pages it read, and each
     chapter notebook is read (executed) in a chunk of its own."""
@@ -159,17 +145,20 @@ def read_in_parallel(self, docnames: list[str], nproc: int) -> None:
         self.events.emit("env-purge-doc", self.env, docname)
         self.env.clear_doc(docname)
 
-    def read_process(docs: list[str]) -> bytes:
+    def read_process(docs: list[str]) -> tuple[bytes, dict[str, int]]:
         gc.freeze()
+        before = Counter(EFFECTS)
         self.env.app = self.app
         for docname in docs:
             self.read_doc(docname, _cache=False)
         keep_only_pages(self.env, docs)
-        return pickle.dumps(self.env, pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(self.env, pickle.HIGHEST_PROTOCOL), effects_in_worker(before)
 
-    def merge(docs: list[str], otherenv: bytes) -> None:
-        env = pickle.loads(otherenv)
-        self.env.merge_info_from(docs, env, self.app)
+    def merge(docs: list[str], result: tuple[bytes, dict[str, int]]) -> None:
+        otherenv, effects = result
+        self.env.merge_info_from(docs, pickle.loads(otherenv), self.app)
+        EFFECTS.update(effects)
+        observed(READ)  # one chunk read by a worker that sent back only its own pages
         next(progress)
 
     run_in_workers(nproc, chunks, read_process, merge)
@@ -201,6 +190,7 @@ def write_in_parallel(self, docnames: list[str], nproc: int) -> None:
 
     def write_process(docs: list[str]) -> dict[str, Any]:
         gc.freeze()
+        before = Counter(EFFECTS)
         if self.indexer is not None:
             empty_index_tables(self.indexer)
         images_before = dict(self.images)
@@ -213,6 +203,7 @@ def write_in_parallel(self, docnames: list[str], nproc: int) -> None:
         return {
             "index": index_tables(self.indexer) if self.indexer is not None else None,
             "images": {uri: name for uri, name in self.images.items() if images_before.get(uri) != name},
+            "effects": effects_in_worker(before),
         }
 
     # As Sphinx does: the first page in this process warms the caches and compiles the templates the
@@ -233,71 +224,50 @@ def write_in_parallel(self, docnames: list[str], nproc: int) -> None:
         if result["index"] is not None:
             merge_index_tables(self.indexer, result["index"])
         self.images.update(result["images"])
+        EFFECTS.update(result["effects"])
+        observed(WRITE)  # one chunk resolved, indexed and written by a worker
         next(progress)
 
     run_in_workers(workers, chunks, write_process, merge)
 
 
-def scale_parallel_build(app: Sphinx) -> None:
-    """At builder-inited: use the replacements above on Sphinx 7.4 (the version they copy)."""
-    if plain_sphinx():
-        return
-    if tuple(sphinx.version_info[:2]) != SPHINX_SERIES:
-        logger.info(f"[evidencebook] Sphinx {sphinx.__version__}: its own parallel read and write are used")
-        return
-    builder = app.builder
-    builder._read_parallel = types.MethodType(read_in_parallel, builder)
-    # Only where write_doc_serialized is the HTML builder's own, whose side effects (the search index
-    # and the images to copy) are exactly what a worker sends back.
-    if isinstance(builder, StandaloneHTMLBuilder) and (
+def use_parallel_read(app: Sphinx) -> None:
+    app.connect("builder-inited", lambda app: setattr(app.builder, "_read_parallel", types.MethodType(read_in_parallel, app.builder)))
+
+
+def writes_like_the_html_builder(builder) -> bool:
+    """Only where write_doc_serialized is the HTML builder's own, whose side effects (the search index
+    and the images to copy) are exactly what a worker sends back."""
+    return isinstance(builder, StandaloneHTMLBuilder) and (
         type(builder).write_doc_serialized is StandaloneHTMLBuilder.write_doc_serialized
-    ):
-        builder._write_parallel = types.MethodType(write_in_parallel, builder)
+    )
 
 
-def navigation_pages(env: Any) -> set[str]:
-    """The pages in the book's navigation: the root and every page some toctree includes."""
-    pages = {env.config.root_doc, *env.toctree_includes}
-    for included in env.toctree_includes.values():
-        pages.update(included)
-    return pages
+def use_parallel_write(app: Sphinx) -> None:
+    def install(app: Sphinx) -> None:
+        if writes_like_the_html_builder(app.builder):
+            app.builder._write_parallel = types.MethodType(write_in_parallel, app.builder)
+
+    app.connect("builder-inited", install)
 
 
-def memoize_case_navigation() -> None:
-    """Render the navigation sidebar once per folder of case pages (see the module's docstring).
-
-    Installed at the book extension's setup, which runs before the theme's (the theme is loaded with
-    the builder), so the theme connects this wrapper of its own html-page-context handler."""
-    from pydata_sphinx_theme import toctree
-
-    original = toctree.add_toctree_functions
-    if plain_sphinx() or getattr(original, "evidencebook_memoized", False):
-        return
-
-    def add_toctree_functions(app, pagename, templatename, context, doctree):
-        original(app, pagename, templatename, context, doctree)
-        if not pagename.startswith(CASES_DIR + "/"):
-            return
-        # Kept on the builder: one per build and process, and never pickled with the environment.
-        memo = app.builder.__dict__.setdefault("evidencebook_sidebars", {})
-        if "navigation" not in memo:  # the toctrees do not change while pages are written
-            memo["navigation"] = navigation_pages(app.env)
-        if pagename in memo["navigation"]:
-            return
-        generate = context["generate_toctree_html"]
-
-        @functools.wraps(generate)
-        def generate_once_per_folder(kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs):
-            if kind != "sidebar":  # "raw" returns a mutable BeautifulSoup tree
-                return generate(kind, startdepth, show_nav_level, **kwargs)
-            key = (posixpath.dirname(pagename), startdepth, show_nav_level, tuple(sorted(kwargs.items())))
-            if key not in memo:
-                # The theme returns a BeautifulSoup tree, which the template prints with str(): keep the
-                # printed text, or every page serialises the whole tree again (14 s of CPU at 10,111).
-                memo[key] = Markup(str(generate(kind, startdepth, show_nav_level, **kwargs)))
-            return memo[key]
-
-        context["generate_toctree_html"] = generate_once_per_folder
-
-    add_toctree_functions.evidencebook_memoized = True
-    toctree.add_toctree_functions = add_toctree_functions
+SPHINX_7_4 = {"sphinx": ("7.4.7",)}
+PATCHES = (
+    Patch(
+        name=READ,
+        written_for=SPHINX_7_4,
+        upstream="https://github.com/sphinx-doc/sphinx/issues/11448 (closest: the parallel build pickles whole "
+        "environments; no issue filed on the bytes growing with the book)",
+        pays="at 10,111 pages the main process spent 157 s unpickling environments; the real book used 1.2 of 2 cores",
+        effect="chunks read by a worker that sent back only its own pages",
+        apply=use_parallel_read,
+    ),
+    Patch(
+        name=WRITE,
+        written_for=SPHINX_7_4,
+        upstream="https://github.com/sphinx-doc/sphinx/issues/10779 (parallel write resolves every page in the main process)",
+        pays="at 10,111 pages the main process took 242 of the write phase's 300 s",
+        effect="chunks resolved, indexed and written by a worker",
+        apply=use_parallel_write,
+    ),
+)
