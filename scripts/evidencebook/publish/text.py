@@ -18,43 +18,20 @@ import csv
 import io
 import re
 import string
-import unicodedata
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-__all__ = ["Markup", "escape"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
+from ..records.characters import describe_character, is_hidden_character
+
+__all__ = ["Markup", "escape", "describe_character", "is_hidden_character"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
 
 _PUNCTUATION = set(string.punctuation)
 _PUNCTUATION_RE = re.compile("[" + re.escape(string.punctuation) + "]")
 _WHITESPACE = re.compile(r"\s+")
 # Invisible characters that can hide text or reorder it (bidi controls, zero-width characters).
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
-
-
-# Characters refused in record text and ids: controls, separators that break lines in YAML and
-# JavaScript, lone surrogates, and invisible formatting characters (bidi overrides, zero-width
-# spaces, tag characters) that hide or reorder text. Zero-width (non-)joiners stay: scripts and emoji need them.
-_ALLOWED_FORMAT = {"\u200c", "\u200d"}
-
-
-def is_hidden_character(ch: str) -> bool:
-    if ch in "\n\t":
-        return False
-    category = unicodedata.category(ch)
-    return category in ("Cc", "Cs", "Zl", "Zp") or (category == "Cf" and ch not in _ALLOWED_FORMAT) or ch in "\ufffe\uffff"
-
-
-def describe_character(ch: str) -> str:
-    """'і' -> "'і' (U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I)"; invisible ones are not quoted."""
-    name = unicodedata.name(ch, "a control character" if unicodedata.category(ch) == "Cc" else "unnamed character")
-    code = f"U+{ord(ch):04X} ({name})"
-    if ch == " ":
-        return "a space"
-    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp", "Mn", "Me", "Zs"):
-        return f"the invisible character {code}"
-    return f"{ch!r} {code}"
 
 
 def shown_text(text: str) -> str:

@@ -14,7 +14,7 @@ from pybtex.database import BibliographyData, parse_string
 from pybtex.database.input.bibtex import UndefinedMacro
 from pybtex.plugin import find_plugin
 
-from ..publish.text import describe_character, is_hidden_character
+from .characters import describe_character, is_hidden_character
 from .schema import BIB_KEY_PATTERN
 from .yamlsafe import decode_utf8, read_file
 

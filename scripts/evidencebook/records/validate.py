@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..publish.text import describe_character, is_hidden_character
 from .bib import Bibliography
+from .characters import describe_character, is_hidden_character
 from .schema import ID_PATTERN, RESERVED_IDS, CaseStudy, inner_model, unit_base
 from .vocab import Vocabulary
 from .yamlsafe import LoadedYaml, load_yaml_file
