@@ -78,6 +78,7 @@ def dictionary_part(package: DataPackage, data_url: str = "../data/") -> str:
     for res in package.resources:
         lines += [
             f"({dataset_anchor(res['name'])})=",
+            f"({dataset_anchor(res['name'])}-title)=",  # the heading's own id before it was MyST
             f"## {md_escape(res.get('title', res['name']))}",
             "",
             md_escape(res.get("description", "")),
