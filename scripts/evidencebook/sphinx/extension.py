@@ -177,14 +177,21 @@ class CaseRole(SphinxRole):
 
 
 class RecordTextAsWritten(SphinxTransform):
-    """Case pages show record text exactly as written: smart quotes would turn its "quotes", -- and ...
-    into typographic characters, so the page would differ from the record and the exports."""
+    """Case pages, and the generated parts of chapters, show record text exactly as written: smart quotes
+    would turn its "quotes", -- and ... into typographic characters, so the page would differ from the
+    record and the exports."""
 
     default_priority = 740  # before Sphinx's SmartQuotes (750)
 
     def apply(self, **kwargs) -> None:
         if self.env.docname.startswith(CASES_DIR + "/"):
             self.document["support_smartquotes"] = False
+            return
+        # The same for the record and data text a chapter includes from its generated part; the
+        # chapter's own hand-written text keeps its typographic quotes.
+        for node in self.document.findall(nodes.Element):
+            if node.source and f"/{GENERATED_DIR}/" in Path(node.source).as_posix():
+                node["support_smartquotes"] = False
 
 
 def is_chapter_notebook(docname: str, text: str) -> bool:
