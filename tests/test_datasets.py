@@ -179,7 +179,8 @@ def test_the_dictionary_describes_every_resource_and_field(package):
     page = dictionary_part(package)
     for res in package.resources:
         assert f'href="../data/{res["path"]}"' in page
-        assert f"(dataset-{res['name']})=\n## " in page  # a labelled heading: in the page's contents
+        # a labelled heading (in the page's contents), with the anchors the page has always had
+        assert f"(dataset-{res['name']})=\n(dataset-{res['name']}-title)=\n## " in page
         for spec in res["schema"]["fields"]:
             assert f"<code>{spec['name']}</code>" in page
     assert "an empty cell" in page and "CC-BY-4.0" not in page  # licences by their title, linked
