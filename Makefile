@@ -45,7 +45,7 @@ serve: $(STAMP)
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
 
 clean:
-	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md
+	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md chapters/_generated
 
 # Re-resolve requirements.in into requirements.lock (then commit both).
 lock:

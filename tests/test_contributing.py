@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from evidencebook.records.kb import load_knowledge_base
 from evidencebook.records.schema import ID_MAX_LENGTH, ID_PATTERN, CaseStudy, Evidence, Place
-from evidencebook.records.vocab import load_vocabularies
+from evidencebook.records.vocabularies import load_vocabularies
 from evidencebook.records.yamlsafe import load_yaml_bytes
 from evidencebook.tools.derive import CONTRIBUTING, ISSUE_FORM, derived_files, fill_sections
 from evidencebook.tools.fix import SCHEMA_LINE, canonical_file, dump_canonical

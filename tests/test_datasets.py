@@ -20,13 +20,12 @@ import pandas as pd
 import pytest
 
 from evidencebook.chapters import datafigures
+from evidencebook.publish.datadictionary import _constraints_text, dictionary_part
 from evidencebook.records.datasets import (
     LINE_COLUMN,
     PACKAGE_FILE,
     STATUS_LABELS,
     DataError,
-    _constraints_text,
-    dictionary_html,
     load_package,
 )
 
@@ -177,10 +176,11 @@ def test_the_dictionary_shows_an_enum_that_is_not_text_rather_than_crash():
 
 
 def test_the_dictionary_describes_every_resource_and_field(package):
-    page = dictionary_html(package)
+    page = dictionary_part(package)
     for res in package.resources:
         assert f'href="../data/{res["path"]}"' in page
-        assert f'id="dataset-{res["name"]}"' in page
+        # a labelled heading (in the page's contents), with the anchors the page has always had
+        assert f"(dataset-{res['name']})=\n(dataset-{res['name']}-title)=\n## " in page
         for spec in res["schema"]["fields"]:
             assert f"<code>{spec['name']}</code>" in page
     assert "an empty cell" in page and "CC-BY-4.0" not in page  # licences by their title, linked

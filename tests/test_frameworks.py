@@ -12,10 +12,13 @@ import yaml
 from bs4 import BeautifulSoup
 
 from evidencebook.chapters import frameworks as fw
+from evidencebook.chapters import frameworks_page as page_parts
+from evidencebook.chapters.checklist_page import checklist_part
+from evidencebook.chapters.generated import GENERATED_DIR, part_texts
 from evidencebook.records.kb import load_knowledge_base
 from evidencebook.records.schema import CHECKLIST_RESERVED_PREFIXES, Outcome
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, make_book, run_build
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +36,7 @@ def expected_links(kb) -> dict[str, dict[str, set[str]]]:
         for ex in r.examples:
             for item_id in ex.illustrates:
                 out[item_id].setdefault(r.id, set()).add(ex.title)
-        for (
-            item_id
-        ) in r.illustrates:  # the record itself illustrates it: shown as a whole, whatever its examples say
+        for item_id in r.illustrates:  # the record itself illustrates it: shown as a whole, whatever its examples say
             out[item_id][r.id] = set()
     return out
 
@@ -100,14 +101,27 @@ def test_checklist_with_a_duplicate_id_or_unknown_framework_item_is_refused_with
 def test_the_checklist_pages_own_ids_use_the_prefixes_checklist_ids_may_not_start_with(kb):
     """An item's id is written into the page as it is; every other id the page makes must start with a
     prefix the validator reserves, or an item could take it (an item `kb-checklist-load` would)."""
-    page = BeautifulSoup(str(fw.checklist_html(kb)), "html.parser")
-    ids = [el["id"] for el in page.find_all(id=True)]
+    part = checklist_part(kb)
+    labels = re.findall(r"^\(([^)]+)\)=$", part, flags=re.M)  # MyST labels: anchors of themes and areas
+    ids = [el["id"] for el in BeautifulSoup(part, "html.parser").find_all(id=True)] + labels
     assert len(ids) == len(set(ids))
     item_ids = {i.id for t in kb.checklist.themes for a in t.areas for i in a.items}
     own = [i for i in ids if i not in item_ids]
-    assert "kb-checklist-load" in own and len(own) > len(item_ids)
+    assert "kb-checklist-load" in own and {f"area-{a.id}" for t in kb.checklist.themes for a in t.areas} <= set(labels)
     assert all(i.startswith(CHECKLIST_RESERVED_PREFIXES) for i in own), own
     assert not any(i.startswith(CHECKLIST_RESERVED_PREFIXES) for i in item_ids)
+
+
+def test_every_link_in_the_generated_parts_points_at_a_label_they_define(kb):
+    """The parts link to headings by label ([text](#label)), which the strict build resolves; here,
+    without a build, every such target is a label one of the parts defines."""
+    parts = part_texts(kb)
+    assert set(parts) == {"frameworks", "checklist", "data-dictionary"}
+    labels = {label for text in parts.values() for label in re.findall(r"^\(([^)]+)\)=$", text, flags=re.M)}
+    targets = {t for text in parts.values() for t in re.findall(r"\]\(#([^)]+)\)", text)}
+    assert {f"item-{i.id}" for f in kb.frameworks for i in f.items} <= labels
+    assert {f"framework-{f.id}" for f in kb.frameworks} <= targets
+    assert targets and targets <= labels, targets - labels
 
 
 # --- linking items to the evidence -------------------------------------------------------------------
@@ -192,20 +206,20 @@ def test_checklist_areas_link_to_the_cases_of_their_framework_items(kb):
 
 def test_question_across_frameworks_names_each_case_once_and_refuses_unknown_items(kb):
     items = ["kf-option-pooled-budget", "stcog-area-funding-and-resources"]
-    table = fw.question_html(kb, items, "Pooled budgets")
+    table = page_parts.question_html(kb, items, "Pooled budgets")
     links = expected_links(kb)
     expected = set(links[items[0]]) | set(links[items[1]])
     found = re.findall(r'href="\.\./cases/([a-z0-9-]+)\.html"', table)
     assert sorted(found) == sorted(expected)
     with pytest.raises(KeyError, match="pooled-budgest"):
-        fw.question_html(kb, ["pooled-budgest"], "x")
+        page_parts.question_html(kb, ["pooled-budgest"], "x")
 
 
 def test_record_text_is_escaped_in_the_tables():
     row = fw.Illustration(
         "a-case", "<script>alert(1)</script>", ("<b>x</b>",), fw.KeyOutcome("<i>y</i>", "Measured", True)
     )
-    table = fw.illustrations_table([row], "cap<tion>")
+    table = page_parts.illustrations_table([row], "cap<tion>")
     assert "<script>" not in table and "<b>" not in table and "<i>" not in table
     assert "&lt;script&gt;" in table and "cap&lt;tion&gt;" in table
 
@@ -234,15 +248,29 @@ def _case_links(element) -> set[str]:
     }
 
 
+def _section(page, anchor: str):
+    """The page section a heading label anchors: the label is an empty span first in its section."""
+    target = page.find(id=anchor)
+    assert target is not None, anchor
+    return target if target.name == "section" else target.find_parent("section")
+
+
+def _page_contents(page) -> list[str]:
+    """The entries of the page's "On this page" contents, as the reader sees them."""
+    nav = page.select_one("nav.bd-toc-nav, #pst-page-toc-nav")
+    assert nav is not None
+    return [" ".join(a.get_text(" ").split()) for a in nav.select("a")]
+
+
 @pytest.mark.build
 def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, frameworks_page, built_book):
     links = expected_links(kb)
     for f in kb.frameworks:
-        section = frameworks_page.find(id=f"framework-{f.id}")
-        assert section is not None and f.title in section.find("h2").get_text(), f.id
+        section = _section(frameworks_page, f"framework-{f.id}")
+        assert f.title in section.find("h2").get_text(), f.id
         for item in f.items:
-            item_section = section.find(id=f"item-{item.id}")
-            assert item_section is not None, item.id
+            item_section = _section(frameworks_page, f"item-{item.id}")
+            assert item_section.find_parent("section") is section, item.id
             text = item_section.get_text(" ")
             assert item.name in item_section.find("h3").get_text()
             assert item.locator in text
@@ -250,6 +278,26 @@ def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, f
             assert ("Evidence gap" in text) == (not links[item.id]), item.id
     for case_id in {c for cases in links.values() for c in cases}:
         assert (built_book / "cases" / f"{case_id}.html").exists()
+
+
+@pytest.mark.build
+def test_framework_checklist_and_dataset_headings_are_in_on_this_page(kb, frameworks_page, checklist_page, built_book):
+    contents = _page_contents(frameworks_page)
+    for f in kb.frameworks:
+        assert f.title in contents, f.title
+        for item in f.items:
+            assert any(entry.endswith(item.name) for entry in contents), item.name
+    contents = _page_contents(checklist_page)
+    for theme in kb.checklist.themes:
+        assert theme.name in contents
+        assert all(area.name in contents for area in theme.areas), theme.id
+    from evidencebook.records.datasets import load_package
+
+    dictionary = BeautifulSoup((built_book / "chapters" / "data-dictionary.html").read_text(encoding="utf-8"), "html.parser")
+    contents = _page_contents(dictionary)
+    for res in load_package(ROOT).resources:
+        assert res.get("title", res["name"]) in contents
+        assert _section(dictionary, f"dataset-{res['name']}").find("h2") is not None
 
 
 @pytest.mark.build
@@ -266,9 +314,10 @@ def test_frameworks_chapter_has_the_cross_framework_view(kb, frameworks_page):
 def test_checklist_page_is_a_plain_list_of_every_item_with_locator_and_evidence(
     kb, checklist_page, frameworks_page
 ):
-    root = checklist_page.select_one('[data-kb-module="checklist"]')
-    assert root is not None
+    marker = checklist_page.select_one('[data-kb-module="checklist"]')
+    assert marker is not None and marker.select_one(".kb-checklist-tools").has_attr("hidden")  # needs JavaScript
     assert checklist_page.find("script", src=re.compile(r"_vendor/checklist\.js"))
+    root = marker.find_parent("section")  # the script's scope: the section holding the checklist
     items = root.select("li.kb-checklist-item")
     expected = [i for t in kb.checklist.themes for a in t.areas for i in a.items]
     assert [li["data-item-id"] for li in items] == [i.id for i in expected]
@@ -281,9 +330,28 @@ def test_checklist_page_is_a_plain_list_of_every_item_with_locator_and_evidence(
     cases = fw.checklist_cases(kb)
     for theme in kb.checklist.themes:
         for area in theme.areas:
+            block = root.select_one(f'[data-area-id="{area.id}"]')
+            assert block["data-theme-id"] == theme.id
+            assert [li["data-item-id"] for li in block.select("li.kb-checklist-item")] == [i.id for i in area.items]
             evidence = root.find(id=f"evidence-{area.id}")
             assert _case_links(evidence) == {row.case_id for row in cases[area.id]}
-            for a in evidence.select('a[href^="frameworks.html#"]'):
-                assert frameworks_page.find(id=a["href"].split("#", 1)[1]) is not None
-    # the tools need JavaScript: hidden in the page as served
-    assert root.select_one(".kb-checklist-tools").has_attr("hidden")
+            linked = [a["href"] for a in evidence.select('a[href^="frameworks.html#"]')]
+            assert linked == [f"frameworks.html#item-{i}" for i in area.framework_items], area.id
+            for href in linked:
+                assert frameworks_page.find(id=href.split("#", 1)[1]) is not None
+
+
+@pytest.mark.build
+def test_a_link_to_a_framework_item_the_book_does_not_have_fails_the_strict_build(tmp_path):
+    """The checklist links each area to framework items by label: in a book whose pages do not define
+    them (here, no frameworks chapter), the strict build stops and names the missing target."""
+    book = make_book(tmp_path / "book")
+    (book / "chapters" / "checklist-only.md").write_text(
+        f"# Checklist only\n\n## The checklist\n\n```{{include}} ../{GENERATED_DIR}/checklist.md\n```\n", encoding="utf-8"
+    )
+    toc = book / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8") + "  - file: chapters/checklist-only\n", encoding="utf-8")
+    result = run_build(book)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "item-stcog-area-supporting-transformation" in output, output[-3000:]

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evidencebook.publish.datapackage import publish
 from evidencebook.records.bib import load_bibliography
 from evidencebook.records.datacheck import data_package_problems
-from evidencebook.records.datasets import load_package, publish
+from evidencebook.records.datasets import load_package
 
 from .conftest import ROOT, knowledge_root
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from .conftest import ROOT
 
 SCRIPTS = ROOT / "scripts"
@@ -88,10 +86,6 @@ def test_no_module_of_the_sphinx_layer_imports_itself_back():
     assert found == [], described(found)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records/ still imports chapters/ and publish/ (records.datacheck, records.kb): another part of issue #18",
-)
 def test_no_module_of_the_library_imports_itself_back():
     found = cycles(import_graph())
     assert found == [], described(found)

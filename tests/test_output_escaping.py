@@ -9,7 +9,8 @@ import pytest
 from docutils import nodes
 from docutils.utils import new_document
 
-from evidencebook.chapters import frameworks as fw
+from evidencebook.chapters.checklist_page import checklist_part
+from evidencebook.chapters.frameworks_page import agreement_html, frameworks_part
 from evidencebook.chapters.gapmap import gap_map, gap_map_html
 from evidencebook.chapters.outcomes import outcome_frame, outcome_tables_html
 from evidencebook.chapters.places import region_lists_html
@@ -25,6 +26,7 @@ from .conftest import ROOT, knowledge_root
 from .test_hostile_inert import apply_cases
 
 LIVE_HTML = re.compile(r"<(script|img|svg|iframe)\b|\son\w+=\"|(href|src)=\"?javascript:", re.I)
+RAW_BLOCK = re.compile(r"^( *)(`{3,})\{raw\} html\n(?P<html>.*?)\n\1\2$", re.S | re.M)
 LIVE_MYST = re.compile(r"(?<!\\)\{(download|include|raw)(?<!\\)\}")
 
 
@@ -43,15 +45,19 @@ def test_html_from_hostile_data_holds_no_live_markup(hostile_kb):
         "gap map": gap_map_html(kb, gap_map(kb), "../contributing.html"),
         "regions": region_lists_html(kb),
         "outcome tables": outcome_tables_html(kb, outcome_frame(kb)),
-        "frameworks": fw.frameworks_html(kb),
-        "checklist": fw.checklist_html(kb),
+        "agreement": agreement_html(kb),
     }
     for name, html in outputs.items():
         assert isinstance(html, Markup), name
         assert LIVE_HTML.findall(html) == [], name
     assert "__pwned=3" in outputs["gap map"] and "&lt;img src=x onerror=window.__pwned=3&gt;" in outputs["gap map"]
     assert "&lt;svg onload=window.__pwned=5&gt;" in outputs["regions"]
-    assert "&lt;/p&gt;&lt;/li&gt;&lt;script&gt;" in outputs["checklist"]
+    # the frameworks and checklist parts are MyST: their HTML is in raw blocks, from templates
+    checklist = checklist_part(kb)
+    for name, part in (("frameworks", frameworks_part(kb)), ("checklist", checklist)):
+        blocks = [m["html"] for m in RAW_BLOCK.finditer(part)]
+        assert blocks and all(LIVE_HTML.findall(block) == [] for block in blocks), name
+    assert "&lt;/p&gt;&lt;/li&gt;&lt;script&gt;" in checklist
 
 
 def test_myst_pages_from_hostile_data_hold_no_live_roles_or_directives(hostile_kb):
@@ -62,9 +68,11 @@ def test_myst_pages_from_hostile_data_hold_no_live_roles_or_directives(hostile_k
         "framework case page": writer.case_page(kb.records["north-east-health-and-care-commission"]),
         "glossary": glossary_page(kb),
         "reading list": reading_list_page(kb, {}),
+        "frameworks": frameworks_part(kb),
+        "checklist": checklist_part(kb),
     }
     for name, text in pages.items():
-        ours = re.sub(r"^ *`{3,}\{raw\} html$", "", text, flags=re.M)  # the pages' own raw blocks (escaped HTML)
+        ours = RAW_BLOCK.sub("", text)  # the pages' own raw blocks: HTML from templates, not read as MyST
         assert LIVE_MYST.findall(ours) == [], name
         assert "<script>window.__pwned" not in text and "](javascript:" not in text, name
     assert r"\{download\}\`passwd \<\/etc\/passwd\>\`" in pages["case page"]
@@ -143,7 +151,8 @@ def test_ids_written_into_html_attributes_are_escaped(tmp_path):
 
 
 def test_published_data_csv_files_are_neutralised_and_otherwise_identical(tmp_path):
-    from evidencebook.records.datasets import load_package, publish
+    from evidencebook.publish.datapackage import publish
+    from evidencebook.records.datasets import load_package
 
     root = knowledge_root(tmp_path / "book")
     survey = root / "data" / "survey" / "phc-2015-survey-respondents.csv"

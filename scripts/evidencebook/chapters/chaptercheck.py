@@ -22,8 +22,10 @@ FIX = "restore what the chapter draws (see the message), or change the chapter t
 
 def chapter_data_problems(kb) -> list[Problem]:
     """The problems the survey, data-dictionary and introduction chapters would meet drawing the data."""
-    from ..records.datasets import dictionary_html, load_package
+    from ..publish.datadictionary import dictionary_part
+    from ..records.datasets import load_package
     from . import datafigures as figures
+    from . import documentfigures
     from .findings import population_bands_table
 
     root = Path(kb.root).resolve()
@@ -34,11 +36,11 @@ def chapter_data_problems(kb) -> list[Problem]:
         for table in (
             figures.words_only_findings,
             figures.missing_survey_figures,
-            figures.life_expectancy_others,
-            figures.population_not_given,
+            documentfigures.life_expectancy_others,
+            documentfigures.population_not_given,
         ):
             table(package)
-        dictionary_html(package)
+        dictionary_part(package)
         population_bands_table(kb)
     except (DataError, KeyError, ValueError, TypeError, IndexError) as err:
         return [located_problem(root, str(err.args[0] if isinstance(err, KeyError) and err.args else err))]

@@ -1,9 +1,8 @@
-"""Charts and tables of the data package, for the survey chapter.
+"""Charts and tables of the data package for the survey chapter: the survey itself here, the
+documents' other numbers in documentfigures.py, the rows they are cut from in datarows.py.
 
-Every chart table is cut from a CSV file in data/ and keeps, for each row, the file (`dataset`) and
-line (`csv_line`) it comes from, with the source's own columns unchanged: the chapter types no
-number, and tests trace every charted value back to its line. Values that are missing are listed,
-never drawn; values whose label was paired by position are flagged on the chart itself.
+Values that are missing are listed, never drawn; values whose label was paired by position are
+flagged on the chart itself.
 """
 
 from __future__ import annotations
@@ -13,100 +12,28 @@ import re
 import altair as alt
 import pandas as pd
 
-from ..publish.text import Markup
-from ..records.datasets import (
-    LINE_COLUMN,
-    NUMBERED_STATUSES,
-    SCALE_FACTORS,
-    STATUS_LABELS,
-    DataError,
-    DataPackage,
+from ..publish.html import render
+from ..records.datasets import LINE_COLUMN, STATUS_LABELS, DataError, DataPackage
+from .charts import Figure, figure
+from .datarows import (
+    DRAWN,
+    RESPONDENTS,
+    STATUS_COLOURS,
+    SURVEY,
+    _filled,
+    _need,
+    _status_colour,
+    _tidy,
+    _total_note,
+    rows,
+    status_label,
 )
-from .charts import PALETTE, Figure, figure
-
-SURVEY = "phc-2015-survey"
-RESPONDENTS = "phc-2015-survey-respondents"
-FUNDING_GAPS = "funding-gap-estimates"
-LIFE_EXPECTANCY = "life-expectancy"
-POPULATION = "population-levels"
-
-DRAWN = NUMBERED_STATUSES  # statuses with a number we may plot
-STATUS_COLOURS = {"stated in the text": PALETTE[0], "paired by position (our inference)": PALETTE[1]}
-CURRENCY = {"GBP": "£"}
-
-
-# --- rows as printed ------------------------------------------------------------------------------
-
-
-def printed_number(cell: str):
-    """A CSV number cell as the number printed: '32' -> 32, '82.0' -> 82.0 (kept), '' -> None."""
-    if cell is None or cell == "":
-        return None
-    return float(cell) if re.search(r"[.eE]", cell) else int(cell)
-
-
-def rows(package: DataPackage, name: str, mask=None) -> pd.DataFrame:
-    """Rows of a resource as printed (numbers as printed numbers, missing as None), with `dataset`
-    (the file under data/) and `csv_line`, for chart tables a reader can trace."""
-    raw = package.raw(name)
-    if mask is not None:
-        raw = raw[mask(package.frame(name)).to_numpy()]
-    out = raw.copy()
-    for spec in package.fields(name):
-        column = spec["name"]
-        if spec.get("type") in ("number", "integer"):
-            out[column] = pd.Series([printed_number(c) for c in raw[column]], index=raw.index, dtype=object)
-        else:
-            out[column] = pd.Series(
-                [c if c != "" else None for c in raw[column]], index=raw.index, dtype=object
-            )
-    out.insert(0, "dataset", package.resource(name)["path"])
-    return out.reset_index(drop=True)
-
-
-def _need(data: pd.DataFrame, package: DataPackage, name: str, what: str) -> pd.DataFrame:
-    """`data`, unless it is empty: a chapter that draws these rows then fails naming the file and rows."""
-    if data.empty:
-        raise DataError(f"{package.path(name)}: no rows with {what} — the chapter draws them: restore them")
-    return data
-
-
-def _filled(data: pd.DataFrame, package: DataPackage, name: str, columns: list[str], why: str) -> pd.DataFrame:
-    """`data`, unless a row the chart draws has an empty cell in `columns`: the chapter then fails
-    naming the file, line and column (validation reports it the same way)."""
-    for column in columns:
-        empty = data[data[column].isna()]
-        if not empty.empty:
-            line = int(empty[LINE_COLUMN].iloc[0])
-            raise DataError(f"{package.path(name)}:{line}: {column} is empty — {why}: fill it in")
-    return data
-
-
-def _tidy(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The columns a chart needs plus its trace (dataset, csv_line), in a fixed order."""
-    return frame[[c for c in columns if c in frame.columns] + ["dataset", LINE_COLUMN]].reset_index(drop=True)
-
-
-def status_label(frame: pd.DataFrame) -> pd.Series:
-    return frame["status"].map(STATUS_LABELS)
-
-
-def _status_colour(domain: list[str]) -> alt.Color:
-    return alt.Color(
-        "how known:N",
-        title="How the value is known",
-        scale=alt.Scale(domain=domain, range=[STATUS_COLOURS[d] for d in domain]),
-        legend=alt.Legend(orient="bottom", labelLimit=400),
-    )
-
-
-def _total_note(values: pd.Series, unit_word: str = "") -> tuple[float, str]:
-    total = round(sum(float(v) for v in values), 6)
-    shown = int(total) if float(total).is_integer() else total
-    if unit_word.startswith("percent") and shown != 100:
-        return shown, f"The values add up to {shown}, not 100: shown as printed."
-    return shown, f"The values add up to {shown}."
-
+from .datarows import POPULATION as POPULATION  # noqa: F401  (chapters read the dataset names here)
+from .documentfigures import (
+    funding_gap_figure,
+    life_expectancy_figure,
+    population_figure,
+)
 
 # --- the survey -----------------------------------------------------------------------------------
 
@@ -339,243 +266,6 @@ def survey_coverage(package: DataPackage) -> dict[str, list[int]]:
     return {k: sorted(v[LINE_COLUMN].tolist()) for k, v in parts.items()}
 
 
-# --- the other datasets ---------------------------------------------------------------------------
-
-
-def _money(value, unit: str | None, scale: str | None) -> str:
-    if value is None:
-        return ""
-    symbol = CURRENCY.get(unit or "", "")
-    suffix = {"billion": "bn", "million": "m", "thousand": "k"}.get(scale or "", "")
-    return f"{symbol}{value}{suffix}" if symbol else f"{value}{suffix} {unit or ''}".strip()
-
-
-def funding_gap_figure(package: DataPackage) -> Figure:
-    """Every funding-gap statement as its own bar, grouped by the document that makes it."""
-    data = rows(package, FUNDING_GAPS, lambda f: f["status"].isin(DRAWN) & f["value"].notna())
-    units = set(zip(data["unit"], data["scale"], strict=True))
-    if len(units) != 1:
-        raise ValueError(
-            f"{package.path(FUNDING_GAPS)}: the chart needs one unit and scale, found {sorted(map(str, units))}"
-        )
-    unit, scale = units.pop()
-    data["document"] = data["source_key"].map(package.source_label)
-    data["statement"] = data["sector"] + ": " + data["measure"] + ", " + data["period"]
-    dupes = data["statement"].duplicated(keep=False)
-    data.loc[dupes, "statement"] = (
-        data.loc[dupes, "statement"] + " [" + data.loc[dupes, "locator"].str.split(",").str[0] + "]"
-    )
-    data["as printed"] = [
-        " ".join(
-            p
-            for p in (
-                r["qualifier"] or "",
-                _money(r["value"], unit, scale)
-                + (
-                    f"{' and ' if r['qualifier'] == 'between' else ' to '}{_money(r['value_max'], unit, scale)}"
-                    if r["value_max"] is not None
-                    else ""
-                ),
-            )
-            if p
-        )
-        for _, r in data.iterrows()
-    ]
-    data = _tidy(
-        data,
-        [
-            "document",
-            "statement",
-            "sector",
-            "measure",
-            "value",
-            "value_max",
-            "qualifier",
-            "as printed",
-            "unit",
-            "scale",
-            "period",
-            "attributed_to",
-            "source_key",
-            "locator",
-            "note",
-        ],
-    )
-    base = alt.Chart().encode(
-        y=alt.Y("statement:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
-        tooltip=["document", "statement", "as printed", "attributed_to", "locator"],
-    )
-    bars = base.mark_bar().encode(
-        x=alt.X("value:Q", title=f"{unit} {scale}"),
-        color=alt.Color("document:N", title="Document", legend=alt.Legend(orient="bottom", labelLimit=400)),
-    )
-    ranges = base.mark_rule(strokeWidth=3, color="#000").encode(x="value:Q", x2="value_max:Q")
-    labels = base.mark_text(align="left", dx=4, color="#222").encode(
-        x=alt.X("label_at:Q"), text="as printed:N"
-    )
-    chart = (
-        alt.layer(bars, ranges, labels, data=data)
-        .transform_calculate(label_at="isValid(datum.value_max) ? datum.value_max : datum.value")
-        .properties(width=360)
-        .facet(
-            row=alt.Row(
-                "document:N",
-                title=None,
-                header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
-            )
-        )
-        .resolve_scale(y="independent")
-    )
-    documents = list(dict.fromkeys(data["document"]))
-    return figure(
-        chart,
-        data=data,
-        name="funding-gap-estimates",
-        description=(
-            f"Bar chart of {len(data)} funding-gap statements in {unit} {scale}, one bar each, grouped by document "
-            f"({', '.join(documents)}). A black line marks a range. The statements measure different things over "
-            "different periods and are never added together; where two disagree both are shown."
-        ),
-        source="; ".join(f"{package.source_label(k)}" for k in dict.fromkeys(data["source_key"])),
-    )
-
-
-def life_expectancy_figure(package: DataPackage) -> Figure:
-    """Life expectancy by sex in the years the report compares (the national figures)."""
-    data = rows(
-        package,
-        LIFE_EXPECTANCY,
-        lambda f: (
-            (f["measure"] == "life expectancy") & f["status"].isin(DRAWN) & f["sex"].isin(["male", "female"])
-        ),
-    )
-    data = _need(data, package, LIFE_EXPECTANCY, "measure 'life expectancy', sex male or female and a number")
-    data = _filled(data, package, LIFE_EXPECTANCY, ["year", "value"], "the chart places each value by its year")
-    data = _tidy(
-        data,
-        [
-            "measure",
-            "area",
-            "sex",
-            "year",
-            "value",
-            "qualifier",
-            "unit",
-            "attributed_to",
-            "source_key",
-            "locator",
-            "note",
-        ],
-    )
-    base = alt.Chart(data).encode(
-        x=alt.X("year:N", title="Year", axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("sex:N"),
-        y=alt.Y("value:Q", title="Life expectancy (years)"),
-        tooltip=["year", "sex", "value", "attributed_to"],
-    )
-    bars = base.mark_bar().encode(color=alt.Color("sex:N", title="Sex", legend=alt.Legend(orient="bottom")))
-    labels = base.mark_text(dy=-6, color="#222").encode(text="value:Q")
-    years = " and ".join(dict.fromkeys(data["year"]))
-    return figure(
-        alt.layer(bars, labels).properties(width=280),
-        data=data,
-        name="life-expectancy-then-and-now",
-        description=(
-            f"Grouped bar chart of life expectancy for men and women in {years}, in years, as the report states it. "
-            "The report does not say whether these are at birth."
-        ),
-        source=f"{package.source_label(data['source_key'].iloc[0])}, {data['locator'].iloc[0]}",
-    )
-
-
-def life_expectancy_others(package: DataPackage) -> pd.DataFrame:
-    """The other life-expectancy rows: comparisons drawn from other areas, and lost charts."""
-    shown = set(life_expectancy_figure(package).data[LINE_COLUMN])
-    data = rows(package, LIFE_EXPECTANCY)
-    data = data[~data[LINE_COLUMN].isin(shown)]
-    data["how known"] = status_label(data)
-    return _tidy(
-        data,
-        ["measure", "area", "sex", "year", "value", "unit", "comparison", "how known", "locator", "note"],
-    )
-
-
-def _bound(value, scale: str | None) -> str:
-    return f"{value:,}" + (f" {scale}" if scale else "")
-
-
-def population_figure(package: DataPackage) -> Figure:
-    """Population ranges for system, place and neighbourhood, one line per document, log scale."""
-    data = rows(
-        package,
-        POPULATION,
-        lambda f: f["status"].isin(DRAWN) & f["population_min"].notna() & f["population_max"].notna(),
-    )
-    data["document"] = data["source_key"].map(package.source_label)
-    # The CSV keeps each bound as printed (e.g. 1 with scale million); the chart needs people.
-    data["people_min"] = [
-        v * SCALE_FACTORS[s]
-        for v, s in zip(data["population_min"], data["population_min_scale"], strict=True)
-    ]
-    data["people_max"] = [
-        v * SCALE_FACTORS[s]
-        for v, s in zip(data["population_max"], data["population_max_scale"], strict=True)
-    ]
-    data["range as printed"] = [
-        f"{_bound(r['population_min'], r['population_min_scale'])} to {_bound(r['population_max'], r['population_max_scale'])}"
-        for _, r in data.iterrows()
-    ]
-    data = _tidy(
-        data,
-        [
-            "level",
-            "document",
-            "area_described",
-            "population_min",
-            "population_min_scale",
-            "population_max",
-            "population_max_scale",
-            "people_min",
-            "people_max",
-            "range as printed",
-            "qualifier",
-            "source_key",
-            "locator",
-            "note",
-        ],
-    )
-    base = alt.Chart(data).encode(
-        y=alt.Y("level:N", sort=list(dict.fromkeys(data["level"])), title="Level"),
-        yOffset=alt.YOffset("document:N"),
-        tooltip=["level", "document", "range as printed", "area_described", "locator"],
-    )
-    ranges = base.mark_rule(strokeWidth=8).encode(
-        x=alt.X("people_min:Q", scale=alt.Scale(type="log"), title="People (log scale)"),
-        x2="people_max:Q",
-        color=alt.Color("document:N", title="Document", legend=alt.Legend(orient="bottom", labelLimit=400)),
-    )
-    labels = base.mark_text(align="left", dx=8, color="#222").encode(
-        x="people_max:Q", text="range as printed:N"
-    )
-    return figure(
-        alt.layer(ranges, labels).properties(width=380),
-        data=data,
-        name="population-by-level",
-        description=(
-            f"Range chart of the population each level covers ({', '.join(dict.fromkeys(data['level']))}), "
-            "one line per document on a logarithmic scale, labelled with the range as printed."
-        ),
-        source="; ".join(package.source_label(k) for k in dict.fromkeys(data["source_key"])),
-    )
-
-
-def population_not_given(package: DataPackage) -> pd.DataFrame:
-    data = rows(package, POPULATION, lambda f: ~f["status"].isin(DRAWN))
-    data["document"] = data["source_key"].map(package.source_label)
-    data["how known"] = status_label(data)
-    return _tidy(data, ["document", "level", "area_described", "how known", "locator", "note"])
-
-
 def chapter_figures(package: DataPackage) -> dict[str, Figure]:
     """Every chart of the survey chapter by name, as the chapter draws it."""
     figures = [sector_figure(package)]
@@ -589,13 +279,13 @@ def chapter_figures(package: DataPackage) -> dict[str, Figure]:
     return {f.name: f for f in figures}
 
 
-def table_html(frame: pd.DataFrame, columns: dict[str, str], caption: str) -> Markup:
+def table_html(frame: pd.DataFrame, columns: dict[str, str], caption: str):
     """An escaped HTML table of chapter data, with each row's file and line for tracing."""
-    head = Markup("").join(Markup('<th scope="col">{}</th>').format(h) for h in columns.values())
-    body = []
-    for _, row in frame.iterrows():
-        cells = Markup("").join(Markup("<td>{}</td>").format("" if pd.isna(row[c]) else str(row[c])) for c in columns)
-        body.append(Markup("<tr>{}</tr>").format(cells))
-    return Markup('<table class="kb-table"><caption>{}</caption><thead><tr>{}</tr></thead><tbody>{}</tbody></table>').format(
-        caption, head, Markup("").join(body)
-    )
+    body = [["" if pd.isna(row[c]) else str(row[c]) for c in columns] for _, row in frame.iterrows()]
+    return render("kb_table.html", css_class="", caption=caption, headings=list(columns.values()), rows=body, more="")
+
+
+def reach_html(package: DataPackage):
+    """The survey chapter's opening sentence: how many it went to and how many answered."""
+    reach = survey_reach(package)
+    return render("survey_reach.html", sent_words=reach["sent_words"], respondents=reach["respondents"])

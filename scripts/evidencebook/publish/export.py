@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES
 from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
 from . import frames
-from .render import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, case_docname, catalogue_order, place_label
+from .render import case_docname, catalogue_order, place_label
 from .text import csv_text, plain_summary
 
 
@@ -108,7 +109,6 @@ def to_csv(rows) -> str:
 
 # The files write_exports writes into the site's data/ folder, in export_texts' order; the data package
 # may not publish a file under one of these names (datacheck refuses it).
-EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE)
 
 
 def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE  # noqa: F401 (written into data/ with the exports)
 from ..records.filecache import FileCache
 from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
 from ..records.schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
@@ -39,8 +40,6 @@ CASES_DIR = "cases"  # generated, git-ignored: <root>/cases/<id>.md and cases/in
 LIST_DIR = f"{CASES_DIR}/{LIST_FOLDER}"  # schema.RESERVED_IDS keeps records off these names
 LIST_PAGE_ROWS = 200
 SINGLE_LIST_PAGE = "1"
-CATALOGUE_INDEX_FILE = "catalogue-index.json"  # written into data/ with the exports (export.py)
-CATALOGUE_TEXT_FILE = "catalogue-text.json"
 GENERATED_MARK = "<!-- Generated from case_studies/ by the evidencebook extension: edit the record, not this page. -->"
 
 

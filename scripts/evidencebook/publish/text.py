@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-__all__ = ["Markup", "escape"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
+from ..records.characters import describe_character, is_hidden_character
+
+__all__ = ["Markup", "escape", "describe_character", "is_hidden_character"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
 
 _PUNCTUATION = set(string.punctuation)
 _PUNCTUATION_RE = re.compile("[" + re.escape(string.punctuation) + "]")

@@ -1,4 +1,7 @@
-"""Characters the validators refuse in record text and ids, and how a message names one."""
+"""Characters refused in record and data text: what counts as hidden, and how a problem names one.
+
+Here, in records/, because validation reports them; publish/text.py shows text with the same rule.
+"""
 
 from __future__ import annotations
 

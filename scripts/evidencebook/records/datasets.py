@@ -3,8 +3,8 @@
 `load_package(root)` reads the package descriptor; `DataPackage.frame(name)` returns a resource as
 a DataFrame typed by the package's own schema (missing-value markers become NA: nothing is filled
 in), and `DataPackage.raw(name)` the same cells as printed in the CSV file, so a value can be shown
-exactly as the source gives it (82.0 stays 82.0). `dictionary_html(package)` is the data
-dictionary page. The package is the one description of the data: nothing here repeats its fields.
+exactly as the source gives it (82.0 stays 82.0). The data dictionary page is written by
+publish/datadictionary.py. The package is the one description of the data: nothing here repeats its fields.
 """
 
 from __future__ import annotations
@@ -13,17 +13,20 @@ import csv
 import functools
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..publish.text import Markup, neutralised_csv
+from .files import find_root
 from .inputs import require
-from .kb import find_root
 
 PACKAGE_FILE = "datapackage.json"
+# What the book's exports write into the site's data/ folder beside the data package (publish/export.py
+# writes them): declared here so that the data-package check can refuse a data file taking one of these names.
+CATALOGUE_INDEX_FILE = "catalogue-index.json"
+CATALOGUE_TEXT_FILE = "catalogue-text.json"
+EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE)
 DATA_DIR = "data"
 # How a reader sees each status; what each status means is stated in the package's field description.
 STATUS_LABELS = {
@@ -179,102 +182,3 @@ def load_package(root: Path | None = None) -> DataPackage:
     if not descriptor_path.is_file():
         raise DataError(f"{descriptor_path}: not found — the datasets need their package descriptor")
     return _cached_package(data_dir.resolve(), descriptor_path.stat().st_mtime)
-
-
-def published_files(package: DataPackage) -> list[Path]:
-    """The files the site publishes under data/: the descriptor and every resource file."""
-    return [package.data_dir / PACKAGE_FILE] + [package.path(name) for name in package.names]
-
-
-def publish(package: DataPackage, out_dir: Path, reserved: set[str] = frozenset()) -> list[Path]:
-    """Copy the descriptor and resource files into `out_dir`, keeping their relative paths so the
-    published package stays valid. `reserved` are names other exports already write there."""
-    written = []
-    for source in published_files(package):
-        relative = source.relative_to(package.data_dir).as_posix()
-        if relative in reserved:
-            raise DataError(
-                f"{source}: {relative} clashes with a file the book exports itself — rename the dataset"
-            )
-        target = out_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.suffix.lower() == ".csv":  # opened in spreadsheets: no cell may run as a formula
-            target.write_bytes(neutralised_csv(source.read_bytes().decode("utf-8")).encode("utf-8"))
-        else:
-            shutil.copyfile(source, target)
-        written.append(target)
-    return written
-
-
-# --- the data dictionary --------------------------------------------------------------------------
-
-
-def _missing_marker_text(markers: list[str]) -> str:
-    return ", ".join("an empty cell" if m == "" else f"“{m}”" for m in markers) or "none"
-
-
-def _constraints_text(spec: dict) -> str:
-    constraints = spec.get("constraints", {})
-    parts = []
-    if constraints.get("required"):
-        parts.append("required")
-    if "enum" in constraints:
-        parts.append("one of: " + ", ".join(map(str, constraints["enum"])))  # validation refuses non-text values; never crash on one
-    return "; ".join(parts)
-
-
-def dictionary_html(package: DataPackage, data_url: str = "../data/") -> Markup:
-    """The data dictionary as escaped HTML: every resource with its description, source, licence,
-    download link and every field (type, unit, description, missing-value marker, constraints)."""
-    package_licences = package.descriptor.get("licenses", [])
-    out = [Markup('<div class="kb-dictionary">')]
-    out.append(
-        Markup(
-            '<p>The package descriptor: <a href="{0}{1}" download>{1}</a> ({2} tables, Frictionless Data format).</p>'
-        ).format(data_url, PACKAGE_FILE, len(package.resources))
-    )
-    out.append(Markup('<nav aria-label="Tables in the data package"><ul>'))
-    for res in package.resources:
-        out.append(Markup('<li><a href="#dataset-{}">{}</a></li>').format(res["name"], res.get("title", res["name"])))
-    out.append(Markup("</ul></nav>"))
-    for res in package.resources:
-        name = res["name"]
-        rows = len(package.raw(name))
-        licences = res.get("licenses", package_licences)
-        sources = res.get("sources", package.descriptor.get("sources", []))
-        markers = _missing_marker_text(package.missing_values(name))
-        out.append(Markup('<section class="kb-dataset" id="dataset-{0}" aria-labelledby="dataset-{0}-title">').format(name))
-        out.append(Markup('<h2 id="dataset-{}-title">{}</h2>').format(name, res.get("title", name)))
-        out.append(Markup("<p>{}</p>").format(res.get("description", "")))
-        out.append(Markup("<dl>"))
-        out.append(
-            Markup('<dt>File</dt><dd><a href="{}" download>{}</a> ({}, {}, {} rows)</dd>').format(
-                data_url + res["path"], res["path"], str(res.get("format", "csv")).upper(), res.get("encoding", "utf-8"), rows
-            )
-        )
-        out.append(Markup("<dt>Name</dt><dd><code>{}</code></dd>").format(name))
-        out.append(Markup("<dt>Source</dt><dd>{}</dd>").format(Markup("<br>").join(s.get("title", "") for s in sources)))
-        licence_links = (
-            Markup('<a href="{}">{}</a>').format(lic["path"], lic.get("title", lic.get("name", "")))
-            if lic.get("path", "").startswith("https://")
-            else lic.get("title", lic.get("name", ""))
-            for lic in licences
-        )
-        out.append(Markup("<dt>Licence</dt><dd>{}</dd>").format(Markup(", ").join(licence_links)))
-        out.append(Markup("<dt>Missing values</dt><dd>written as {}</dd>").format(markers))
-        out.append(Markup("</dl>"))
-        out.append(Markup('<table class="kb-table kb-fields"><caption>Fields of {}</caption><thead><tr>').format(name))
-        for heading in ("Field", "Type", "Unit", "Description", "Constraints"):
-            out.append(Markup('<th scope="col">{}</th>').format(heading))
-        out.append(Markup("</tr></thead><tbody>"))
-        for spec in package.fields(name):
-            out.append(
-                Markup(
-                    '<tr><th scope="row"><code>{}</code></th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>'
-                ).format(
-                    spec["name"], spec.get("type", "string"), spec.get("unit", ""), spec.get("description", ""), _constraints_text(spec)
-                )
-            )
-        out.append(Markup("</tbody></table></section>"))
-    out.append(Markup("</div>"))
-    return Markup("\n").join(out)

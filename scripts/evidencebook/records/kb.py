@@ -17,20 +17,13 @@ from pathlib import Path
 from . import rules
 from .bib import Bibliography, load_bibliography
 from .filecache import FileCache, file_digest, library_digest
+from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
 from .rules.record import RecordEntry
 from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
 from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, validate_data_file, validate_record_file
-from .vocab import Vocabulary, framework_items_vocabulary, read_vocabularies
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The book's root: the nearest folder up from `start` (default: cwd) holding _config.yml."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "_config.yml").exists() and (folder / "case_studies").is_dir():
-            return folder
-    raise FileNotFoundError(f"no book root (a folder with _config.yml and case_studies/) above {here}")
+from .vocab import Vocabulary, framework_items_vocabulary
+from .vocabularies import read_vocabularies
 
 
 @dataclass
@@ -62,43 +55,6 @@ class KnowledgeBase:
 def record_paths(case_dir: Path) -> tuple[list[Path], list[Problem]]:
     """Every record file, and a problem for anything else in case_studies/."""
     return folder_files(case_dir.parent, case_dir, ("a record", "records"), RECORD_SUFFIXES, PROJECT_FILES)
-
-
-def folder_files(
-    root: Path, folder: Path, kind: tuple[str, str], suffixes: tuple[str, ...] = (".yml",), project_files=frozenset()
-) -> tuple[list[Path], list[Problem]]:
-    """The files of `folder` to read, and a problem for anything else in it: nothing is silently
-    skipped, since a file that is never read could hide anything (or be a mistake nobody notices)."""
-    paths: list[Path] = []
-    problems: list[Problem] = []
-    if not folder.is_dir():
-        return paths, problems
-    where = folder.relative_to(root).as_posix()
-    one, what = kind  # e.g. ("a record", "records")
-    for path in sorted(folder.iterdir()):
-        rel = path.relative_to(root).as_posix()
-        if path.name in project_files:
-            continue
-        if path.name.startswith("."):
-            problems.append(
-                Problem(rel, 1, "(file)", "is a hidden file (its name starts with a dot), so it is not read", "rename it without the dot, or remove it")
-            )
-        elif path.is_dir() and not path.is_symlink():
-            problems.append(Problem(rel, 1, "(file)", "is a folder", f"{what} are files directly in {where}/: move its files up"))
-        elif path.suffix in suffixes:
-            paths.append(path)  # a symbolic link or other odd file is refused by the loader, with its name
-        else:
-            wanted = " or ".join(suffixes)
-            problems.append(
-                Problem(
-                    rel,
-                    1,
-                    "(file)",
-                    f"is not {one} ({what} end in {wanted}, this ends in {path.suffix or 'nothing'})",
-                    f"rename it to <id>{suffixes[0]}, or remove it",
-                )
-            )
-    return paths, problems
 
 
 def load_knowledge_base(root: Path) -> KnowledgeBase:

@@ -26,7 +26,7 @@ RESERVED_IDS = frozenset({CATALOGUE_PAGE, LIST_FOLDER})
 # Ids the book's own page elements use start with this (the checklist's tools: kb-checklist-load, ...).
 BOOK_ID_PREFIX = "kb-"
 # The checklist page writes each item's id as an HTML id as it is, beside ids it makes itself: the book's,
-# and ones derived from other ids (frameworks.checklist_html). No checklist id may start like those.
+# and ones derived from other ids (chapters/checklist_page.py). No checklist id may start like those.
 CHECKLIST_RESERVED_PREFIXES = (BOOK_ID_PREFIX, "theme-", "area-", "text-", "evidence-")
 BIB_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
 

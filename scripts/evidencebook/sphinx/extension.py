@@ -29,13 +29,14 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
+from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
+from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.render import CASES_DIR, case_docname, generate_pages
 from ..publish.text import link_allowed
 from ..records.datasets import load_package
-from ..records.datasets import publish as publish_datasets
 from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from .buildstate import prepare_notebook_cache
@@ -49,6 +50,7 @@ STATIC = Path(__file__).parent / "static"
 VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
 REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
+CHAPTER_PARTS = tuple(f"{GENERATED_DIR}/{name}" for name in PARTS)  # included by their chapters
 MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
 CODE_CELL = "```{code-cell}"
@@ -91,10 +93,13 @@ def on_builder_inited(app: Sphinx) -> None:
     app.evidencebook_input_digests = input_digests(root)  # type: ignore[attr-defined]
     # The first pass of a two-pass build (build.py) shows changed case pages quickly; the chapters and the
     # generated reference pages (which list case studies too) follow in the second pass.
-    first_pass = app.config[DEFER_CHAPTERS] and all((root / f"{doc}.md").exists() for doc in REFERENCE_DOCS)
+    first_pass = app.config[DEFER_CHAPTERS] and all(
+        (root / f"{doc}.md").exists() for doc in REFERENCE_DOCS + CHAPTER_PARTS
+    )
     if not first_pass:
         save_snapshot(kb, app.evidencebook_digest)  # chapter kernels load this instead of re-validating
         generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
+        generate_chapter_parts(kb)  # chapters/_generated/: frameworks, checklist, data dictionary
     result = generate_pages(kb)
     logger.info(
         f"[evidencebook] {len(kb.records)} case studies; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
@@ -158,14 +163,21 @@ class CaseRole(SphinxRole):
 
 
 class RecordTextAsWritten(SphinxTransform):
-    """Case pages show record text exactly as written: smart quotes would turn its "quotes", -- and ...
-    into typographic characters, so the page would differ from the record and the exports."""
+    """Case pages, and the generated parts of chapters, show record text exactly as written: smart quotes
+    would turn its "quotes", -- and ... into typographic characters, so the page would differ from the
+    record and the exports."""
 
     default_priority = 740  # before Sphinx's SmartQuotes (750)
 
     def apply(self, **kwargs) -> None:
         if self.env.docname.startswith(CASES_DIR + "/"):
             self.document["support_smartquotes"] = False
+            return
+        # The same for the record and data text a chapter includes from its generated part; the
+        # chapter's own hand-written text keeps its typographic quotes.
+        for node in self.document.findall(nodes.Element):
+            if node.source and f"/{GENERATED_DIR}/" in Path(node.source).as_posix():
+                node["support_smartquotes"] = False
 
 
 def chapter_inputs_digest(app: Sphinx, docname: str, text: str) -> tuple[list[str], str]:

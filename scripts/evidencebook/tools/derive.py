@@ -21,7 +21,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..records.schema import CaseStudy, inner_model
-from ..records.vocab import Vocabulary, load_vocabularies
+from ..records.vocab import Vocabulary
+from ..records.vocabularies import load_vocabularies
 
 SCHEMA_URL = "https://place-based-health.github.io/evidence-book/case-study.schema.json"
 

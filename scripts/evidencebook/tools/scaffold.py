@@ -22,7 +22,7 @@ from pathlib import Path
 from ..records.bib import load_bibliography
 from ..records.schema import ID_MAX_LENGTH, CaseStudy, Evidence, Period, Place, SourceRef
 from ..records.validate import field_name, validate_record_file, vocabulary_problem
-from ..records.vocab import load_vocabularies
+from ..records.vocabularies import load_vocabularies
 from ..records.yamlsafe import load_yaml_file
 from .derive import _allowed
 from .fix import dump_canonical

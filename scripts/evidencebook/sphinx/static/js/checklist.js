@@ -13,8 +13,10 @@
   var STATUSES = ["not-started", "in-development", "in-place"];
   var DEFAULT_STATUS = "not-started";
 
-  function init(root) {
-    var checklistId = root.getAttribute("data-checklist-id");
+  function init(marker) {
+    // The marker holds the tools; the checklist is the page section around it (its themes are sections too).
+    var root = marker.closest("section") || document.body;
+    var checklistId = marker.getAttribute("data-checklist-id");
     var storageKey = "evidencebook:checklist:" + checklistId;
     var storageOffKey = storageKey + ":off";
     var tools = root.querySelector(".kb-checklist-tools");
@@ -37,8 +39,9 @@
 
     function itemsIn(scope) {
       if (scope === "all") return items;
-      var section = root.querySelector('[data-theme-id="' + scope + '"], [data-area-id="' + scope + '"]');
-      return section ? Array.prototype.slice.call(section.querySelectorAll(".kb-checklist-item")) : [];
+      // Each area's items sit in a block marked with its area and theme (the headings between are the page's own).
+      var selector = '[data-theme-id="' + scope + '"] .kb-checklist-item, [data-area-id="' + scope + '"] .kb-checklist-item';
+      return Array.prototype.slice.call(root.querySelectorAll(selector));
     }
 
     function summaryText(list) {

@@ -1,0 +1,72 @@
+"""The library's layers: data flows one way, records → publish → chapters → sphinx and tools.
+
+A module may import from its own subpackage and from layers below it, never from a layer above
+(lazy imports inside functions included: they are a dependency all the same).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import evidencebook
+
+PACKAGE = Path(evidencebook.__file__).parent
+LAYERS = {"records": 0, "publish": 1, "chapters": 2, "sphinx": 3, "tools": 3}
+
+
+def internal_imports(path: Path) -> set[str]:
+    """The evidencebook subpackages `path` imports, absolute or relative, at any depth of the code."""
+    module_parts = path.relative_to(PACKAGE).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module_parts[: len(module_parts) - node.level]
+                target = [*base, *(node.module.split(".") if node.module else [])]
+                names = [target] if node.module else [[*target, a.name] for a in node.names]
+            elif node.module and node.module.split(".")[0] == "evidencebook":
+                names = [node.module.split(".")[1:]]
+            else:
+                continue
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".")[1:] for a in node.names if a.name.split(".")[0] == "evidencebook"]
+        else:
+            continue
+        found |= {parts[0] for parts in names if parts}
+    return found
+
+
+def test_no_module_imports_from_a_layer_above_its_own():
+    upward = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        layer = path.relative_to(PACKAGE).parts[0]
+        if layer not in LAYERS:
+            continue
+        for target in internal_imports(path) & set(LAYERS):
+            if LAYERS[target] > LAYERS[layer]:
+                upward.append(f"{path.relative_to(PACKAGE)} imports {target}/")
+    assert not upward, "imports against the flow records → publish → chapters → sphinx/tools:\n" + "\n".join(upward)
+
+
+def test_the_layer_check_sees_relative_absolute_and_lazy_imports(tmp_path):
+    probe = PACKAGE / "records" / "_layer_probe.py"
+    probe.write_text("def f():\n    from ..chapters import charts\n    import evidencebook.sphinx.build\n", encoding="utf-8")
+    try:
+        assert internal_imports(probe) == {"chapters", "sphinx"}
+    finally:
+        probe.unlink()
+
+
+def test_the_chapters_name_only_terms_the_validator_keeps():
+    """The chapters colour and count by a few term ids; validation keeps those terms in the vocabularies
+    (records/vocab.py declares them), so a contributor cannot delete one the chapters draw on."""
+    from evidencebook.chapters.charts import KIND_COLOURS
+    from evidencebook.chapters.findings import COMPARISON_TYPES
+    from evidencebook.chapters.gapmap import EFFECT_KINDS
+    from evidencebook.records.vocab import TERMS_THE_CHAPTERS_NAME as kept
+
+    assert {*KIND_COLOURS, *EFFECT_KINDS} <= set(kept["outcome_kinds"])
+    assert set(COMPARISON_TYPES) <= set(kept["evidence_types"])
+    places = (PACKAGE / "chapters" / "places.py").read_text(encoding="utf-8")
+    assert '"england"' in places and "england" in kept["countries"]
