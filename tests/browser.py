@@ -77,3 +77,21 @@ class Page:
         else:
             self.external.append(url)
             route.abort()
+
+
+def assert_no_horizontal_scroll(page: Page, what: str) -> None:
+    widths = page.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], (
+        f"{what} scrolls sideways at {widths[1]} px: content is {widths[0]} px wide"
+    )
+
+
+def assert_title_on_screen(page: Page, what: str) -> None:
+    """The page's title (its h1) is shown, and lies across the screen rather than off its edge."""
+    title = page.page.locator("main h1:visible").first  # not the print-only copy
+    assert title.is_visible(), f"{what}: the page title is not shown"
+    box = title.bounding_box()
+    width = page.page.viewport_size["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (
+        f"{what}: the page title lies outside the {width} px screen ({box})"
+    )

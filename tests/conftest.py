@@ -143,3 +143,46 @@ def open_page(browser, site):
     yield _open
     for context in contexts:
         context.close()
+
+
+# --- markers: `make test-fast` runs what needs no build, no browser and no other process ---------------
+
+# A test that uses one of these fixtures (directly or through another fixture) gets the marker.
+FIXTURE_MARKERS = {"built_book": "build", "browser": "browser"}
+
+
+def _starts_a_process(func, seen: set) -> bool:
+    """Whether `func`, or a helper of the test suite it refers to, uses the subprocess module (a book
+    build, the command line, workers): such a test takes seconds, not milliseconds."""
+    code = getattr(func, "__code__", None)
+    if code is None or func in seen:
+        return False
+    seen.add(func)
+    codes, names = [code], set()
+    while codes:  # the function's own names and those of the lambdas and functions defined inside it
+        current = codes.pop()
+        names.update(current.co_names)
+        codes.extend(c for c in current.co_consts if hasattr(c, "co_names"))
+    for name in names:
+        value = func.__globals__.get(name)
+        if value is subprocess or getattr(value, "__module__", None) == "subprocess":
+            return True
+        if callable(value) and getattr(value, "__module__", "").startswith(__package__ or "tests"):
+            if _starts_a_process(value, seen):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in fixtures and marker not in item.keywords:
+                item.add_marker(marker)
+        definitions = getattr(item, "_fixtureinfo", None)
+        funcs = [getattr(item, "function", None)]
+        if definitions is not None:
+            funcs += [d.func for defs in definitions.name2fixturedefs.values() for d in defs]
+        seen: set = set()
+        if "slow" not in item.keywords and any(_starts_a_process(f, seen) for f in funcs if f is not None):
+            item.add_marker("slow")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .browser import Page
+from .browser import Page, assert_no_horizontal_scroll, assert_title_on_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -88,11 +88,6 @@ def choice_count(page: Page, name: str) -> int:
 
 def query(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.page.url).query)
-
-
-def assert_no_horizontal_scroll(page: Page, what: str) -> None:
-    widths = page.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{what} scrolls sideways at {widths[1]} px: content is {widths[0]} px wide"
 
 
 # --- the catalogue --------------------------------------------------------------------------------------
@@ -306,7 +301,8 @@ def test_axe_finds_no_serious_or_critical_violations(open_page, built_book, case
 
 
 @pytest.mark.parametrize("width, name", [(1280, "desktop"), (390, "phone")])
-def test_screenshots_of_the_reader_pages_for_review(open_page, built_book, width, name):
+def test_the_reader_pages_fit_the_screen_and_are_saved_for_review(open_page, built_book, width, name):
+    """No sideways scrolling and the title on screen; the screenshots are CI's `screenshots` artifact."""
     out = built_book.parent / "screenshots"
     out.mkdir(exist_ok=True)
     shots = {
@@ -320,6 +316,6 @@ def test_screenshots_of_the_reader_pages_for_review(open_page, built_book, width
             ready(page)
         if path.startswith("search"):
             page.page.wait_for_selector("#search-results .search-summary", timeout=20_000)
-        target = out / f"{label}-{name}.png"
-        page.page.screenshot(path=str(target), full_page=True)
-        assert target.stat().st_size > 10_000
+        assert_no_horizontal_scroll(page, f"{label} at {width} px")
+        assert_title_on_screen(page, f"{label} at {width} px")
+        page.page.screenshot(path=str(out / f"{label}-{name}.png"), full_page=True)

@@ -28,7 +28,7 @@ from evidencebook.records.vocabularies import load_vocabularies
 from evidencebook.records.yamlsafe import load_yaml_bytes
 from evidencebook.tools.derive import CONTRIBUTING, ISSUE_FORM, derived_files, fill_sections
 from evidencebook.tools.fix import SCHEMA_LINE, canonical_file, dump_canonical
-from evidencebook.tools.scaffold import slugify
+from evidencebook.tools.scaffold import ScaffoldError, id_from_title, scaffold
 
 from .conftest import FIXTURES, ROOT, make_book, run_build
 
@@ -159,17 +159,45 @@ def test_a_newcomer_adds_a_case_study_and_finds_it_in_the_built_book(tmp_path: P
         ("Wigan Deal: a new relationship (2011–)", "wigan-deal-a-new-relationship-2011"),
         ("Ça va: Health & Care's  Partnership", "ca-va-health-and-cares-partnership"),
         ("Sunderland — 'All Together Better'", "sunderland-all-together-better"),
+        # Letters outside ASCII are spelled in ASCII, not dropped ("Łódź" once became "odz").
+        ("Łódź", "lodz"),
+        ("Saint-Étienne", "saint-etienne"),
+        ("Ærø and Straße", "aero-and-strasse"),
+        ("Москва", "moskva"),
+        ("東京都", "dong-jing-du"),
+        # Too long: cut after the last whole word that fits, with no word skipped.
+        (
+            "Sutton Uplift: an integrated primary care mental health service with a single point of access",
+            "sutton-uplift-an-integrated-primary-care-mental-health-service-with-a-single",
+        ),
     ],
 )
 def test_the_id_is_a_slug_of_the_title(title, slug):
-    assert slugify(title) == slug
+    assert id_from_title(title) == slug
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_any_title_gives_a_valid_id_or_none(title):
-    slug = slugify(title)
+    slug = id_from_title(title)
     assert slug == "" or (re.fullmatch(ID_PATTERN, slug) and len(slug) <= ID_MAX_LENGTH)
+
+
+@pytest.mark.parametrize("title", ["👩‍⚕️ 🚑", "★ ✓ ☂"])
+def test_a_title_with_nothing_to_spell_in_ascii_asks_for_an_id(book, title):
+    with pytest.raises(ScaffoldError) as refused:
+        scaffold(book, title, place="Testborough")
+    assert "cannot make an id from" in str(refused.value) and "pass one with --id" in str(refused.value)
+    assert sorted(p.name for p in (book / "case_studies").glob("[!_]*")) == ["sample-case.yml"], "nothing written"
+    made = scaffold(book, title, place="Testborough", record_id="testborough-emoji")
+    assert made.path.name == "testborough-emoji.yml" and made.record_id == "testborough-emoji"
+
+
+@pytest.mark.parametrize("given_id", ["Wigan_Deal", "wigan--deal", "-wigan", "x" * (ID_MAX_LENGTH + 1)])
+def test_an_id_given_with_id_must_be_an_id(book, given_id):
+    with pytest.raises(ScaffoldError, match="--id: .* is not an id"):
+        scaffold(book, "Wigan Deal", place="Wigan", record_id=given_id)
+    assert not (book / "case_studies" / "wigan-deal.yml").exists()
 
 
 def test_the_scaffolder_never_overwrites_and_says_what_to_do(book):
@@ -203,7 +231,7 @@ def test_the_scaffolder_never_overwrites_and_says_what_to_do(book):
             ["X", "--from", "sample-cas"],
             "--from: there is no record 'sample-cas' — did you mean 'sample-case'?",
         ),
-        (["!!!", "--place", "Y"], "cannot make an id from '!!!' — pass one with --id"),
+        (["!!!", "--place", "Y"], "cannot make an id from '!!!': it has no letters or digits"),
     ],
 )
 def test_the_scaffolder_refuses_bad_input_with_a_fix(book, args, expected):

@@ -1,10 +1,11 @@
 """The patches of other projects (scripts/evidencebook/sphinx/patches/): each is written for exact
-versions, a mismatch stops the build with what to do, and requirements.in keeps them installable."""
+versions, a mismatch stops the build with what to do, and pyproject.toml keeps them installable."""
 
 from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections import Counter
 from types import SimpleNamespace
 
@@ -63,18 +64,17 @@ def locked_versions() -> dict[str, str]:
     return {name.strip().lower().replace("_", "-"): version.strip() for name, version in (p.split("==") for p in pinned)}
 
 
-def test_requirements_in_bounds_every_patched_project_to_the_series_its_patches_were_written_for():
+def test_pyproject_bounds_every_patched_project_to_the_series_its_patches_were_written_for():
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     requirements = {}
-    for line in (ROOT / "requirements.in").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            requirement = Requirement(line)
-            requirements[requirement.name.lower().replace("_", "-")] = requirement
+    for line in declared:
+        requirement = Requirement(line)
+        requirements[requirement.name.lower().replace("_", "-")] = requirement
     locked = locked_versions()
     for patch in PATCHES:
         for distribution, versions in patch.written_for.items():
             requirement = requirements.get(distribution)
-            assert requirement is not None, f"{distribution} (patched by {patch.name}) is not in requirements.in"
+            assert requirement is not None, f"{distribution} (patched by {patch.name}) is not a declared dependency in pyproject.toml"
             assert any(spec.operator in ("<", "==", "~=") for spec in requirement.specifier), f"{distribution} has no upper bound"
             assert locked[distribution] in versions, f"requirements.lock pins {distribution} {locked[distribution]}"
             assert requirement.specifier.contains(locked[distribution])

@@ -203,7 +203,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         made = scaffold(root, title, place, args.country, args.region, args.level, args.from_id, args.record_id)
     except ScaffoldError as err:
         print(f"evidencebook new: {err}", file=sys.stderr)
-        print('Usage: make new-case-study TITLE="..." PLACE="..." [COUNTRY=... REGION=... LEVEL=... FROM=id]', file=sys.stderr)
+        print('Usage: make new-case-study TITLE="..." PLACE="..." [COUNTRY=... REGION=... LEVEL=... FROM=id ID=id]', file=sys.stderr)
         return 2
     rel = made.path.relative_to(root).as_posix()
     print(f"Wrote {rel} (id: {made.record_id}).")

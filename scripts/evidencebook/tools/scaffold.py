@@ -15,12 +15,13 @@ and links.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from slugify import slugify
+
 from ..records.bib import load_bibliography
-from ..records.schema import ID_MAX_LENGTH, CaseStudy, Evidence, Period, Place, SourceRef
+from ..records.schema import ID_MAX_LENGTH, ID_PATTERN, CaseStudy, Evidence, Period, Place, SourceRef
 from ..records.validate import field_name, validate_record_file, vocabulary_problem
 from ..records.vocabularies import load_vocabularies
 from ..records.yamlsafe import load_yaml_file
@@ -35,14 +36,21 @@ class ScaffoldError(Exception):
     """A reason not to write the file, phrased as what to do instead."""
 
 
-def slugify(title: str, max_length: int = ID_MAX_LENGTH) -> str:
-    """'Wigan Deal: a new relationship (2011–)' -> 'wigan-deal-a-new-relationship-2011'."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
-    ascii_text = ascii_text.replace("&", " and ").replace("'", "")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] if "-" in slug[:max_length] else slug[:max_length]
-    return slug
+# Apostrophes join a word ("Care's" -> "cares") and "&" reads as "and"; python-slugify would make
+# "care-s" and drop the "&".
+_ID_REPLACEMENTS = [["&", " and "], ["'", ""], ["\u2019", ""]]
+
+
+def id_from_title(title: str, max_length: int = ID_MAX_LENGTH) -> str:
+    """'Wigan Deal: a new relationship (2011–)' -> 'wigan-deal-a-new-relationship-2011'; 'Łódź' -> 'lodz'.
+
+    Letters of any script are transliterated (python-slugify, via text-unidecode); what has no ASCII
+    spelling (emoji, symbols) is dropped, so the result may be '' (the caller then asks for --id).
+    Only new records get ids this way: an existing record's id is in its file and never recomputed."""
+    # save_order: cut at the first word that does not fit (without it, later short words are kept after a gap).
+    return slugify(
+        title, max_length=max_length, word_boundary=True, save_order=True, replacements=_ID_REPLACEMENTS
+    )
 
 
 @dataclass
@@ -208,9 +216,19 @@ def scaffold(
         base = loaded.data
     elif not (place or "").strip():
         raise ScaffoldError('the place is missing — add --place "Name" (the town, county, system or country)')
-    record_id = record_id or slugify(title)
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", record_id or ""):
-        raise ScaffoldError(f"cannot make an id from {title!r} — pass one with --id, e.g. --id wigan-deal")
+    if record_id is not None and not (
+        re.fullmatch(ID_PATTERN, record_id) and len(record_id) <= ID_MAX_LENGTH
+    ):
+        raise ScaffoldError(
+            f"--id: {record_id!r} is not an id — use at most {ID_MAX_LENGTH} lowercase letters, digits and "
+            "single hyphens, e.g. --id wigan-deal"
+        )
+    record_id = record_id or id_from_title(title)
+    if not record_id:
+        raise ScaffoldError(
+            f"cannot make an id from {title!r}: it has no letters or digits with an ASCII spelling "
+            "(emoji and symbols have none) — pass one with --id, e.g. --id wigan-deal"
+        )
     taken = [p for p in (case_dir / f"{record_id}.yml", case_dir / f"{record_id}.yaml") if p.exists()]
     if taken:
         raise ScaffoldError(
@@ -226,7 +244,7 @@ def scaffold(
 
 
 def _alternative_id(record_id: str, place: str | None) -> str:
-    place_slug = slugify(place or "")
+    place_slug = id_from_title(place or "")
     return f"{record_id}-{place_slug}" if place_slug and place_slug not in record_id else f"{record_id}-2"
 
 
