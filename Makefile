@@ -41,7 +41,7 @@ test: $(STAMP) validate
 
 # No book build, no browser, no subprocess CLI: the markers are in pyproject.toml, tests/conftest.py sets them.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not build and not browser and not slow"
+	$(BIN)/python -m pytest -n auto -m "not build and not browser and not slow"
 
 serve: $(STAMP)
 	@test -f $(HTML)/index.html || { echo "No built site: run 'make book' first."; exit 1; }

@@ -874,6 +874,7 @@ def test_file_level_messages_without_a_book(tmp_path, monkeypatch):
         patch.setattr(
             "evidencebook.records.bib.parse_string", lambda *a: (_ for _ in ()).throw(ValueError("unbalanced braces"))
         )
+        patch.setattr("evidencebook.records.bib._PARSED", {})  # parse afresh, not as remembered
         unparsed = load_bibliography(tmp_path / "broken.bib").problems
     assert [(p.message, p.fix) for p in unparsed] == [
         ("cannot be parsed: unbalanced braces", "check the entry's braces and commas")

@@ -295,6 +295,7 @@ def test_region_lists_above_the_limit_name_a_few_with_the_true_totals(big, facet
     assert len(CASE_PAGE.findall(region_lists_html(big, limit=len(england)))) == len(england)
 
 
+@pytest.mark.slow  # about 8 s: reads the reading list of a book of 1,200 records
 def test_reading_list_above_the_limit_names_a_few_citing_case_studies_and_counts_the_rest(big, facet_ids):
     chapters = chapter_citations(ROOT)
     page = reading_list_page(big, chapters)

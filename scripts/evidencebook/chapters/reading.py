@@ -3,7 +3,7 @@
 Which works are listed: every work `data/reading-list.yml` places under a topic (the HEE evidence
 brief's key publications, the five source documents) and every work cited by at least
 `most_cited_min` case studies, so a work becomes "most cited" as records are added without anyone
-editing the list. The page is generated at build time (sphinx_ext.py) because it links to other
+editing the list. The page is generated at build time (sphinx/extension.py) because it links to other
 pages: case studies by `{case}` role and chapters by `{doc}` role, so the strict build checks every
 link.
 """

@@ -1,6 +1,6 @@
 """The glossary page: every term in data/glossary/ as a Sphinx glossary, so chapters link terms with {term}.
 
-The page is generated at build time (sphinx_ext.py), like the case pages, rather than emitted by a
+The page is generated at build time (sphinx/extension.py), like the case pages, rather than emitted by a
 notebook cell: a Sphinx `glossary` directive in the page source registers each term with Sphinx's
 standard domain while the page is read, so `{term}` roles anywhere in the book resolve (or fail the
 strict build), with no kernel and no dependence on how notebook outputs are parsed.

@@ -8,7 +8,7 @@ markdown-it with HTML, images and headings switched off and only http(s) links a
 The same goes for every data file (vocabularies, frameworks, glossary, CSV files, references.bib):
 - MyST: text through `md_escape`; an id inside MyST syntax (a class, label, role or link target) through `md_token`.
 - HTML: built with `Markup("<td>{}</td>").format(value)`, which escapes every value that is not Markup itself.
-- Links: only addresses `link_allowed` accepts become links (sphinx_ext.unlink_unsafe_addresses).
+- Links: only addresses `link_allowed` accepts become links (sphinx/extension.py, unlink_unsafe_addresses).
 - CSV: every published cell through `csv_text`, so no cell runs as a spreadsheet formula.
 """
 

@@ -4,12 +4,14 @@ frictionless's checks of every cell against its schema, each as a Problem at its
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import math
 import re
 from pathlib import Path
 
-from .characters import describe_character, is_hidden_character
+from .characters import describe_character, first_hidden_character
 from .datacheck_rules import (
     MAX_BYTES,
     MAX_SIZE_TEXT,
@@ -82,7 +84,8 @@ def _hidden_character_problems(rel: str, line: int, row: list[str], names: list[
     hides or reorders what it says. Line breaks inside a quoted cell are text."""
     problems = []
     for i, cell in enumerate(row):
-        odd = next((ch for ch in cell if ch == "\t" or (ch not in "\r\n" and is_hidden_character(ch))), None)
+        found = (first_hidden_character(cell, allowed="\r\n"), "\t" if "\t" in cell else None)
+        odd = min((ch for ch in found if ch), key=cell.index, default=None)  # whichever comes first
         if odd is not None:
             column = "(header)" if names is None else names[i] if i < len(names) else "(row)"
             at = line + sum(c.count("\n") for c in row[:i]) + cell[: cell.index(odd)].count("\n")
@@ -156,8 +159,24 @@ def _frictionless_text(message: str) -> str:
     return message.strip().rstrip(".")
 
 
+# frictionless's cell checks by the digest of the descriptor and the bytes of every file it names: the
+# slowest part of loading the knowledge base, and pure, so a process never checks the same package twice.
+_CELL_PROBLEMS: dict[str, list[Problem]] = {}
+
+
 def _frictionless_problems(descriptor: dict, data_dir: Path, readable: dict[str, list[int]]) -> list[Problem]:
     """Every cell of every readable resource against its schema; one package, so foreign keys resolve."""
+    digest = hashlib.sha256(json.dumps([descriptor, readable], sort_keys=True, default=str).encode())
+    for resource in descriptor.get("resources", []):
+        path = data_dir / str(resource.get("path", ""))
+        digest.update(b"\0" + (path.read_bytes() if path.is_file() else b"(not a file)"))
+    key = digest.hexdigest()
+    if key not in _CELL_PROBLEMS:
+        _CELL_PROBLEMS[key] = _check_cells(descriptor, data_dir, readable)
+    return list(_CELL_PROBLEMS[key])
+
+
+def _check_cells(descriptor: dict, data_dir: Path, readable: dict[str, list[int]]) -> list[Problem]:
     from frictionless import Package
 
     problems = []

@@ -148,12 +148,26 @@ def _book_field_problems(spec: dict, descriptor: dict, bib) -> list[tuple[str, s
     ]
 
 
+# frictionless's answers by (kind, descriptor as JSON): its checks are slow (a third of loading the knowledge
+# base) and pure, and one process (a build, the test suite) asks about the same descriptors again and again.
+_DESCRIPTOR_ERRORS: dict[tuple[str, str], list[str]] = {}
+
+
 def _descriptor_errors(kind, descriptor: dict) -> list[str]:
     """frictionless's objections to a package or resource descriptor (none when it is sound)."""
     try:
-        return [_frictionless_text(error.message) for error in kind.validate_descriptor(descriptor).errors]
+        key = (kind.__name__, json.dumps(descriptor, sort_keys=True))
+    except (TypeError, ValueError):
+        key = None  # not JSON-shaped: ask frictionless, which says so
+    if key in _DESCRIPTOR_ERRORS:
+        return list(_DESCRIPTOR_ERRORS[key])
+    try:
+        errors = [_frictionless_text(error.message) for error in kind.validate_descriptor(descriptor).errors]
     except Exception as err:  # hostile input must not crash validation, even inside frictionless
-        return [f"cannot be read ({type(err).__name__}: {err})"]
+        errors = [f"cannot be read ({type(err).__name__}: {err})"]
+    if key is not None:
+        _DESCRIPTOR_ERRORS[key] = errors
+    return list(errors)
 
 
 def _regex_error(pattern: object) -> str:

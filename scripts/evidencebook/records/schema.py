@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .characters import describe_character, is_hidden_character
+from .characters import describe_character, first_hidden_character
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 80
@@ -32,12 +32,12 @@ BIB_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
 
 
 def _visible(value: str) -> str:
-    for position, ch in enumerate(value, 1):
-        if is_hidden_character(ch):
-            raise ValueError(
-                f"contains {describe_character(ch)} at character {position}: delete it (control and invisible "
-                "formatting characters are not allowed: they hide or reorder text, and often come from copy and paste)"
-            )
+    ch = first_hidden_character(value)
+    if ch is not None:
+        raise ValueError(
+            f"contains {describe_character(ch)} at character {value.index(ch) + 1}: delete it (control and invisible "
+            "formatting characters are not allowed: they hide or reorder text, and often come from copy and paste)"
+        )
     return value
 
 
