@@ -7,6 +7,7 @@ A module may import from its own subpackage and from layers below it, never from
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import evidencebook
@@ -70,3 +71,30 @@ def test_the_chapters_name_only_terms_the_validator_keeps():
     assert set(COMPARISON_TYPES) <= set(kept["evidence_types"])
     places = (PACKAGE / "chapters" / "places.py").read_text(encoding="utf-8")
     assert '"england"' in places and "england" in kept["countries"]
+
+
+HTML_TAG = re.compile(r"<(/?)(a|br|details|div|em|figure|img|li|ol|p|script|section|span|strong|style|summary|svg|table|td|th|tr|ul)\b")
+# The places that edit markup others made, as text: markdown-it's HTML gets rel="nofollow noopener" on each
+# link (publish/text.py); the SVG vl-convert draws is cut down to its <svg> element (chapters/charts.py).
+HTML_TEXT_ALLOWED = {"publish/text.py", "chapters/charts.py"}
+
+
+def test_html_comes_only_from_templates():
+    """Every piece of HTML is in publish/templates/ (escaping by default): no module writes a tag in a string."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                if HTML_TAG.search(node.value) and rel not in HTML_TEXT_ALLOWED:
+                    found.append(f"{rel}:{node.lineno}: {node.value[:60]!r}")
+    assert not found, "HTML written in Python strings (move it into a template in publish/templates/):\n" + "\n".join(found)

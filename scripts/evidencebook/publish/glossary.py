@@ -13,7 +13,8 @@ import re
 
 from ..records.kb import KnowledgeBase
 from ..records.schema import GlossaryTerm
-from .text import Markup, md_escape, md_token, raw_html_block, summary_html
+from .html import render
+from .text import md_escape, md_token, raw_html_block, summary_html
 
 GLOSSARY_DOC = "chapters/glossary"
 
@@ -63,12 +64,7 @@ def term_lines(term: GlossaryTerm, names: list[str], by_id: dict[str, GlossaryTe
         # The disagreement is contributors' Markdown prose (it italicises document titles): rendered
         # by summary_html, which allows no HTML, images or non-http links, so nothing in it is markup.
         body += [
-            raw_html_block(
-                Markup(
-                    '<div class="glossary-disagreement" role="note">\n'
-                    '<p class="glossary-disagreement-title"><strong>Sources disagree.</strong></p>\n{}</div>'
-                ).format(summary_html(term.disagreement))
-            ),
+            raw_html_block(render("glossary_disagreement.html", disagreement=summary_html(term.disagreement))),
             "",
         ]
     related = [by_id[other] for other in term.see_also if other in by_id]

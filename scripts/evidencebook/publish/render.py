@@ -14,13 +14,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE  # noqa: F401 (written into data/ with the exports)
+from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES
 from ..records.filecache import FileCache
 from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
 from ..records.schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
-from .html import plural
+from .html import plural, render
 from .text import (
-    Markup,
     format_figure,
     md_escape,
     md_token,
@@ -194,7 +193,7 @@ class PageWriter:
         ]
         if r.organisations:
             lines.append(f":Organisations: {'; '.join(md_escape(o) for o in r.organisations)}")
-        lines += [":::", "", raw_html_block(f'<div class="case-summary">\n{summary_html(r.summary)}</div>'), ""]
+        lines += [":::", "", raw_html_block(render("case_summary.html", summary=summary_html(r.summary))), ""]
         lines += ["## Evidence", "", f"{self.evidence_badge(r)} {md_escape(r.evidence.appraisal)}", ""]
         lines += ["## Outcomes", ""]
         if r.outcomes:
@@ -224,10 +223,8 @@ class PageWriter:
             lines.append("")
         if r.links:
             lines += ["## Links", ""]
-            # Raw HTML, escaped once: a MyST link escapes its address twice, so "?a=1&b=2" would break.
-            item = Markup('<li><a class="reference external" rel="nofollow noopener" href="{}">{}</a></li>')
-            items = Markup("").join(item.format(link.url, shown_text(link.title)) for link in r.links if safe_url(link.url))
-            lines += [raw_html_block(Markup('<ul class="kb-links">{}</ul>').format(items))]
+            links = [{"url": link.url, "title": shown_text(link.title)} for link in r.links if safe_url(link.url)]
+            lines += [raw_html_block(render("case_links.html", links=links))]
             lines.append("")
         lines += ["## Sources", ""]
         cite = self.kb.bibliography.citation_text
@@ -253,12 +250,7 @@ class PageWriter:
             "or search their titles, places and summaries; the address of the page keeps your filters, so you can "
             "share or bookmark it.",
             "",
-            raw_html_block(
-                '<div class="kb-catalogue" data-kb-module="catalogue" '
-                f'data-kb-index="../data/{CATALOGUE_INDEX_FILE}" data-kb-text="../data/{CATALOGUE_TEXT_FILE}">\n'
-                '<noscript><p class="kb-catalogue-nojs">The filters need JavaScript. Every case study is listed, '
-                "A to Z, on the pages below.</p></noscript>\n</div>"
-            ),
+            raw_html_block(render("catalogue.html", index_file=CATALOGUE_INDEX_FILE, text_file=CATALOGUE_TEXT_FILE)),
             "",
             "## Every case study, A to Z",
             "",
@@ -272,11 +264,7 @@ class PageWriter:
             lines.append(f"- [{md_escape(page.shown_prefix or 'Symbols')}]({LIST_FOLDER}/{page.name}.md): {md_escape(about)}")
         lines += [
             "",
-            raw_html_block(
-                '<p class="kb-downloads">Download every record: <a href="../data/case-studies.json">JSON</a>, '
-                '<a href="../data/case-studies.csv">CSV, one row per case study</a>, '
-                '<a href="../data/outcomes.csv">CSV, one row per outcome</a>.</p>'
-            ),
+            raw_html_block(render("catalogue_downloads.html", files=EXPORT_FILES)),
             "",
         ]
         return "\n".join(lines)

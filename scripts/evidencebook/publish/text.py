@@ -7,7 +7,8 @@ markdown-it with HTML, images and headings switched off and only http(s) links a
 
 The same goes for every data file (vocabularies, frameworks, glossary, CSV files, references.bib):
 - MyST: text through `md_escape`; an id inside MyST syntax (a class, label, role or link target) through `md_token`.
-- HTML: built with `Markup("<td>{}</td>").format(value)`, which escapes every value that is not Markup itself.
+- HTML: from a Jinja2 template in publish/templates/ (publish/html.py), which escapes every value that is
+  not Markup itself.
 - Links: only addresses `link_allowed` accepts become links (sphinx/extension.py, unlink_unsafe_addresses).
 - CSV: every published cell through `csv_text`, so no cell runs as a spreadsheet formula.
 """
@@ -25,7 +26,7 @@ from markupsafe import Markup, escape
 
 from ..records.characters import describe_character, is_hidden_character
 
-__all__ = ["Markup", "escape", "describe_character", "is_hidden_character"]  # HTML is assembled with these: Markup("<td>{}</td>").format(value) escapes value
+__all__ = ["Markup", "escape", "describe_character", "is_hidden_character"]  # Markup: what a template must not escape again
 
 _PUNCTUATION = set(string.punctuation)
 _PUNCTUATION_RE = re.compile("[" + re.escape(string.punctuation) + "]")
