@@ -428,7 +428,7 @@ def test_validate_tips_make_fix_only_for_records_fix_can_mend(book):
     tipped = cli(book, "validate")
     assert tipped.returncode == 0, "layout alone never fails validation"
     assert (
-        "Tip: run `make fix` to put 1 record(s) in the canonical layout" in tipped.stdout
+        "Tip: run `make fix` to put 1 record in the canonical layout" in tipped.stdout
         and "sample-case.yml" in tipped.stdout
     )
 

@@ -174,7 +174,7 @@ def test_make_validate_exits_non_zero_and_lists_problems(book):
     )
     assert result.returncode == 1
     assert "case_studies/sample-case.yml:" in result.stdout and "Traceback" not in result.stderr
-    assert "0 of 1 record(s) valid" in result.stderr
+    assert "1 problem in 1 file; 0 of 1 record valid." in result.stderr
 
 
 def test_the_real_records_are_valid(root):
@@ -232,3 +232,12 @@ def test_a_bibtex_entry_pybtex_skips_is_reported(book, monkeypatch):
     monkeypatch.setattr(bibmodule, "_PARSED", {})  # parse this file afresh, not as remembered from another test
     found = [str(p) for p in load_knowledge_base(book).problems]
     assert any("ham2015placebased: the entry could not be read" in p for p in found), found
+
+
+def test_make_validate_counts_one_valid_record_in_the_singular(book):
+    (book / "case_studies" / "sample-case.yml").write_text(sample())
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencebook", "--root", str(book), "validate"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 case study valid." in result.stdout.splitlines()

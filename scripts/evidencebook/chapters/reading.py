@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pybtex.database import Entry
 
+from ..publish.html import plural
 from ..publish.text import md_escape, md_token, safe_url
 from ..records.kb import KnowledgeBase
 from ..records.rules.data import source_refs
@@ -162,7 +163,7 @@ def reading_list_page(kb: KnowledgeBase, chapters_by_work: dict[str, list[Chapte
         "The works to read first on place-based health and care: the five documents this book is built "
         "from, the key publications the Health Education England evidence brief recommends "
         "{cite:p}`hee2019evidencebrief`, and every other work that at least "
-        f"{reading.most_cited_min if reading else 2} case studies cite. Under each work are the case "
+        f"{plural(reading.most_cited_min if reading else 2, 'case study', 'case studies')} cite. Under each work are the case "
         "studies and chapters of this book that cite it. The full list of works cited is in the "
         "{doc}`/bibliography`.",
         "",

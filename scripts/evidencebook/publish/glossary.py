@@ -13,7 +13,7 @@ import re
 
 from ..records.kb import KnowledgeBase
 from ..records.schema import GlossaryTerm
-from .html import render
+from .html import plural, render
 from .text import md_escape, md_token, raw_html_block, summary_html
 
 GLOSSARY_DOC = "chapters/glossary"
@@ -90,10 +90,10 @@ def glossary_page(kb: KnowledgeBase) -> str:
         "(glossary)=",
         "# Glossary",
         "",
-        f"The {len(terms)} terms the source documents define or rely on, in our own words. Where several "
-        f"documents define a term ({with_several} terms), each definition is given with its source, where "
+        f"The {plural(len(terms), 'term')} the source documents define or rely on, in our own words. Where several "
+        f"documents define a term ({plural(with_several, 'term')}), each definition is given with its source, where "
         "in the source it is and the year it held, because terms changed meaning as policy moved on. "
-        f"Where documents disagree ({disagreeing} terms), a note marked *Sources disagree* says how.",
+        f"Where documents disagree ({plural(disagreeing, 'term')}), a note marked *Sources disagree* says how.",
         "",
     ]
     entries = [line for term in terms for line in term_lines(term, names[term.id], by_id)]

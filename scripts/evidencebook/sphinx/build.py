@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..publish.html import plural
 from ..records.filecache import LIBRARY
 from . import settings
 from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
@@ -166,7 +167,7 @@ def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, book
         for problem in kb.problems:
             print(problem)
         print(
-            f"\n{len(kb.problems)} problem(s): nothing is built until they are fixed (see `make validate`).",
+            f"\n{plural(len(kb.problems), 'problem')}: nothing is built until they are fixed (see `make validate`).",
             file=sys.stderr,
         )
         return 1

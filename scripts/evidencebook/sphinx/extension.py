@@ -34,6 +34,7 @@ from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
 from ..publish.glossary import GLOSSARY_DOC
+from ..publish.html import plural
 from ..publish.render import CASES_DIR, case_docname, generate_pages
 from ..publish.text import link_allowed
 from ..records.datasets import load_package
@@ -86,7 +87,7 @@ def on_builder_inited(app: Sphinx) -> None:
     if kb.problems:
         listing = "\n".join(str(p) for p in kb.problems)
         raise ExtensionError(
-            f"{len(kb.problems)} problem(s) in the records; nothing is published until they are fixed:\n{listing}"
+            f"{plural(len(kb.problems), 'problem')} in the records; nothing is published until they are fixed:\n{listing}"
         )
     app.evidencebook_kb = kb  # type: ignore[attr-defined]
     app.evidencebook_digest = digest  # type: ignore[attr-defined]
@@ -102,7 +103,7 @@ def on_builder_inited(app: Sphinx) -> None:
         generate_chapter_parts(kb)  # chapters/_generated/: frameworks, checklist, data dictionary
     result = generate_pages(kb)
     logger.info(
-        f"[evidencebook] {len(kb.records)} case studies; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
+        f"[evidencebook] {plural(len(kb.records), 'case study', 'case studies')}; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
     if app.builder.format == "html":
         vendor_chart_js(Path(app.outdir) / "_static" / VENDOR_DIR)

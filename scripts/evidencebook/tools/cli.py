@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from ..publish.html import plural
 from ..records.kb import find_root, load_knowledge_base
 
 
@@ -31,12 +32,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     tip = fix_tip(root)
     if kb.problems:
         files = len({p.file for p in kb.problems})
-        print(f"\n{len(kb.problems)} problem(s) in {files} file(s); {len(kb.records)} of {total} record(s) valid.", file=sys.stderr)
+        print(f"\n{plural(len(kb.problems), 'problem')} in {plural(files, 'file')}; {len(kb.records)} of {plural(total, 'record')} valid.", file=sys.stderr)
         print("Fix each line above (file:line: field: what is wrong — how to fix it), then run `make validate` again.", file=sys.stderr)
         if tip:
             print(tip, file=sys.stderr)
         return 1
-    print(f"{len(kb.records)} case studies valid.")
+    print(f"{plural(len(kb.records), 'case study', 'case studies')} valid.")
     if tip:
         print(tip)
     return 0
@@ -54,7 +55,7 @@ def fix_tip(root: Path) -> str:
     if not files:
         return ""
     shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-    return f"Tip: run `make fix` to put {len(files)} record(s) in the canonical layout ({FIXES}); it changes no value: {shown}"
+    return f"Tip: run `make fix` to put {plural(len(files), 'record')} in the canonical layout ({FIXES}); it changes no value: {shown}"
 
 
 def cmd_build(args: argparse.Namespace) -> int:
