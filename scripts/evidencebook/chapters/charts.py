@@ -117,6 +117,13 @@ def filter_text(kb, filters: dict[str, str]) -> str:
     return "the catalogue of case studies with " + " and ".join(parts) if parts else "the catalogue"
 
 
+def link_to_catalogue(kb, marks, filters: list[dict]) -> None:
+    """Each row of `marks` (one chart mark) opens the catalogue under its filter: its `url`, and what
+    that shows, in words, for the tooltip (`opens`)."""
+    marks["url"] = [catalogue_url(f) for f in filters]
+    marks["opens"] = [filter_text(kb, f) for f in filters]
+
+
 def marks_sentence(per_case: bool, unit: str = "case study's outcomes") -> str:
     """What one bar segment is and where it leads, for a chart's description."""
     if per_case:

@@ -12,11 +12,10 @@ from ..records.kb import KnowledgeBase
 from .charts import (
     MARKS_PER_CHART,
     SOURCE,
-    catalogue_url,
     evidence_colour,
     facet_filter,
     figure,
-    filter_text,
+    link_to_catalogue,
     marks_sentence,
 )
 from .outcomes import outcome_frame
@@ -70,8 +69,7 @@ def evidence_chart(kb: KnowledgeBase):
     else:
         data = cases.groupby("evidence", sort=False).size().rename("case studies").reset_index()
         filters = [facet_filter(kb, {"evidence": e}) for e in data["evidence"]]
-        data["url"] = [catalogue_url(f) for f in filters]
-        data["opens"] = [filter_text(kb, f) for f in filters]
+        link_to_catalogue(kb, data, filters)
         tooltip = [
             alt.Tooltip("evidence:N", title="Evidence"),
             alt.Tooltip("case studies:Q", title="Case studies"),

@@ -19,8 +19,8 @@ from .charts import (
     catalogue_url,
     facet_filter,
     figure,
-    filter_text,
     kind_colours,
+    link_to_catalogue,
     marks_sentence,
 )
 from .tables import LISTING_LIMIT, OUTCOMES_EXPORT, html_table, too_many_html
@@ -67,8 +67,7 @@ def grouped_outcome_marks(kb: KnowledgeBase, outcomes: pd.DataFrame, group: str)
         .reset_index()
     )
     filters = [facet_filter(kb, {group: g, "kind": k}) for g, k in zip(marks[group], marks["kind"], strict=True)]
-    marks["url"] = [catalogue_url(f) for f in filters]
-    marks["opens"] = [filter_text(kb, f) for f in filters]
+    link_to_catalogue(kb, marks, filters)
     return marks.sort_values([group, "kind_id"], kind="stable").reset_index(drop=True)
 
 

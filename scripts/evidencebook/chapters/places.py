@@ -16,8 +16,8 @@ from .charts import (
     catalogue_url,
     facet_filter,
     figure,
-    filter_text,
     labels,
+    link_to_catalogue,
     marks_sentence,
 )
 from .tables import LISTING_LIMIT, names_html, names_per_cell
@@ -111,8 +111,7 @@ def places_chart(
         for value, level in zip(counted[group], counted["level"], strict=True):
             where = {"country": countries[value]} if group != "country" and countries[value] else {}
             filters.append(facet_filter(kb, {**where, group: value, "level": level}))
-        counted["url"] = [catalogue_url(f) for f in filters]
-        counted["opens"] = [filter_text(kb, f) for f in filters]
+        link_to_catalogue(kb, counted, filters)
         marks = counted.sort_values([group, "level_order"], kind="stable").reset_index(drop=True)
         tooltip = [
             alt.Tooltip(f"{group}:N", title=title),
