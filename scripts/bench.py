@@ -16,6 +16,12 @@ N synthetic records, and built as `make book` builds it (`evidencebook build`). 
 - full build's CPU time (user + system, of every process it started);
 - marginal cost per record: (full build - full build of the real book) / records added, in wall-clock
   and in CPU seconds.
+
+    .venv/bin/python scripts/bench.py --patches --sizes 1000
+
+measures instead what each patch of another project saves (docs/performance.md, "Patches"): for each
+size, a full build and an edit with every patch, then the same with each patch left out in turn
+(`evidencebook build --without-patch NAME`), and with none (`--plain-sphinx`).
 """
 
 from __future__ import annotations
@@ -208,6 +214,63 @@ def measure(n: int, work: Path) -> Result:
     return result
 
 
+@dataclass
+class PatchResult:
+    left_out: str  # "" for every patch applied, "all" for --plain-sphinx
+    full_s: float
+    full_cpu_s: float
+    peak_rss_mb: float
+    edit_visible_s: float
+    edit_s: float
+
+
+def measure_patches(n: int, work: Path) -> list[PatchResult]:
+    """A full build and an edit of one record, with every patch, without each in turn, and without any."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from evidencebook.sphinx.patches import PATCHES
+
+    book = work / f"book-{n}"
+    copy_book(book, n)
+    record = sorted((book / "case_studies").glob("[!_]*.yml"))[0]
+    original = record.read_text()
+    runs = [("", ())] + [(p.name, ("--without-patch", p.name)) for p in PATCHES] + [("all", ("--plain-sphinx",))]
+    results = []
+    for left_out, flags in runs:
+        shutil.rmtree(book / "_build", ignore_errors=True)
+        record.write_text(original)
+        full, rss, _, cpu = timed_build(book, *flags)
+        data = yaml.safe_load(original)
+        data["title"] = data["title"] + " (edited for the benchmark)"
+        record.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+        page = book / "_build" / "html" / "cases" / f"{record.stem}.html"
+        edit, _, edit_visible, _ = timed_build(book, *flags, shows=(page, "(edited for the benchmark)"))
+        results.append(PatchResult(left_out, full, cpu, rss, edit_visible, edit))
+        print(patch_table(n, results), flush=True)
+    shutil.rmtree(book)
+    return results
+
+
+def patch_table(n: int, results: list[PatchResult]) -> str:
+    real = len(list((ROOT / "case_studies").glob("[!_]*.yml")))
+    lines = [
+        f"{n + real:,} records. Full build: wall-clock seconds (CPU seconds of all its processes); edit one record: "
+        "seconds until its page shows the change / until the whole build is done. Differences against every patch applied.",
+        "",
+        "| left out | full build | peak RSS | edit one |",
+        "|---|---|---|---|",
+    ]
+    base = results[0]
+    for r in results:
+        name = {"": "none (every patch applied)", "all": "all (`--plain-sphinx`)"}.get(r.left_out, f"`{r.left_out}`")
+        delta = "" if r is base else f" ({r.full_s - base.full_s:+.1f} s; {r.full_cpu_s - base.full_cpu_s:+.0f} s CPU)"
+        edit_delta = "" if r is base else f" ({r.edit_visible_s - base.edit_visible_s:+.1f} s / {r.edit_s - base.edit_s:+.1f} s)"
+        lines.append(
+            f"| {name} | {r.full_s:.1f} s ({r.full_cpu_s:,.0f} s){delta} | {r.peak_rss_mb:,.0f} MB | "
+            f"{r.edit_visible_s:.1f} s / {r.edit_s:.1f} s{edit_delta} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def table(results: list[Result], base: Result | None) -> str:
     real = len(list((ROOT / "case_studies").glob("[!_]*.yml")))
     lines = [
@@ -257,7 +320,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the row of the real book alone (saves its five builds; no marginal cost per record)",
     )
+    parser.add_argument(
+        "--patches",
+        action="store_true",
+        help="measure each patch of another project instead: builds with each one left out in turn",
+    )
     args = parser.parse_args(argv)
+    if args.patches:
+        with tempfile.TemporaryDirectory(prefix="evidencebook-bench-") as tmp:
+            text = "\n".join(patch_table(n, measure_patches(n, Path(tmp))) for n in args.sizes)
+        out = args.out.with_name("bench-patches.md")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        print(f"written to {out}")
+        return 0
     with tempfile.TemporaryDirectory(prefix="evidencebook-bench-") as tmp:
         work = Path(tmp)
         results = [] if args.no_real_book else [measure(0, work)]

@@ -85,3 +85,35 @@ def test_the_build_digest_sees_every_kind_of_input_but_not_generated_pages(tmp_p
         assert changed != start, path
         start = changed
     assert read_stamp(book) == {}  # never built: no stamp, so `make book` builds
+
+
+def test_a_valid_data_package_is_checked_once_and_a_broken_csv_is_reported_the_next_time(tmp_path: Path, monkeypatch):
+    from evidencebook.records import datacheck
+
+    book = book_with_sample(tmp_path)
+    checks = []
+    real = datacheck.data_package_problems
+    monkeypatch.setattr(datacheck, "data_package_problems", lambda *a: checks.append(1) or real(*a))
+    assert load_knowledge_base(book).ok and checks == []  # remembered from the first load
+    csv = sorted((book / "data").rglob("*.csv"))[0]
+    csv.write_text(csv.read_text(encoding="utf-8") + '"an unclosed quote\n', encoding="utf-8")
+    problems = [str(p) for p in load_knowledge_base(book).problems]
+    assert checks == [1] and any(csv.name in p for p in problems), problems
+    assert not load_knowledge_base(book).ok and checks == [1, 1]  # a broken package is never remembered
+
+
+def test_a_build_reads_each_input_once_but_sees_a_file_changed_meanwhile(tmp_path: Path, monkeypatch):
+    from evidencebook.records import filecache
+    from evidencebook.records.kb import digest_inputs
+
+    book = book_with_sample(tmp_path)
+    record = book / "case_studies" / "sample-case.yml"
+    reads = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real_read(self))
+    with filecache.digests_read_once():
+        first = digest_inputs(book)
+        assert digest_inputs(book) == first and reads.count("sample-case.yml") == 1
+        record.write_text(SAMPLE + "# a comment added while the build runs\n", encoding="utf-8")
+        assert digest_inputs(book) != first and reads.count("sample-case.yml") == 2
+    assert digest_inputs(book) == digest_inputs(book) and reads.count("sample-case.yml") == 4  # outside: always read

@@ -13,10 +13,10 @@ from ..publish.datadictionary import dictionary_part
 from ..publish.render import write_if_changed
 from ..records.datasets import load_package
 from ..records.kb import KnowledgeBase
+from . import GENERATED_DIR
 from .checklist_page import checklist_part
 from .frameworks_page import frameworks_part
 
-GENERATED_DIR = "chapters/_generated"
 PARTS = ("frameworks", "checklist", "data-dictionary")
 # A MyST comment, not the case pages' HTML comment: a part sits inside a chapter, whose HTML must not
 # call the hand-written text around it generated.

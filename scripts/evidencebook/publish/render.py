@@ -90,20 +90,24 @@ def list_pages(kb: KnowledgeBase) -> list[ListPage]:
     records = catalogue_order(kb)
     if len(records) <= LIST_PAGE_ROWS:
         return [ListPage(SINGLE_LIST_PAGE, None, records)]
-    return list(pages_by_prefix("", records))
+    # Each title's sort form is computed once: the split goes as many levels deep as titles share
+    # letters ("synthetic case study 0..."), and each level looks at every title under it.
+    return list(pages_by_prefix("", [(sort_title(r), r) for r in records]))
 
 
-def pages_by_prefix(prefix: str, records: list[CaseStudy]):
-    """Pages of the titles starting with `prefix` and one more character each, in A-Z order; a page
-    with too many rows is split again by the next character. Titles equal to `prefix` cannot be split."""
-    groups: dict[str, list[CaseStudy]] = {}
-    for record in records:  # in catalogue order, so the groups (and their rows) are in order too
-        groups.setdefault(sort_title(record)[: len(prefix) + 1], []).append(record)
+def pages_by_prefix(prefix: str, keyed: list[tuple[str, CaseStudy]]):
+    """Pages of the titles (as (sort title, record), in catalogue order) starting with `prefix` and one
+    more character each, in A-Z order; a page with too many rows is split again by the next
+    character. Titles equal to `prefix` cannot be split."""
+    groups: dict[str, list[tuple[str, CaseStudy]]] = {}
+    end = len(prefix) + 1
+    for item in keyed:  # in catalogue order, so the groups (and their rows) are in order too
+        groups.setdefault(item[0][:end], []).append(item)
     for longer, group in groups.items():
         if len(group) > LIST_PAGE_ROWS and longer != prefix:
             yield from pages_by_prefix(longer, group)
         else:
-            yield ListPage(list_page_name(longer), longer, group)
+            yield ListPage(list_page_name(longer), longer, [record for _, record in group])
 
 
 def list_page_name(prefix: str) -> str:

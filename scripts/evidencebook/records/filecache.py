@@ -9,6 +9,7 @@ are unchanged. It lives in _build/.evidencebook/, so `make clean` or a fresh clo
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -33,6 +34,45 @@ def library_digest() -> str:
     for path in sorted(LIBRARY.rglob("*.py")):
         h.update(path.relative_to(LIBRARY).as_posix().encode())
         h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+# --- digests of input files, each file read once per build ----------------------------------------
+
+_BUILD_DIGESTS: dict[tuple, bytes] | None = None  # while a build runs: (path, size, mtime, inode) -> sha256
+
+
+@contextlib.contextmanager
+def digests_read_once():
+    """Within this block (one build: its driver, its forked first pass and its Sphinx runs), each input
+    file is read and hashed once, however many digests include it: at ten thousand records every
+    pass over the records costs about half a second. Outside it, every digest reads the files afresh."""
+    global _BUILD_DIGESTS
+    previous, _BUILD_DIGESTS = _BUILD_DIGESTS, {} if _BUILD_DIGESTS is None else _BUILD_DIGESTS
+    try:
+        yield
+    finally:
+        _BUILD_DIGESTS = previous
+
+
+def content_digest(path: Path) -> bytes:
+    """The sha256 of a file's bytes; remembered by the file's size, time and inode within
+    digests_read_once(), so a file changed during the build is read again."""
+    if _BUILD_DIGESTS is None:
+        return hashlib.sha256(path.read_bytes()).digest()
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    digest = _BUILD_DIGESTS.get(key)
+    if digest is None:
+        digest = _BUILD_DIGESTS[key] = hashlib.sha256(path.read_bytes()).digest()
+    return digest
+
+
+def files_digest(root: Path, paths, seed: bytes = b"") -> str:
+    """A digest of the files' names (relative to root) and contents, in the order given."""
+    h = hashlib.sha256(seed)
+    for path in paths:
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + content_digest(path) + b"\0")
     return h.hexdigest()
 
 

@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .filecache import library_digest
+from .filecache import files_digest, library_digest
 from .yamlsafe import load_yaml_text
 
 
@@ -73,14 +73,10 @@ def declared_inputs(text: str) -> tuple[list[str], str | None]:
 
 def input_digests(root: Path) -> dict[str, str]:
     """A digest of each input's files (names and bytes), computed once per build."""
-    digests = {}
-    for name, spec in INPUTS.items():
-        h = hashlib.sha256()
-        paths = {p for pattern in spec.globs for p in root.glob(pattern) if p.is_file()}
-        for path in sorted(paths):
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-        digests[name] = h.hexdigest()
-    return digests
+    return {
+        name: files_digest(root, sorted({p for pattern in spec.globs for p in root.glob(pattern) if p.is_file()}))
+        for name, spec in INPUTS.items()
+    }
 
 
 def chapter_digest(names: list[str], digests: dict[str, str]) -> str:

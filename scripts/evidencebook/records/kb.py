@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import rules
 from .bib import Bibliography, load_bibliography
-from .filecache import FileCache, file_digest, library_digest
+from .filecache import FileCache, file_digest, files_digest, library_digest
 from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
 from .rules.record import RecordEntry
@@ -63,9 +63,9 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     problems += [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
     frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib)
     problems += data_problems
-    from .datacheck import data_package_problems, required_term_problems  # here: datasets imports this module
+    from .datacheck import required_term_problems  # here: datasets imports this module
 
-    problems += data_package_problems(root, bib) + required_term_problems(vocabularies)
+    problems += checked_data_package(root, bib) + required_term_problems(vocabularies)
     vocabularies["framework_items"] = framework_items_vocabulary(frameworks)
     paths, folder_problems = record_paths(root / "case_studies")
     problems += folder_problems
@@ -108,6 +108,26 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
 
 # What a record's validity depends on besides its own text: when any of it changes, the cache is dropped.
 CONTEXT_GLOBS = ("data/vocabularies/*.yml", "data/frameworks/*.yml", "references.bib")
+
+
+# What the data package's checks read: everything in data/, and the references its sources cite.
+DATA_PACKAGE_GLOBS = ("data/**/*", "references.bib")
+
+
+def checked_data_package(root: Path, bib) -> list[Problem]:
+    """The data package's problems (datacheck.py). frictionless's checks take a second or two, so a
+    package found valid is remembered while data/, references.bib and the library are unchanged; a
+    package with problems is never remembered, so every problem is always found afresh."""
+    from .datacheck import data_package_problems  # here: datasets imports this module
+
+    cache = FileCache.open(root, "valid-data-package", digest_inputs(root, DATA_PACKAGE_GLOBS))
+    if cache.get("data", "valid")[0]:
+        return []
+    problems = data_package_problems(root, bib)
+    if not problems:
+        cache.put("data", "valid", True)
+        cache.save()
+    return problems
 
 
 def open_record_cache(root: Path) -> FileCache:
@@ -182,15 +202,13 @@ INPUT_GLOBS = (
 
 def digest_inputs(root: Path, globs: tuple[str, ...] = INPUT_GLOBS, library: bool = True) -> str:
     """A digest of the files matching `globs` and (by default) of the library chapters run: the one it imports."""
-    h = hashlib.sha256(library_digest().encode() if library else b"")
-    for pattern in globs:
-        for path in sorted(root.glob(pattern)):
-            if path.is_file() and "__pycache__" not in path.parts:
-                h.update(path.relative_to(root).as_posix().encode())
-                h.update(b"\0")
-                h.update(path.read_bytes())
-                h.update(b"\0")
-    return h.hexdigest()[:16]
+    paths = [
+        path
+        for pattern in globs
+        for path in sorted(root.glob(pattern))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    return files_digest(root, paths, library_digest().encode() if library else b"")[:16]
 
 
 _LOADED: dict[Path, tuple[str, KnowledgeBase]] = {}
