@@ -36,8 +36,10 @@ derive: $(STAMP)
 book: $(STAMP)
 	$(BIN)/evidencebook build
 
+# Every test, on every core: a test that builds a book of its own runs beside the others. The real book is
+# still built once: each worker asks for it, and the build lock makes the others wait and find it up to date.
 test: $(STAMP) validate
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # No book build, no browser, no subprocess CLI: the markers are in pyproject.toml, tests/conftest.py sets them.
 test-fast: $(STAMP)

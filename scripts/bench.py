@@ -164,7 +164,7 @@ def timed_build(book: Path, *extra: str, shows: tuple[Path, str] | None = None) 
     proc = subprocess.run(command, capture_output=True, text=True, cwd=book)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"build failed in {book}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise BuildFailed(f"build failed in {book}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     if shows and not seen:
         raise SystemExit(f"{shows[0]} never showed {shows[1]!r}")
     reported = dict(line.split(maxsplit=1) for line in proc.stderr.splitlines() if line.startswith(("PEAK_RSS_KB", "CPU_S")))
@@ -217,6 +217,7 @@ def measure(n: int, work: Path) -> Result:
 @dataclass
 class PatchResult:
     left_out: str  # "" for every patch applied, "all" for --plain-sphinx
+    failed: str  # why the strict build failed without it, or ""
     full_s: float
     full_cpu_s: float
     peak_rss_mb: float
@@ -224,8 +225,14 @@ class PatchResult:
     edit_s: float
 
 
-def measure_patches(n: int, work: Path) -> list[PatchResult]:
-    """A full build and an edit of one record, with every patch, without each in turn, and without any."""
+class BuildFailed(SystemExit):
+    pass
+
+
+def measure_patches(n: int, work: Path, names: list[str]) -> list[PatchResult]:
+    """A full build and an edit of one record with every patch, then without each patch named (all when
+    none is named) in turn, then without any, then with every patch again: the two runs with every patch
+    show how much the machine's own variation is."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from evidencebook.sphinx.patches import PATCHES
 
@@ -233,18 +240,34 @@ def measure_patches(n: int, work: Path) -> list[PatchResult]:
     copy_book(book, n)
     record = sorted((book / "case_studies").glob("[!_]*.yml"))[0]
     original = record.read_text()
-    runs = [("", ())] + [(p.name, ("--without-patch", p.name)) for p in PATCHES] + [("all", ("--plain-sphinx",))]
+    chosen = [p.name for p in PATCHES if not names or p.name in names]
+    # Without the parallel-safe declaration Sphinx reads serially and says so in a warning, which fails the
+    # strict build: those runs are serial from the start (--jobs 1), as tests/test_build.py builds them.
+    serial = ("--jobs", "1")
+    runs = [
+        ("", ()),
+        *[(name, ("--without-patch", name, *(serial if name == "undeclared-extensions-parallel-safe" else ()))) for name in chosen],
+        ("all", ("--plain-sphinx", *serial)),
+        ("", ()),
+    ]
     results = []
     for left_out, flags in runs:
         shutil.rmtree(book / "_build", ignore_errors=True)
         record.write_text(original)
-        full, rss, _, cpu = timed_build(book, *flags)
+        try:
+            full, rss, _, cpu = timed_build(book, *flags)
+        except BuildFailed as failed:
+            # Sphinx's own warning (the strict build's reason), not a chapter kernel's notices
+            lines = [line for line in str(failed.code).splitlines() if "IPKernelApp" not in line]
+            reason = next((line for line in lines if "WARNING:" in line or "rror" in line), "")
+            results.append(PatchResult(left_out, reason.strip()[:160] or "the build failed", 0, 0, 0, 0, 0))
+            continue
         data = yaml.safe_load(original)
         data["title"] = data["title"] + " (edited for the benchmark)"
         record.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         page = book / "_build" / "html" / "cases" / f"{record.stem}.html"
         edit, _, edit_visible, _ = timed_build(book, *flags, shows=(page, "(edited for the benchmark)"))
-        results.append(PatchResult(left_out, full, cpu, rss, edit_visible, edit))
+        results.append(PatchResult(left_out, "", full, cpu, rss, edit_visible, edit))
         print(patch_table(n, results), flush=True)
     shutil.rmtree(book)
     return results
@@ -262,6 +285,9 @@ def patch_table(n: int, results: list[PatchResult]) -> str:
     base = results[0]
     for r in results:
         name = {"": "none (every patch applied)", "all": "all (`--plain-sphinx`)"}.get(r.left_out, f"`{r.left_out}`")
+        if r.failed:
+            lines.append(f"| {name} | the strict build fails: {r.failed.replace('|', '/')} | | |")
+            continue
         delta = "" if r is base else f" ({r.full_s - base.full_s:+.1f} s; {r.full_cpu_s - base.full_cpu_s:+.0f} s CPU)"
         edit_delta = "" if r is base else f" ({r.edit_visible_s - base.edit_visible_s:+.1f} s / {r.edit_s - base.edit_s:+.1f} s)"
         lines.append(
@@ -322,13 +348,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--patches",
-        action="store_true",
-        help="measure each patch of another project instead: builds with each one left out in turn",
+        nargs="*",
+        metavar="NAME",
+        help="measure patches of other projects instead (the ones named, or all): builds with each one left out in turn",
     )
     args = parser.parse_args(argv)
-    if args.patches:
+    if args.patches is not None:
         with tempfile.TemporaryDirectory(prefix="evidencebook-bench-") as tmp:
-            text = "\n".join(patch_table(n, measure_patches(n, Path(tmp))) for n in args.sizes)
+            text = "\n".join(patch_table(n, measure_patches(n, Path(tmp), args.patches)) for n in args.sizes)
         out = args.out.with_name("bench-patches.md")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text)
