@@ -225,3 +225,39 @@ def test_the_patches_change_no_published_byte_but_the_search_titles_they_escape(
     assert {k: v for k, v in fast.items() if k not in ("alltitles", "indexentries")} == {
         k: v for k, v in unpatched.items() if k not in ("alltitles", "indexentries")
     }
+
+
+def test_a_change_to_the_books_css_alone_reaches_every_page(tmp_path: Path):
+    """Pages link the stylesheet with a checksum of its content; a stylesheet edit must be copied and
+    every page must link the new checksum, as after a clean build (the library is copied, so the
+    installed one is never touched)."""
+    import os
+    import subprocess
+    import sys
+
+    import evidencebook
+
+    library = tmp_path / "scripts" / "evidencebook"
+    shutil.copytree(Path(evidencebook.__file__).parent, library, ignore=shutil.ignore_patterns("__pycache__"))
+    book = make_book(tmp_path / "book")
+
+    def build() -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "evidencebook", "--root", str(book), "build"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(library.parent), "PYTHONWARNINGS": "ignore"},
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return (book / "_build" / "html" / "cases" / "sample-case.html").read_text(encoding="utf-8")
+
+    def checksum(page: str) -> str:
+        return re.search(r"evidencebook\.css\?v=([0-9a-f]+)", page).group(1)
+
+    before = checksum(build())
+    css = library / "sphinx" / "static" / "css" / "evidencebook.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.a-rule-added-by-the-test { color: red; }\n", encoding="utf-8")
+    after = checksum(build())
+    assert after != before
+    assert ".a-rule-added-by-the-test" in (book / "_build" / "html" / "_static" / "evidencebook.css").read_text()
+    assert checksum((book / "_build" / "html" / "index.html").read_text(encoding="utf-8")) == after

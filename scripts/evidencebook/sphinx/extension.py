@@ -38,6 +38,7 @@ from ..publish.html import plural
 from ..publish.render import CASES_DIR, case_docname, generate_pages
 from ..publish.text import link_allowed
 from ..records.datasets import load_package
+from ..records.filecache import files_digest
 from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from .buildstate import prepare_notebook_cache
@@ -54,6 +55,7 @@ REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledg
 CHAPTER_PARTS = tuple(f"{GENERATED_DIR}/{name}" for name in PARTS)  # included by their chapters
 MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
+STATIC_DIGEST = "evidencebook_static_digest"  # of sphinx/static/, set at config-inited
 CODE_CELL = "```{code-cell}"
 
 
@@ -66,6 +68,11 @@ def on_config_inited(app: Sphinx, config) -> None:
     # so a second build in the same process (build.py's two passes) would see the path twice, hash a
     # different configuration and rewrite every page.
     config.html_static_path = [*config.html_static_path, str(STATIC / "css")]
+    # Every page links the book's CSS and scripts with a checksum of their content (`?v=`), but Sphinx
+    # rewrites pages only for changed sources and templates: a change to a static file alone would
+    # copy nothing and leave every page on the old checksum. As an "html" value, this digest makes
+    # Sphinx rewrite (not re-read) every page when any of them changes, as a clean build would.
+    config[STATIC_DIGEST] = files_digest(STATIC, sorted(p for p in STATIC.rglob("*") if p.is_file()))
 
 
 def _kb(app: Sphinx) -> KnowledgeBase:
@@ -302,6 +309,7 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
 def setup(app: Sphinx):
     for name, default in CONFIG_VALUES:
         app.add_config_value(name, default, "")  # passed by build.py; never a reason to rewrite a page
+    app.add_config_value(STATIC_DIGEST, "", "html")
     setup_patches(app)
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", prepare_shared_state, priority=600)  # after myst-nb's own (500)
