@@ -30,7 +30,7 @@ from .render import CASES_DIR, GENERATED_MARK, sort_title, write_if_changed
 from .text import md_escape, md_token, raw_html_block
 
 COMPARE_DOC = f"{CASES_DIR}/{COMPARE_PAGE}"  # the view; its no-JavaScript pages are in the folder of the same name
-PAGE_ROWS = 500  # outcomes on one no-JavaScript page; the rest are in data/outcomes.csv
+PAGE_ROWS = 300  # outcomes on one no-JavaScript page; the rest are in data/outcomes.csv
 OUTCOMES_CSV = "outcomes.csv"  # under the site's data/ (EXPORT_FILES)
 CASE_COLUMNS = ["case", "place", "region_id", "region", "country_id", "country", "evidence_id", "evidence", "evidence_rank", "theme_ids", "themes"]
 
@@ -193,20 +193,25 @@ def domain_pages(kb: KnowledgeBase, table: pd.DataFrame | None = None) -> list[D
     ]
 
 
-def table_rows(rows: pd.DataFrame, case_href: str) -> list[dict[str, Any]]:
-    """The rows as the table template takes them; `case_href` is a case page's address with {id}."""
-    return [
+def table_rows(rows: pd.DataFrame, case_href: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows as the table template takes them, and the works they cite (each listed once under the
+    table, so a row carries a short source); `case_href` is a case page's address with {id}."""
+    sources = {key: i for i, key in enumerate(dict.fromkeys(rows["source_key"]), 1)}
+    cited = rows.drop_duplicates("source_key")
+    works = [{"number": sources[key], "citation": citation} for key, citation in zip(cited["source_key"], cited["citation"], strict=True)]
+    table = [
         {
             "cells": [row.metric, row.figure, row.direction or "—", row.kind, row.comparison or "—", row.period or "—", row.domain, row.evidence, row.where],
             "kind_id": row.kind_id,
             "case": row.case,
             "href": case_href.replace("{id}", row.case_id),
             "source": row.source_short,
+            "source_number": sources[row.source_key],
             "locator": row.source_locator,
-            "citation": row.citation,
         }
         for row in rows.itertuples(index=False)
     ]
+    return table, works
 
 
 def comparison_page(kb: KnowledgeBase, pages: list[DomainPage], total: int) -> str:
@@ -245,6 +250,7 @@ def domain_page(page: DomainPage, neighbours: tuple[DomainPage | None, DomainPag
     lines = [
         "---",
         "orphan: true",
+        "nosearch: true",  # the same rows are on the case pages, which search finds; the index stays smaller
         "---",
         GENERATED_MARK,
         "",
@@ -257,11 +263,13 @@ def domain_page(page: DomainPage, neighbours: tuple[DomainPage | None, DomainPag
     steps = [f"{word}: [{md_escape(other.label)}]({md_token(other.name)}.md)" for word, other in zip(("Previous", "Next"), neighbours, strict=True) if other]
     lines += [" · ".join(steps), ""] if steps else []
     more = len(page.rows) - len(shown)
+    rows, works = table_rows(shown, "../{id}.html")
     html = render(
         "outcome_compare_table.html",
         caption=f"Outcomes: {page.label} ({plural(len(page.rows), 'outcome')})",
         headings=COLUMNS,
-        rows=table_rows(shown, "../{id}.html"),
+        rows=rows,
+        works=works,
         more=f"and {more:,} more" if more else "",
         csv=f"../../data/{OUTCOMES_CSV}",
     )

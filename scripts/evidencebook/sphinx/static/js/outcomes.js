@@ -14,7 +14,7 @@
   // outcome fields (see compare.outcomes_index)
   var CASE = 0, MEASURE = 1, FIGURE = 2, DIRECTION = 3, KIND = 4, DOMAIN = 5, COMPARED = 6, PERIOD = 7, SOURCE = 8, LOCATOR = 9, NUMBER = 10, UNIT = 11;
   // case fields
-  var C_ID = 0, C_TITLE = 1, C_PLACE = 2, C_EVIDENCE = 3, C_THEMES = 4, C_WHERE = 5;
+  var C_ID = 0, C_TITLE = 1, C_WHERE = 2, C_EVIDENCE = 3, C_THEMES = 4, C_PLACE = 5; // C_WHERE the place as text, C_PLACE its filter value
 
   var index, facets, outcomes, cases, haystacks;
   var query = "";
@@ -35,7 +35,7 @@
     { key: "period", label: "Period" },
     { key: "domain", label: "Domain", sort: function (o) { return o[DOMAIN]; } },
     { key: "evidence", label: "Evidence", sort: function (o) { return cases[o[CASE]][C_EVIDENCE]; } },
-    { key: "place", label: "Place", sort: function (o) { return fold(cases[o[CASE]][C_PLACE]); } },
+    { key: "place", label: "Place", sort: function (o) { return fold(cases[o[CASE]][C_WHERE]); } },
     { key: "case", label: "Case study", sort: function (o) { return fold(cases[o[CASE]][C_TITLE]); } },
     { key: "source", label: "Source", sort: function (o) { return index.sources[o[SOURCE]][0] + " " + o[LOCATOR]; } },
   ];
@@ -103,7 +103,7 @@
   // The facet values of one outcome: a list of positions per facet (a case study has several themes).
   function valuesOf(o) {
     var c = cases[o[CASE]];
-    return { domain: [o[DOMAIN]], kind: [o[KIND]], evidence: [c[C_EVIDENCE]], theme: c[C_THEMES], place: [c[C_WHERE]] };
+    return { domain: [o[DOMAIN]], kind: [o[KIND]], evidence: [c[C_EVIDENCE]], theme: c[C_THEMES], place: [c[C_PLACE]] };
   }
 
   // One pass: the matching outcomes, and for each menu choice how many would match with it chosen instead.
@@ -180,14 +180,22 @@
     return make("div", { className: "kb-cmp-menu" }, [make("label", { for: id, text: facet.label }), select]);
   }
 
+  // How the sort menu names each order, up and down.
+  var ORDER_WORDS = {
+    figure: ["smallest first", "largest first"],
+    evidence: ["strongest first", "weakest first"],
+    kind: ["in the book's order", "reversed"],
+    domain: ["in the book's order", "reversed"],
+  };
+
   function buildSortMenu() {
     var select = make("select", { id: "kb-cmp-sort" });
     ui.sortOptions = [make("option", { value: "", text: "Domain, kind, case study" })];
     COLUMNS.forEach(function (c) {
-      if (!c.sort || c.key === "domain") return;
-      [false, true].forEach(function (down) {
-        var words = c.key === "figure" ? (down ? "largest first" : "smallest first") : c.key === "evidence" ? (down ? "weakest first" : "strongest first") : (down ? "Z to A" : "A to Z");
-        ui.sortOptions.push(make("option", { value: (down ? "-" : "") + c.key, text: c.label + ", " + words }));
+      if (!c.sort) return;
+      var words = ORDER_WORDS[c.key] || ["A to Z", "Z to A"];
+      [false, true].forEach(function (down, d) {
+        ui.sortOptions.push(make("option", { value: (down ? "-" : "") + c.key, text: c.label + ", " + words[d] }));
       });
     });
     ui.sortOptions.forEach(function (option) { select.appendChild(option); });
@@ -295,7 +303,7 @@
       cell("Period", [o[PERIOD] || "\u2014"]),
       cell("Domain", [facets[index.facetPosition.domain].values[o[DOMAIN]][1]]),
       cell("Evidence", [facets[index.facetPosition.evidence].values[c[C_EVIDENCE]][1]]),
-      cell("Place", [c[C_PLACE]]),
+      cell("Place", [c[C_WHERE]]),
       cell("Case study", [make("a", { href: href, text: c[C_TITLE] })]),
       cell("Source", [make("details", { className: "kb-source-ref" }, [make("summary", { text: source[0] + ", " + o[LOCATOR] }), source[1]])]),
     ]);
@@ -364,7 +372,7 @@
     facets.forEach(function (facet, f) { index.facetPosition[facet.key] = f; });
     haystacks = outcomes.map(function (o) {
       var c = cases[o[CASE]];
-      return fold([o[MEASURE], o[COMPARED], o[PERIOD], c[C_TITLE], c[C_PLACE]].join(" \u0001 "));
+      return fold([o[MEASURE], o[COMPARED], o[PERIOD], c[C_TITLE], c[C_WHERE]].join(" \u0001 "));
     });
     readAddress();
     build();
