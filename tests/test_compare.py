@@ -57,7 +57,7 @@ def test_every_outcome_is_in_the_index_once_with_its_own_case_study(kb):
         assert row[1] == outcome.metric and row[3] == (outcome.direction or "")
         assert facets["kind"][row[4]][0] == outcome.kind and facets["domain"][row[5]][0] == outcome.domain
         assert (row[6], row[7]) == (outcome.comparison or "", outcome.period or "")
-        assert row[9] == (outcome.source or record.sources[0]).locator
+        assert index["locators"][row[9]] == (outcome.source or record.sources[0]).locator
         assert facets["evidence"][case[3]][0] == record.evidence.type
         assert [facets["theme"][t][0] for t in case[4]] == list(record.themes)
         assert facets["place"][case[5]][0] == (record.place.region or record.place.country)

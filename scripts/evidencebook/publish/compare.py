@@ -113,7 +113,7 @@ def outcomes_index(kb: KnowledgeBase, case_url: str) -> dict[str, Any]:
     - cases: [id, title, place, evidence, [themes], place filter value], each a position in its facet
       except the first three;
     - outcomes: [case, measure, figure, direction, kind, domain, compared with, period, source, locator,
-      number, unit, outcome], `case`, `source` and `unit` positions in cases, sources and units, and
+      number, unit, outcome], `case`, `source`, `locator` and `unit` positions in their lists, and
       `outcome` the outcome's position in its record (from 1): with the case study's id, its key. `number` is the
       figure in its unit alone (2.5 million is 2500000), null without a figure; figures are comparable
       only within one unit and kind, and the view sorts them only then.
@@ -126,6 +126,7 @@ def outcomes_index(kb: KnowledgeBase, case_url: str) -> dict[str, Any]:
     first = table.drop_duplicates("case_id").set_index("case_id")
     sources = {key: i for i, key in enumerate(dict.fromkeys(table["source_key"]))}
     units = {unit: i for i, unit in enumerate(dict.fromkeys(table["unit"]))}
+    locators = {text: i for i, text in enumerate(dict.fromkeys(table["source_locator"]))}  # a case's outcomes often share one
     cite = kb.bibliography.citation_text
     return {
         "count": len(table),
@@ -133,6 +134,7 @@ def outcomes_index(kb: KnowledgeBase, case_url: str) -> dict[str, Any]:
         "facets": [{"key": f.key, "label": f.label, "values": [list(t) for t in terms[f.key]]} for f in FACETS],
         "sources": [[frames.short_citation(kb, key), cite(key)] for key in sources],
         "units": list(units),
+        "locators": list(locators),
         "cases": [
             [
                 case_id,
@@ -155,7 +157,7 @@ def outcomes_index(kb: KnowledgeBase, case_url: str) -> dict[str, Any]:
                 row.comparison,
                 row.period,
                 sources[row.source_key],
-                row.source_locator,
+                locators[row.source_locator],
                 _amount(row.amount),
                 units[row.unit],
                 row.outcome,

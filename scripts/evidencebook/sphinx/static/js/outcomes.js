@@ -37,7 +37,7 @@
     { key: "evidence", label: "Evidence", sort: function (o) { return cases[o[CASE]][C_EVIDENCE]; } },
     { key: "place", label: "Place", sort: function (o) { return fold(cases[o[CASE]][C_WHERE]); } },
     { key: "case", label: "Case study", sort: function (o) { return fold(cases[o[CASE]][C_TITLE]); } },
-    { key: "source", label: "Source", sort: function (o) { return index.sources[o[SOURCE]][0] + " " + o[LOCATOR]; } },
+    { key: "source", label: "Source", sort: function (o) { return index.sources[o[SOURCE]][0] + " " + index.locators[o[LOCATOR]]; } },
   ];
 
   function fold(text) {
@@ -305,7 +305,7 @@
       cell("Evidence", [facets[index.facetPosition.evidence].values[c[C_EVIDENCE]][1]]),
       cell("Place", [c[C_WHERE]]),
       cell("Case study", [make("a", { href: href, text: c[C_TITLE] })]),
-      cell("Source", [make("details", { className: "kb-source-ref" }, [make("summary", { text: source[0] + ", " + o[LOCATOR] }), source[1]])]),
+      cell("Source", [make("details", { className: "kb-source-ref" }, [make("summary", { text: source[0] + ", " + index.locators[o[LOCATOR]] }), source[1]])]),
     ]);
   }
 
