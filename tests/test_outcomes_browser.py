@@ -115,13 +115,19 @@ def test_the_address_keeps_the_filters_and_restores_them(open_page, outcomes, si
     assert query(shared) == {} and f"All {len(outcomes)} outcomes" in status(shared)
 
 
+def signed(row: dict) -> float:
+    """A figure's number in its unit alone, a decrease below zero (how the view sorts figures)."""
+    number = float(row["value"]) * {"": 1, "thousand": 1e3, "million": 1e6, "billion": 1e9}[row["scale"]]
+    return -number if row["direction"] == "decrease" else 0.0 if row["direction"] == "no change" else number
+
+
 def comparable_domain(outcomes: list[dict]) -> tuple[str, str] | None:
-    """A (domain, kind) whose figures all share one unit, at least two of them, and one that mixes units."""
+    """A (domain, kind) with at least two figures, all of one unit and all changes or all levels."""
     groups: dict[tuple[str, str], set] = {}
     numbers: Counter = Counter()
     for r in outcomes:
         if r["value"]:
-            groups.setdefault((r["domain"], r["kind"]), set()).add(r["unit"])
+            groups.setdefault((r["domain"], r["kind"]), set()).add((r["unit"], bool(r["direction"])))
             numbers[(r["domain"], r["kind"])] += 1
     return next((key for key, units in sorted(groups.items()) if len(units) == 1 and numbers[key] >= 2), None)
 
@@ -137,6 +143,15 @@ def test_figures_are_sorted_only_when_they_share_a_unit_and_a_kind(open_page, ou
     ready(forced)
     assert "not sorted by figure" in forced.page.locator(".kb-cmp-sort-note").inner_text()
     assert "sort" not in query(forced)
+    # Searching one measure across case studies: a fall and a rise in emergency admissions sort on one scale.
+    emergency = open_page(f"{VIEW}?q=emergency+admissions&sort=figure", 1366)
+    ready(emergency)
+    rows = {(r["case_study_id"], r["metric"]): r for r in outcomes}
+    order = [signed(rows[key]) for key in shown_in_order(emergency) if rows[key]["value"]]
+    if len({(rows[k]["unit"], rows[k]["kind"], bool(rows[k]["direction"])) for k in shown_in_order(emergency) if rows[k]["value"]}) == 1:
+        assert query(emergency)["sort"] == ["figure"] and order == sorted(order) and len(order) >= 2
+    else:
+        assert "sort" not in query(emergency)
 
     pair = comparable_domain(outcomes)
     assert pair, "some domain and kind has figures of one unit"
@@ -147,8 +162,7 @@ def test_figures_are_sorted_only_when_they_share_a_unit_and_a_kind(open_page, ou
     figure.click()
     assert query(page)["sort"] == ["figure"]
     assert page.page.locator("th", has=figure).get_attribute("aria-sort") == "ascending"
-    scale = {"": 1, "thousand": 1e3, "million": 1e6, "billion": 1e9}
-    amount = {(r["case_study_id"], r["metric"]): float(r["value"]) * scale[r["scale"]] for r in outcomes if r["domain"] == domain and r["kind"] == kind and r["value"]}
+    amount = {(r["case_study_id"], r["metric"]): signed(r) for r in outcomes if r["domain"] == domain and r["kind"] == kind and r["value"]}
     order = [amount.get(key) for key in shown_in_order(page)]
     numbers = [a for a in order if a is not None]
     assert len(numbers) >= 2 and numbers == sorted(numbers) and order[: len(numbers)] == numbers, "smallest first, no figure last"

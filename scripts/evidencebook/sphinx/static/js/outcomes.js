@@ -4,7 +4,8 @@
 // choice each, and words searched in the measures, comparisons, periods, case studies and places; they
 // live in the page address (?domain=hospital-use&q=emergency+admissions), so a link restores them.
 // Figures are never ranked across units or kinds: the table sorts by figure only when every figure
-// shown has one unit and one kind, and the kind and the comparison sit beside each figure.
+// shown has one unit and one kind (and all are changes, or none), and the kind and the comparison sit
+// beside each figure.
 (function () {
   "use strict";
   var root = document.querySelector('[data-kb-module="outcomes"]');
@@ -28,7 +29,7 @@
   // The columns: heading, how to sort by it (a function giving a sort key), and what the cell holds.
   var COLUMNS = [
     { key: "measure", label: "Measure", sort: function (o) { return fold(o[MEASURE]); } },
-    { key: "figure", label: "Figure", sort: function (o) { return o[NUMBER]; } },
+    { key: "figure", label: "Figure", sort: signedFigure },
     { key: "direction", label: "Direction" },
     { key: "kind", label: "Kind", sort: function (o) { return o[KIND]; } },
     { key: "compared", label: "Compared with" },
@@ -39,6 +40,13 @@
     { key: "case", label: "Case study", sort: function (o) { return fold(cases[o[CASE]][C_TITLE]); } },
     { key: "source", label: "Source", sort: function (o) { return index.sources[o[SOURCE]][0] + " " + index.locators[o[LOCATOR]]; } },
   ];
+
+  // A change's number with its direction: a decrease counts below zero, so "34% decrease" sorts before
+  // "10% increase". Null without a figure.
+  function signedFigure(o) {
+    if (o[NUMBER] === null) return null;
+    return o[DIRECTION] === "decrease" ? -o[NUMBER] : o[DIRECTION] === "no change" ? 0 : o[NUMBER];
+  }
 
   function fold(text) {
     return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -133,15 +141,17 @@
     return { matches: matches, counts: counts };
   }
 
-  // Figures can be set side by side only when they share one unit and one kind.
+  // Figures can be set side by side only when they share one unit and one kind, and are all changes (with
+  // a direction) or all levels (without): a 34% fall and an 82% share are not on one scale.
   function figuresComparable(matches) {
-    var unit = null, kind = null, numbers = 0;
+    var unit = null, kind = null, change = null, numbers = 0;
     for (var m = 0; m < matches.length; m++) {
       var o = outcomes[matches[m]];
       if (o[NUMBER] === null) continue;
-      if (numbers && (o[UNIT] !== unit || o[KIND] !== kind)) return false;
+      if (numbers && (o[UNIT] !== unit || o[KIND] !== kind || !!o[DIRECTION] !== change)) return false;
       unit = o[UNIT];
       kind = o[KIND];
+      change = !!o[DIRECTION];
       numbers += 1;
     }
     return numbers >= 2;
@@ -323,9 +333,9 @@
     var note = "";
     if (sortKey === "figure" && !comparable) {
       sortKey = "";
-      note = "These figures have different units or kinds, so they are not sorted by figure; choose one kind and one measure to compare figures.";
+      note = "These figures have different units or kinds, or mix changes with levels, so they are not sorted by figure; choose one kind and one measure to compare figures.";
     } else if (comparable) {
-      note = "Every figure shown has the same unit and kind, so they can be sorted by figure; check what each is compared with.";
+      note = "Every figure shown has the same unit and kind, so they can be sorted by figure (a decrease counts below zero); check what each is compared with.";
     }
     ui.sortNote.textContent = note;
     ui.sortNote.hidden = !note;
