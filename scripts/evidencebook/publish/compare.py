@@ -228,14 +228,10 @@ def comparison_page(kb: KnowledgeBase, pages: list[DomainPage], total: int) -> s
         "(outcomes-comparison)=",
         "# Compare outcomes",
         "",
-        f"Every figure the sources give, {plural(total, 'outcome')} from {plural(cases, 'case study', 'case studies')}, in one table. "
-        "Filter it by domain, kind of figure, evidence, theme and place, or search the measures, for example "
-        "“emergency admissions”; the address of the page keeps your filters, so you can share it.",
-        "",
-        "The figures are not ranked against each other: a measured fall in admissions, a modelled saving and a "
-        "target are different things, and so are figures compared with different baselines. So the kind and "
-        "the comparison sit beside every figure, and the table sorts by figure only when every row shown has "
-        "the same unit and kind.",
+        f"Every figure the sources give, {plural(total, 'outcome')} from {plural(cases, 'case study', 'case studies')}, in one table: "
+        "filter it, or search the measures (“emergency admissions”), and share the page's address to share the view. "
+        "Figures are not ranked against each other: the kind and the comparison sit beside each one, and the table "
+        "sorts by figure only when every row shown has the same unit and kind.",
         "",
         raw_html_block(render("outcome_compare.html", index_file=OUTCOMES_INDEX_FILE)),
         "",
@@ -253,6 +249,7 @@ def domain_page(page: DomainPage, neighbours: tuple[DomainPage | None, DomainPag
         "---",
         "orphan: true",
         "nosearch: true",  # the same rows are on the case pages, which search finds; the index stays smaller
+        "html_theme.sidebar_secondary.remove: true",
         "---",
         GENERATED_MARK,
         "",

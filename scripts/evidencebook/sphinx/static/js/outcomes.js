@@ -200,7 +200,7 @@
 
   function buildSortMenu() {
     var select = make("select", { id: "kb-cmp-sort" });
-    ui.sortOptions = [make("option", { value: "", text: "Domain, kind, case study" })];
+    ui.sortOptions = [make("option", { value: "", text: "Domain, kind" })];
     COLUMNS.forEach(function (c) {
       if (!c.sort) return;
       var words = ORDER_WORDS[c.key] || ["A to Z", "Z to A"];
@@ -258,9 +258,16 @@
       update();
     });
     ui.caseNote = make("p", { className: "kb-cmp-case" });
+    // The menus fold away on a narrow screen, so the count and the first rows are in view.
+    ui.badge = make("span", { className: "kb-cmp-badge" });
+    ui.menus = make("details", { className: "kb-cmp-filters" }, [
+      make("summary", {}, [make("span", { text: "Filters and order" }), " ", ui.badge]),
+      make("div", { className: "kb-cmp-menus" }, facets.map(buildMenu).concat([buildSortMenu()])),
+    ]);
+    ui.menus.open = window.matchMedia("(min-width: 60em)").matches;
     var form = make("form", { className: "kb-cmp-form", role: "search", "aria-label": "Filter the outcomes" }, [
       make("div", { className: "kb-cmp-search" }, [make("label", { for: "kb-cmp-q", text: "Search measures, places and case studies" }), ui.search]),
-      make("div", { className: "kb-cmp-menus" }, facets.map(buildMenu).concat([buildSortMenu()])),
+      ui.menus,
       ui.caseNote,
       make("div", { className: "kb-cmp-actions" }, [ui.clear]),
     ]);
@@ -361,6 +368,8 @@
       : "All " + outcomes.length + " outcomes, from " + inCases + " case studies.";
     ui.caption.textContent = ui.status.textContent;
     ui.clear.disabled = !filters;
+    var chosen = facets.filter(function (facet) { return selected[facet.key] >= 0; }).length;
+    ui.badge.textContent = chosen ? "(" + chosen + " chosen)" : "";
     var shown = sorted(result.matches).slice(0, shownCount);
     ui.body.replaceChildren.apply(ui.body, shown.map(row));
     ui.table.hidden = !found;
