@@ -110,7 +110,7 @@ def test_hostile_data_is_published_inert(hostile_site):
 def test_no_hostile_data_runs_in_a_browser(hostile_site, browser):
     from .browser import Page, serve
 
-    paths = sorted({p for case in CASES.values() for p in case.get("shown_on", [])} | {"cases/index.html", "chapters/glossary.html", "chapters/reading-list.html"})
+    paths = sorted({p for case in CASES.values() for p in case.get("shown_on", [])} | {"cases/index.html", "cases/outcomes.html", "cases/outcomes/hospital-use.html", "chapters/glossary.html", "chapters/reading-list.html"})
     with serve(hostile_site) as site:
         for path in paths:
             context = browser.new_context()

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES
+from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES, OUTCOMES_INDEX_FILE
 from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
 from . import frames
+from .compare import outcomes_index
+from .frames import short_citation
 from .render import case_docname, catalogue_order, place_label
 from .text import csv_text, plain_summary
 
@@ -124,6 +126,7 @@ def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:
         to_csv(outcome_rows(kb)),
         compact_json(index),
         compact_json(search_text),
+        compact_json(outcomes_index(kb, page_url("{id}", base_url))),
     )
     return dict(zip(EXPORT_FILES, texts, strict=True))
 
@@ -194,19 +197,6 @@ def facet_values(record: CaseStudy) -> dict[str, list[str]]:
         "source": list(dict.fromkeys(s.key for s in record.sources)),
         "period": [period_value(record)],
     }
-
-
-def short_citation(kb: KnowledgeBase, key: str) -> str:
-    """'Ham and Alderwick (2015), Place-based systems of care': enough to tell the documents apart."""
-    entry = kb.bibliography.data.entries.get(key) if kb.bibliography.data else None
-    if entry is None:
-        return key
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [" ".join(p.last_names or p.first_names).replace("{", "").replace("}", "") for p in people]
-    who = names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} and others" if names else ""
-    title = entry.fields.get("title", key).replace("{", "").replace("}", "").split(":")[0].strip()
-    year = entry.fields.get("year", "n.d.")
-    return f"{who} ({year}), {title}" if who else f"{title} ({year})"
 
 
 def facet_terms(kb: KnowledgeBase, used: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str]]]:
@@ -363,4 +353,10 @@ def check_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[
     text = read(CATALOGUE_INDEX)
     if text is not None:
         same_ids(CATALOGUE_INDEX, [r[0] for r in json.loads(text).get("records", [])])
+    text = read(OUTCOMES_INDEX_FILE)
+    if text is not None:  # every outcome once, under its own case study: (case id, outcome number)
+        compared = json.loads(text)
+        keys = sorted((compared["cases"][o[0]][0], o[-1]) for o in compared.get("outcomes", []))
+        if keys != sorted((r.id, n) for r in kb.records.values() for n in range(1, len(r.outcomes) + 1)):
+            problems.append(f"{OUTCOMES_INDEX_FILE}: its outcomes are not the records' outcomes, each once")
     return problems

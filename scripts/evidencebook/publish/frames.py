@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
+from ..records.datasets import SCALE_FACTORS
 from ..records.kb import KnowledgeBase
 from .render import case_docname
 from .text import format_figure
@@ -23,7 +24,7 @@ CASE_COLUMNS = [
 ]
 OUTCOME_COLUMNS = [
     *("case_id", "outcome", "metric", "figure", "direction", "kind_id", "kind", "domain_id", "domain"),
-    *("comparison", "period", "source_key", "source_locator", "source"),
+    *("comparison", "period", "source_key", "source_locator", "source", "source_short", "unit", "amount"),
 ]
 OUTCOME_KEY = ["case_id", "outcome"]
 
@@ -81,7 +82,25 @@ def outcome_rows(kb: KnowledgeBase) -> Iterator[dict]:
                 "source_key": source.key,
                 "source_locator": source.locator,
                 "source": f"{kb.bibliography.citation_text(source.key)} — {source.locator}",
+                "source_short": short_citation(kb, source.key),
+                # The number in the unit alone (2.5 million -> 2,500,000), so figures of one unit can be
+                # set side by side; None without a figure. A range counts by its lower end, as stated.
+                "unit": o.unit or "",
+                "amount": None if o.value is None else o.value * SCALE_FACTORS[o.scale],
             }
+
+
+def short_citation(kb: KnowledgeBase, key: str) -> str:
+    """'Ham and Alderwick (2015), Place-based systems of care': enough to tell the documents apart."""
+    entry = kb.bibliography.data.entries.get(key) if kb.bibliography.data else None
+    if entry is None:
+        return key
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [" ".join(p.last_names or p.first_names).replace("{", "").replace("}", "") for p in people]
+    who = names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} and others" if names else ""
+    title = entry.fields.get("title", key).replace("{", "").replace("}", "").split(":")[0].strip()
+    year = entry.fields.get("year", "n.d.")
+    return f"{who} ({year}), {title}" if who else f"{title} ({year})"
 
 
 def evidence_rank(kb: KnowledgeBase, evidence_type: str) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES
 from ..records.filecache import FileCache
 from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
-from ..records.schema import LIST_FOLDER, CaseStudy, Outcome, SourceRef
+from ..records.schema import COMPARE_PAGE, LIST_FOLDER, CaseStudy, Outcome, SourceRef
 from .html import plural, render
 from .text import (
     format_figure,
@@ -169,6 +169,11 @@ class PageWriter:
         ]
         return "| " + " | ".join(cells) + " |"
 
+    def compare_domains(self, record: CaseStudy) -> list[tuple[str, str]]:
+        """The domains of a record's outcomes as (id, label), in vocabulary order."""
+        used = {o.domain for o in record.outcomes}
+        return [(t.id, t.label) for t in self.v["outcome_domains"].terms if t.id in used]
+
     # --- the case page ----------------------------------------------------------------------------
 
     def case_page(self, record: CaseStudy) -> str:
@@ -205,6 +210,8 @@ class PageWriter:
                 "| Measure | Figure | Kind | Compared with | Period | Source | Note |",
                 "|---|---|---|---|---|---|---|",
                 *(self.outcome_row(r, o) for o in r.outcomes),
+                "",
+                raw_html_block(render("compare_link.html", page=f"{COMPARE_PAGE}.html", case_id=r.id, domains=self.compare_domains(r))),
                 "",
             ]
         else:
@@ -360,7 +367,7 @@ def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
     out_dir = kb.root / CASES_DIR
     writer = PageWriter(kb)
     changed, removed = [], []
-    wanted = {f"{rid}.md" for rid in kb.records} | {"index.md"}
+    wanted = {f"{rid}.md" for rid in kb.records} | {"index.md", f"{COMPARE_PAGE}.md"}  # compare.py writes the latter
     rendered = open_page_cache(kb)
     for rid, record in kb.records.items():
         path, key = out_dir / f"{rid}.md", page_key(kb, record)

@@ -26,7 +26,8 @@ PACKAGE_FILE = "datapackage.json"
 # writes them): declared here so that the data-package check can refuse a data file taking one of these names.
 CATALOGUE_INDEX_FILE = "catalogue-index.json"
 CATALOGUE_TEXT_FILE = "catalogue-text.json"
-EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE)
+OUTCOMES_INDEX_FILE = "outcomes-index.json"  # what the outcomes comparison (cases/outcomes) filters
+EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE)
 DATA_DIR = "data"
 # How a reader sees each status; what each status means is stated in the package's field description.
 STATUS_LABELS = {

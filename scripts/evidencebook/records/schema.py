@@ -18,11 +18,13 @@ from .characters import describe_character, first_hidden_character
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 80
-# Pages the build writes under cases/ beside the case pages (render.py): a record with one of these ids
-# would overwrite the catalogue (cases/index) or sit beside the A to Z list folder (cases/list/).
+# Pages the build writes under cases/ beside the case pages (render.py, compare.py): a record with one of
+# these ids would overwrite the catalogue (cases/index) or the outcomes comparison (cases/outcomes), or
+# sit beside the A to Z list folder (cases/list/).
 CATALOGUE_PAGE = "index"
+COMPARE_PAGE = "outcomes"
 LIST_FOLDER = "list"
-RESERVED_IDS = frozenset({CATALOGUE_PAGE, LIST_FOLDER})
+RESERVED_IDS = frozenset({CATALOGUE_PAGE, COMPARE_PAGE, LIST_FOLDER})
 # Ids the book's own page elements use start with this (the checklist's tools: kb-checklist-load, ...).
 BOOK_ID_PREFIX = "kb-"
 # The checklist page writes each item's id as an HTML id as it is, beside ids it makes itself: the book's,

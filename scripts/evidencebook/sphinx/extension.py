@@ -31,6 +31,7 @@ from sphinx.util.docutils import SphinxRole
 
 from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
+from ..publish.compare import generate_comparison_pages
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
 from ..publish.glossary import GLOSSARY_DOC
@@ -41,6 +42,7 @@ from ..records.datasets import load_package
 from ..records.filecache import files_digest
 from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
+from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
 from .buildstate import prepare_notebook_cache
 from .notebooks import chapter_notebooks, is_chapter_notebook
 from .patches import setup_patches
@@ -109,6 +111,9 @@ def on_builder_inited(app: Sphinx) -> None:
         generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
         generate_chapter_parts(kb)  # chapters/_generated/: frameworks, checklist, data dictionary
     result = generate_pages(kb)
+    compared = generate_comparison_pages(kb)
+    for key in result:
+        result[key] += compared[key]
     logger.info(
         f"[evidencebook] {plural(len(kb.records), 'case study', 'case studies')}; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
@@ -298,7 +303,7 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
     files = {path.stem for path in record_paths(Path(app.srcdir) / "case_studies")[0]}
     if files != set(kb.records):
         problems.append(f"record files that are not case studies in the book: {', '.join(sorted(files ^ set(kb.records)))}")
-    pages = {page.stem for page in (outdir / CASES_DIR).glob("*.html")} - {"index"}
+    pages = {page.stem for page in (outdir / CASES_DIR).glob("*.html")} - {CATALOGUE_PAGE, COMPARE_PAGE}
     if pages != set(kb.records):
         problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
     problems += check_exports(kb, outdir / "data", app.config.html_baseurl or "")

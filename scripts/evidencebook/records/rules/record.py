@@ -70,7 +70,7 @@ def file_name_not_reserved(name: RecordName):
             name.rel,
             1,
             "(file)",
-            f"the id {stem!r} is the name of a page the book makes in cases/ (the catalogue is cases/index.html, the A to Z list is cases/list/)",
+            f"the id {stem!r} is the name of a page the book makes in cases/ (the catalogue is cases/index.html, the A to Z list is cases/list/, the outcomes comparison cases/outcomes.html)",
             f"rename the file and its id, e.g. to {stem}-<place>",
         )
 
