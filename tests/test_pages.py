@@ -50,6 +50,21 @@ def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):
     assert f"[{md_escape('Sample town joint discharge team')}](../sample-case.md)" in listing
 
 
+def test_case_and_list_pages_lead_home_and_back_to_the_catalogue_from_their_own_folder(kb):
+    writer = PageWriter(kb)
+    hostile = kb.records["sample-case"].model_copy(update={"title": "<script>alert(1)</script> & co"})
+    page = writer.case_page(hostile)
+    crumbs = page.split('<nav class="kb-breadcrumb" aria-label="Breadcrumb">', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="../index.html">Home</a>' in crumbs  # cases/<id>.html is one folder down
+    assert '<a href="../cases/index.html">Case studies</a>' in crumbs
+    assert '<li aria-current="page">&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</li>' in crumbs
+    assert page.index("kb-breadcrumb") < page.index("\n# ")  # above the title
+    assert page.rstrip().endswith('<a href="../cases/index.html">Back to the catalogue</a></p>\n```')
+    listing = writer.list_page(list_pages(kb)[0], (None, None))  # cases/list/1.html: two folders down
+    assert '<a href="../../cases/index.html">Case studies</a>' in listing
+    assert '<a href="../../index.html">Home</a>' in listing
+
+
 def add_record(kb, case_id: str, title: str) -> None:
     other = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
     other.update(id=case_id, title=title)

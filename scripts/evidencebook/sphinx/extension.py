@@ -48,6 +48,7 @@ from .settings import CONFIG_VALUES, DEFER_CHAPTERS
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+FAVICON = "favicon.svg"  # in static/; Sphinx copies it to _static/ and links it from every page
 VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
 REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
@@ -66,6 +67,10 @@ def on_config_inited(app: Sphinx, config) -> None:
     # so a second build in the same process (build.py's two passes) would see the path twice, hash a
     # different configuration and rewrite every page.
     config.html_static_path = [*config.html_static_path, str(STATIC / "css")]
+    # The book's icon ships with this extension (static/), so every copy of the book has it, a test
+    # book included; without one, a browser asks for /favicon.ico and gets a 404 on every first visit.
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / FAVICON)
 
 
 def _kb(app: Sphinx) -> KnowledgeBase:
