@@ -46,11 +46,6 @@ def case_docname(case_id: str) -> str:
     return f"{CASES_DIR}/{case_id}"
 
 
-def site_root(docname: str) -> str:
-    """The address of the site's root from the page `docname`: "../" from cases/x, "../../" from cases/list/x."""
-    return "../" * docname.count("/")
-
-
 def place_label(kb: KnowledgeBase, record: CaseStudy) -> str:
     """'Sunderland, North East, England' as plain text."""
     v = kb.vocabularies
@@ -188,8 +183,6 @@ class PageWriter:
             "---",
             GENERATED_MARK,
             "",
-            raw_html_block(render("breadcrumb.html", root=site_root(case_docname(r.id)), title=shown_text(r.title))),
-            "",
             f"(case-{md_token(r.id)})=",
             f"# {md_escape(r.title)}",
             "",
@@ -240,7 +233,7 @@ class PageWriter:
         lines += ["## Sources", ""]
         cite = self.kb.bibliography.citation_text
         lines += [f"- {md_escape(cite(s.key))} {{cite:p}}`{md_token(s.key)}` — {md_escape(s.locator)}" for s in r.sources]
-        lines += ["", raw_html_block(render("back_to_catalogue.html", root=site_root(case_docname(r.id)))), ""]
+        lines.append("")
         return "\n".join(lines)
 
     # --- the catalogue ----------------------------------------------------------------------------
@@ -294,8 +287,6 @@ class PageWriter:
             "orphan: true",
             "---",
             GENERATED_MARK,
-            "",
-            raw_html_block(render("breadcrumb.html", root=site_root(page.docname), title=self.list_title(page, count))),
             "",
             f"# {md_escape(self.list_title(page, count))}",
             "",

@@ -33,6 +33,7 @@ from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
+from ..publish.furniture import list_page_titles, page_furniture
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.html import plural
 from ..publish.render import CASES_DIR, case_docname, generate_pages
@@ -107,6 +108,7 @@ def on_builder_inited(app: Sphinx) -> None:
         generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
         generate_chapter_parts(kb)  # chapters/_generated/: frameworks, checklist, data dictionary
     result = generate_pages(kb)
+    app.evidencebook_list_titles = list_page_titles(kb)  # type: ignore[attr-defined]
     logger.info(
         f"[evidencebook] {plural(len(kb.records), 'case study', 'case studies')}; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
@@ -254,6 +256,9 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     scripts[:] = [s for s in scripts if not _is_thebe(s)]  # in place: Sphinx restores the list after the page
     context["default_mode"] = context.get("default_mode") or "auto"  # the theme logs an error when empty
     body = context.get("body") or ""
+    above, below = page_furniture(_kb(app), pagename, app.evidencebook_list_titles)  # type: ignore[attr-defined]
+    if above or below:  # the breadcrumb and the way back (publish/furniture.py: why not in the source)
+        context["body"] = f"{above}{body}{below}"
     # Inside this event add_js_file adds to this page only: pages without charts or tools load nothing extra.
     if CHART_MARK in body:
         app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
