@@ -63,6 +63,21 @@ def test_the_layout_tip_follows_edits(tmp_path: Path):
     assert not_canonical(book) == before
 
 
+def test_an_edited_page_template_invalidates_what_was_written_with_it(tmp_path: Path, monkeypatch):
+    """Case pages and chapter outputs are cached against the library's digest: an edit to a template in
+    publish/templates/ (a breadcrumb, a table) must reach every page, like an edit to the code."""
+    import shutil
+
+    from evidencebook.records import filecache
+
+    library = shutil.copytree(filecache.LIBRARY, tmp_path / "evidencebook", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(filecache, "LIBRARY", library)
+    before = filecache.library_digest.__wrapped__()  # uncached: the real one is computed once per process
+    template = library / "publish" / "templates" / "breadcrumb.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("Home", "Start"), encoding="utf-8")
+    assert filecache.library_digest.__wrapped__() != before
+
+
 def test_the_build_digest_sees_every_kind_of_input_but_not_generated_pages(tmp_path: Path):
     book = book_with_sample(tmp_path)
     (book / "chapters").mkdir()

@@ -50,6 +50,28 @@ def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):
     assert f"[{md_escape('Sample town joint discharge team')}](../sample-case.md)" in listing
 
 
+def test_case_and_list_pages_lead_home_and_back_to_the_catalogue_from_their_own_folder(kb):
+    from evidencebook.publish.furniture import list_page_titles, page_furniture
+
+    titles = list_page_titles(kb)
+    assert titles == {"cases/list/1": "All 1 case study"}
+    record = kb.records["sample-case"]
+    kb.records["sample-case"] = record.model_copy(update={"title": "<script>alert(1)</script> & co"})
+    above, below = page_furniture(kb, "cases/sample-case", titles)
+    assert above.startswith('<nav class="kb-breadcrumb" aria-label="Breadcrumb">')
+    assert '<a href="../index.html">Home</a>' in above  # cases/<id>.html is one folder down
+    assert '<a href="../cases/index.html">Case studies</a>' in above
+    assert '<li aria-current="page">&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</li>' in above
+    assert below == '<p class="kb-back"><a href="../cases/index.html">Back to the catalogue</a></p>'
+    above, below = page_furniture(kb, "cases/list/1", titles)  # two folders down
+    assert '<a href="../../cases/index.html">Case studies</a>' in above and "All 1 case study" in above
+    assert below == ""
+    for other in ("index", "cases/index", "chapters/glossary", "cases/no-such-case"):
+        assert page_furniture(kb, other, titles) == ("", ""), other
+    # Kept out of the pages' source, so out of the search index: "Home" would match every case page.
+    assert "kb-breadcrumb" not in PageWriter(kb).case_page(record)
+
+
 def add_record(kb, case_id: str, title: str) -> None:
     other = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
     other.update(id=case_id, title=title)

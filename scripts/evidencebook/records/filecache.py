@@ -27,11 +27,12 @@ LIBRARY = Path(__file__).resolve().parent.parent  # the whole evidencebook packa
 
 @functools.cache  # the code a process runs is the code it imported: once per process is exact
 def library_digest() -> str:
-    """A digest of the library's code (schema, validator, formatter): a new version invalidates results."""
+    """A digest of the library's code (schema, validator, formatter) and of the templates its pages are
+    written with (publish/templates/): a new version invalidates results."""
     import pydantic
 
     h = hashlib.sha256(pydantic.VERSION.encode())
-    for path in sorted(LIBRARY.rglob("*.py")):
+    for path in sorted([*LIBRARY.rglob("*.py"), *(LIBRARY / "publish" / "templates").glob("*.html")]):
         h.update(path.relative_to(LIBRARY).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()

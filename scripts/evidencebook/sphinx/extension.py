@@ -34,6 +34,7 @@ from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.compare import generate_comparison_pages
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
+from ..publish.furniture import list_page_titles, page_furniture
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.html import plural
 from ..publish.render import CASES_DIR, case_docname, generate_pages
@@ -51,6 +52,7 @@ from .settings import CONFIG_VALUES, DEFER_CHAPTERS
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+FAVICON = "favicon.svg"  # in static/; Sphinx copies it to _static/ and links it from every page
 VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
 REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
@@ -75,6 +77,10 @@ def on_config_inited(app: Sphinx, config) -> None:
     # copy nothing and leave every page on the old checksum. As an "html" value, this digest makes
     # Sphinx rewrite (not re-read) every page when any of them changes, as a clean build would.
     config[STATIC_DIGEST] = files_digest(STATIC, sorted(p for p in STATIC.rglob("*") if p.is_file()))
+    # The book's icon ships with this extension (static/), so every copy of the book has it, a test
+    # book included; without one, a browser asks for /favicon.ico and gets a 404 on every first visit.
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / FAVICON)
 
 
 def _kb(app: Sphinx) -> KnowledgeBase:
@@ -114,6 +120,7 @@ def on_builder_inited(app: Sphinx) -> None:
     compared = generate_comparison_pages(kb)
     for key in result:
         result[key] += compared[key]
+    app.evidencebook_list_titles = list_page_titles(kb)  # type: ignore[attr-defined]
     logger.info(
         f"[evidencebook] {plural(len(kb.records), 'case study', 'case studies')}; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"
     )
@@ -261,6 +268,9 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     scripts[:] = [s for s in scripts if not _is_thebe(s)]  # in place: Sphinx restores the list after the page
     context["default_mode"] = context.get("default_mode") or "auto"  # the theme logs an error when empty
     body = context.get("body") or ""
+    above, below = page_furniture(_kb(app), pagename, app.evidencebook_list_titles)  # type: ignore[attr-defined]
+    if above or below:  # the breadcrumb and the way back (publish/furniture.py: why not in the source)
+        context["body"] = f"{above}{body}{below}"
     # Inside this event add_js_file adds to this page only: pages without charts or tools load nothing extra.
     if CHART_MARK in body:
         app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
