@@ -305,10 +305,15 @@ def on_build_finished(app: Sphinx, exception) -> None:
 
 def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
     """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
-    for page in sorted((outdir / CASES_DIR).glob("*.html")):
-        if f"{CASES_DIR}/{page.stem}" not in app.env.found_docs:
-            page.unlink()  # the page of a deleted record, left by an earlier build: never publish it
-            logger.info(f"[evidencebook] removed {page.name}: its record no longer exists")
+    # Pages generated under cases/ (records, A-Z list, comparison) that no longer exist, left with their
+    # sources by an earlier build: Sphinx never deletes an output, and a clean build would not have them.
+    for page in sorted((outdir / CASES_DIR).rglob("*.html")):
+        docname = page.relative_to(outdir).with_suffix("").as_posix()
+        if docname not in app.env.found_docs:
+            page.unlink()
+            for source in (outdir / "_sources" / docname).parent.glob(f"{page.stem}.*"):
+                source.unlink()
+            logger.info(f"[evidencebook] removed {docname}.html: its page is no longer generated")
     problems = []
     files = {path.stem for path in record_paths(Path(app.srcdir) / "case_studies")[0]}
     if files != set(kb.records):
