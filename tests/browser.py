@@ -107,3 +107,9 @@ def assert_title_on_screen(page: Page, what: str) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (
         f"{what}: the page title lies outside the {width} px screen ({box})"
     )
+
+
+def address(page: Page) -> str:
+    """The page's address as its own script last set it. Playwright's `page.url` learns of
+    history.replaceState from a later browser event, so read straight after a change it can lag."""
+    return page.page.evaluate("window.location.href")

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .browser import Page, assert_no_horizontal_scroll, assert_title_on_screen
+from .browser import Page, address, assert_no_horizontal_scroll, assert_title_on_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -87,7 +87,7 @@ def choice_count(page: Page, name: str) -> int:
 
 
 def query(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.page.url).query)
+    return parse_qs(urlparse(address(page)).query)
 
 
 # --- the catalogue --------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_the_address_keeps_the_filters_and_clear_all_resets_them(open_page, case
     want = expected(cases, {"theme": {"social-prescribing"}}, ["Rotherham"])
     assert want and shown_ids(page) == want
 
-    shared = open_page(page.page.url.removeprefix(site + "/"))  # a reader opening the shared link
+    shared = open_page(address(page).removeprefix(site + "/"))  # a reader opening the shared link
     ready(shared)
     assert choice(shared, "Social prescribing").is_checked()
     assert shared.page.get_by_label("Search titles, places and summaries").input_value() == "Rotherham"

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .browser import assert_no_horizontal_scroll, assert_title_on_screen
+from .browser import address, assert_no_horizontal_scroll, assert_title_on_screen
 from .test_catalogue_browser import AXE_JS, AXE_OPTIONS, DARK_RULES, SERIOUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
@@ -76,7 +76,7 @@ def status(page) -> str:
 
 
 def query(page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.page.url).query)
+    return parse_qs(urlparse(address(page)).query)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -119,7 +119,7 @@ def test_the_address_keeps_the_filters_and_restores_them(open_page, outcomes, si
     want = matching(outcomes, "hospital-use", EMERGENCY)
     assert want and shown(page) == want
 
-    shared = open_page(page.page.url.removeprefix(site + "/"), width)  # a reader opening the shared link
+    shared = open_page(address(page).removeprefix(site + "/"), width)  # a reader opening the shared link
     ready(shared)
     assert shared.page.get_by_label("Outcome domain").input_value() == "hospital-use"
     assert shared.page.get_by_label("Search measures, places and case studies").input_value() == EMERGENCY
