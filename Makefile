@@ -11,10 +11,10 @@ BUILD  := _build
 HTML   := $(BUILD)/html
 PORT   ?= 8000
 
-.PHONY: book test test-fast validate derive serve clean lock setup bench cold-builds help
+.PHONY: book test test-fast validate derive serve datasette clean lock setup bench cold-builds help
 
 help:
-	@sed -n '2,4p' Makefile; echo "Other targets: test-fast validate derive serve clean lock bench cold-builds"
+	@sed -n '2,4p' Makefile; echo "Other targets: test-fast validate derive serve datasette clean lock bench cold-builds"
 
 setup: $(STAMP)
 
@@ -49,6 +49,12 @@ serve: $(STAMP)
 	@test -f $(HTML)/index.html || { echo "No built site: run 'make book' first."; exit 1; }
 	@echo "Serving $(HTML) at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
+
+# The book's database in Datasette (a test dependency, so the venv has it): SQL over the whole knowledge base.
+DATASETTE_PORT ?= 8001
+datasette: book
+	$(BIN)/datasette serve $(HTML)/data/evidence-book.sqlite --metadata $(HTML)/data/metadata.json \
+	  --host 127.0.0.1 --port $(DATASETTE_PORT)
 
 clean:
 	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md chapters/_generated

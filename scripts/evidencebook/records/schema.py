@@ -364,8 +364,10 @@ class ChecklistItem(Strict):
 
 
 class ChecklistArea(Strict):
-    id: Slug
-    name: Text
+    """An area of the checklist: a group of items under one heading."""
+
+    id: Slug = Field(description="Unique within the checklist.")
+    name: Text = Field(description="The area's heading, as the source gives it.")
     framework_items: list[str] = Field(
         default_factory=list,
         description=(
@@ -374,23 +376,25 @@ class ChecklistArea(Strict):
         ),
         json_schema_extra={"vocabulary": "framework_items"},
     )
-    items: list[ChecklistItem] = Field(min_length=1)
+    items: list[ChecklistItem] = Field(min_length=1, description="What partners check in this area, in the source's order.")
 
 
 class ChecklistTheme(Strict):
-    id: Slug
-    name: Text
-    areas: list[ChecklistArea] = Field(min_length=1)
+    """A theme of the checklist: the areas under one of its main headings."""
+
+    id: Slug = Field(description="Unique within the checklist.")
+    name: Text = Field(description="The theme's heading, as the source gives it.")
+    areas: list[ChecklistArea] = Field(min_length=1, description="Its areas, in the source's order.")
 
 
 class Checklist(Strict):
     """The integration checklist of *Shifting the centre of gravity* (data/integration-checklist.yml)."""
 
-    id: Slug
-    title: Text
-    description: LongText
-    source: SourceRef
-    themes: list[ChecklistTheme] = Field(min_length=1)
+    id: Slug = Field(description="A short name for the checklist.")
+    title: Text = Field(description="The checklist's title.")
+    description: LongText = Field(description="What the checklist is for, in our own words.")
+    source: SourceRef = Field(description="The document that sets it out.")
+    themes: list[ChecklistTheme] = Field(min_length=1, description="Its themes, in the source's order.")
 
 
 # --- The reading list (data/reading-list.yml) -------------------------------------------------------

@@ -32,6 +32,7 @@ from sphinx.util.docutils import SphinxRole
 from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.compare import generate_comparison_pages
+from ..publish.database import check_database, publish_database
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
 from ..publish.furniture import list_page_titles, page_furniture
@@ -299,7 +300,9 @@ def on_build_finished(app: Sphinx, exception) -> None:
     if missing:
         raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
     exported = write_exports(kb, outdir / "data", app.config.html_baseurl or "")
-    publish_datasets(load_package(Path(app.srcdir)), outdir / "data", reserved={p.name for p in exported})
+    package = load_package(Path(app.srcdir))
+    exported += publish_database(kb, package, outdir / "data")
+    publish_datasets(package, outdir / "data", reserved={p.name for p in exported})
     check_nothing_lost(app, kb, outdir)
 
 
@@ -322,6 +325,7 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
     if pages != set(kb.records):
         problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
     problems += check_exports(kb, outdir / "data", app.config.html_baseurl or "")
+    problems += check_database(kb, outdir / "data")
     if problems:
         raise ExtensionError("the published book does not match the records:\n" + "\n".join(problems))
 
