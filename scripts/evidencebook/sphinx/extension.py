@@ -348,6 +348,7 @@ def setup(app: Sphinx):
     app.add_transform(RecordTextAsWritten)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("evidencebook.css")
+    app.add_css_file("print.css", media="print")  # screens never load it
     setup_accessibility(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
 
