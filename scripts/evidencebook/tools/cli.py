@@ -1,4 +1,4 @@
-"""Command line: `evidencebook validate | build | derive | export | new | fix | changed-pages`.
+"""Command line: `evidencebook validate | build | derive | export | new | fix | pdf | changed-pages`.
 
 Run through make (make validate, make derive, make new-case-study, make fix) or as `python -m evidencebook`.
 """
@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="*", help="record files (default: every record in case_studies/)")
     p.add_argument("--check", action="store_true", help="change nothing; fail if a record is not in the canonical layout")
     p.set_defaults(func=cmd_fix)
+    p = sub.add_parser("pdf", help="print the built book as one PDF with Chromium (make pdf)")
+    p.add_argument("--out", type=Path, help="where to write it (default: the site's own copy, _build/html/evidence-book.pdf)")
+    p.set_defaults(func=cmd_pdf)
     p = sub.add_parser("changed-pages", help="list the pages added, changed or removed since a git ref")
     p.add_argument("--base", required=True, help="the git ref to compare with, e.g. origin/main")
     p.add_argument("--site-url", default="", help="prefix page paths with this address")
@@ -246,6 +249,19 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if not changed and not refused:
         print("Every record is already in the canonical layout.")
     return 1 if refused else 0
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from ..records.yamlsafe import load_yaml_file
+    from .pdfbook import PDF_FILE, build_pdf
+
+    root = find_root(args.root)
+    html_root = root / "_build" / "html"
+    config = load_yaml_file(root / "_config.yml").data or {}
+    site_url = str(((config.get("sphinx") or {}).get("config") or {}).get("html_baseurl") or "")
+    out = build_pdf(root, html_root, args.out or html_root / PDF_FILE, site_url)
+    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
 
 
 def cmd_changed_pages(args: argparse.Namespace) -> int:

@@ -1,0 +1,195 @@
+"""The whole book as one PDF (`make pdf`): title page, contents, the chapters in the order of _toc.yml with
+their charts, the case studies as an appendix, the bibliography, page numbers and working links.
+
+It reads the built site (make book first), so the PDF shows exactly what the site shows: each page's
+article is taken from its HTML, its ids prefixed with the page's name so that they stay unique, and
+every link to another page of the book pointed at that page inside the document. Debian's Chromium
+prints it through Playwright (the browser the tests already use; nothing is downloaded): its print
+engine is the one that drew the pages, charts stay vector SVG, and it writes links, an outline and
+tagged PDF. `make book` never needs it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+from markupsafe import Markup
+
+from ..publish.html import render
+from ..records.datasets import CATALOGUE_INDEX_FILE
+from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
+from ..records.yamlsafe import load_yaml_file
+
+PDF_FILE = "evidence-book.pdf"
+COMPOSED_FILE = "_print-book.html"  # written at the site root, so the pages' relative addresses resolve
+# Pages that only work on screen (filters in the browser): the appendix and the chapters carry their content.
+SCREEN_ONLY = {f"cases/{CATALOGUE_PAGE}", f"cases/{COMPARE_PAGE}"}
+BIBLIOGRAPHY = "bibliography"
+# What a printed article does not need: page furniture that print.css would hide anyway.
+DROP = ".headerlink, .kb-breadcrumb, .kb-back-to-catalogue, script, button, .prev-next-area"
+CHART_TIMEOUT_MS = 600_000  # a whole book of pages and charts, on a slow machine
+FOOTER = (
+    '<div style="font-size:8px;width:100%;text-align:center;color:#444">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
+
+
+@dataclass
+class Page:
+    docname: str
+    title: str = ""
+    body: Markup = Markup("")
+
+    @property
+    def anchor(self) -> str:
+        return "p-" + self.docname.replace("/", "-")
+
+
+@dataclass
+class Part:
+    caption: str
+    pages: list[Page] = field(default_factory=list)
+    appendix: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return "part-" + "-".join(self.caption.lower().split())
+
+
+def _entries(items: list) -> list[str]:
+    """Docnames of a _toc.yml list of chapters, with their sections, in order."""
+    found = []
+    for item in items or []:
+        if isinstance(item, dict) and isinstance(item.get("file"), str):
+            found.append(item["file"].removesuffix(".md").removesuffix(".ipynb"))
+        if isinstance(item, dict):
+            found += _entries(item.get("sections", []))
+    return found
+
+
+def book_parts(root: Path, html_root: Path) -> list[Part]:
+    """The parts of the printed book: _toc.yml's (screen-only pages left out), the case studies, the bibliography."""
+    toc = load_yaml_file(root / "_toc.yml").data or {}
+    parts = [Part("Introduction", [Page(str(toc.get("root", "index")))])]
+    for part in toc.get("parts", []):
+        pages = [Page(d) for d in _entries(part.get("chapters", [])) if d not in SCREEN_ONLY and d != BIBLIOGRAPHY]
+        if pages:
+            parts.append(Part(str(part.get("caption", "")), pages))
+    index = json.loads((html_root / "data" / CATALOGUE_INDEX_FILE).read_text(encoding="utf-8"))
+    parts.append(Part("Appendix: the case studies", [Page(f"cases/{r[0]}") for r in index["records"]], appendix=True))
+    parts.append(Part("References", [Page(BIBLIOGRAPHY)]))
+    return parts
+
+
+def _target(docname: str, href: str, included: set[str], site_url: str) -> str | None:
+    """Where a link of `docname`'s article points in the printed book (None: leave it as it is)."""
+    if urlsplit(href).scheme or href.startswith("//"):
+        return None
+    resolved = urlsplit(urljoin(f"/{docname}.html", href))
+    target = resolved.path.lstrip("/").removesuffix(".html")
+    if target in included:
+        anchor = "p-" + target.replace("/", "-")
+        return f"#{anchor}--{resolved.fragment}" if resolved.fragment else f"#{anchor}"
+    path = resolved.path.lstrip("/") + (f"?{resolved.query}" if resolved.query else "") + (f"#{resolved.fragment}" if resolved.fragment else "")
+    return f"{site_url.rstrip('/')}/{path}" if site_url else path
+
+
+def read_page(page: Page, html_root: Path, included: set[str], site_url: str) -> None:
+    soup = BeautifulSoup((html_root / f"{page.docname}.html").read_text(encoding="utf-8"), "html.parser")
+    article = soup.select_one("article.bd-article") or soup.select_one("main")
+    if article is None:
+        raise ValueError(f"{page.docname}.html: no article to print")
+    for element in article.select(DROP):
+        element.decompose()
+    heading = article.find("h1")
+    page.title = " ".join(heading.get_text(" ").split()) if heading else page.docname
+    prefix = page.anchor + "--"
+    for element in article.select("[id]"):
+        element["id"] = prefix + element["id"]
+    for label in article.select("[for], [aria-labelledby], [aria-describedby], [aria-controls]"):
+        for attribute in ("for", "aria-labelledby", "aria-describedby", "aria-controls"):
+            if label.get(attribute):
+                label[attribute] = " ".join(prefix + ref for ref in str(label[attribute]).split())
+    for link in article.select("a[href]"):
+        where = _target(page.docname, str(link["href"]), included, site_url)
+        if where is not None:
+            link["href"] = where
+    for element in article.select("[src]"):
+        element["src"] = urljoin(f"/{page.docname}.html", str(element["src"])).lstrip("/")
+    page.body = Markup(article.decode_contents())  # Sphinx's own output, already escaped
+
+
+def _commit(root: Path) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def compose(root: Path, html_root: Path, site_url: str = "", built: datetime.date | None = None) -> str:
+    """The printable HTML of the whole book, written beside the site's pages."""
+    parts = book_parts(root, html_root)
+    included = {p.docname for part in parts for p in part.pages}
+    for part in parts:
+        for page in part.pages:
+            read_page(page, html_root, included, site_url)
+    home = BeautifulSoup((html_root / "index.html").read_text(encoding="utf-8"), "html.parser")
+    stylesheets = [str(link["href"]) for link in home.select('link[rel="stylesheet"]')]
+    config = load_yaml_file(root / "_config.yml").data or {}
+    package = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    licence = (package.get("licenses") or [{}])[0]
+    return render(
+        "pdf_book.html",
+        title=str(config.get("title", "")),
+        edition_line=f"Edition of {(built or datetime.date.today()).isoformat()}",
+        built=(built or datetime.date.today()).isoformat(),
+        commit=_commit(root),
+        site_url=site_url,
+        licence=f"Data and text under {licence.get('title', licence.get('name', 'the licence stated on the site'))}",
+        stylesheets=stylesheets,
+        parts=parts,
+        scripts=["_static/_vendor/vega-bundle.js", "_static/_vendor/kbcharts.js"],
+    )
+
+
+def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium") -> None:
+    """Print `composed` with Chromium once every chart is drawn."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium)
+        try:
+            page = browser.new_page(color_scheme="light")
+            page.goto(composed.resolve().as_uri(), wait_until="load", timeout=CHART_TIMEOUT_MS)
+            page.wait_for_function(  # each chart drawn live (or failed: its static SVG stays)
+                "() => [...document.querySelectorAll('.kb-chart[data-kb-spec]')]"
+                ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed'))",
+                timeout=CHART_TIMEOUT_MS,
+            )
+            out.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(
+                path=str(out), format="A4", print_background=True, display_header_footer=True,
+                header_template="<div></div>", footer_template=FOOTER,
+                margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+                outline=True, tagged=True,
+            )
+        finally:
+            browser.close()
+
+
+def build_pdf(root: Path, html_root: Path, out: Path, site_url: str = "") -> Path:
+    if not (html_root / "index.html").is_file():
+        raise FileNotFoundError(f"{html_root}: no built site: run `make book` first")
+    composed = html_root / COMPOSED_FILE
+    composed.write_text(compose(root, html_root, site_url), encoding="utf-8")
+    try:
+        print_pdf(composed, out)
+    finally:
+        composed.unlink()  # not a page of the site
+    return out
