@@ -11,10 +11,10 @@ BUILD  := _build
 HTML   := $(BUILD)/html
 PORT   ?= 8000
 
-.PHONY: book test test-fast validate derive serve datasette clean lock setup bench cold-builds help
+.PHONY: book test test-fast validate derive serve datasette pdf clean lock setup bench cold-builds help
 
 help:
-	@sed -n '2,4p' Makefile; echo "Other targets: test-fast validate derive serve datasette clean lock bench cold-builds"
+	@sed -n '2,4p' Makefile; echo "Other targets: test-fast validate derive serve datasette pdf clean lock bench cold-builds"
 
 setup: $(STAMP)
 
@@ -55,6 +55,11 @@ DATASETTE_PORT ?= 8001
 datasette: book
 	$(BIN)/datasette serve $(HTML)/data/evidence-book.sqlite --metadata $(HTML)/data/metadata.json \
 	  --host 127.0.0.1 --port $(DATASETTE_PORT)
+
+# The whole book as one PDF (_build/html/evidence-book.pdf), printed by Debian's chromium (apt install chromium);
+# `make book` never needs it.
+pdf: book
+	$(BIN)/evidencebook pdf
 
 clean:
 	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md chapters/_generated

@@ -1,0 +1,78 @@
+"""The whole-book PDF (make pdf): title page with edition and date, contents, every chapter and case study,
+the bibliography, page numbers, links inside the document, and charts as vector drawings."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from evidencebook.tools.pdfbook import COMPOSED_FILE, book_parts, build_pdf, read_page
+
+from .conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.build, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def pdf(built_book: Path, tmp_path_factory) -> PdfReader:
+    from .browser import require_chromium
+
+    require_chromium()
+    out = build_pdf(ROOT, built_book, tmp_path_factory.mktemp("pdf") / "book.pdf")
+    assert not (built_book / COMPOSED_FILE).exists(), "the composed page is not left in the site"
+    return PdfReader(out)
+
+
+@pytest.fixture(scope="module")
+def texts(pdf) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in pdf.pages]
+
+
+def test_the_title_page_gives_the_book_its_edition_and_date(texts):
+    assert texts[0].startswith("Place-based health and care evidence book")
+    assert re.search(r"Edition of \d{4}-\d\d-\d\d", texts[0]) and "Built " in texts[0]
+
+
+def test_every_chapter_and_case_study_is_in_it_in_order(texts, built_book):
+    everything = " ".join(texts)
+    cases = json.loads((built_book / "data" / "case-studies.json").read_text())["case_studies"]
+    missing = [c["title"] for c in cases if " ".join(c["title"].split()) not in everything]
+    assert not missing, f"case studies not in the PDF: {missing[:5]}"
+    # Each chapter starts on a page of its own, after the title page and the contents, in the contents' order.
+    position = 1
+    for part in book_parts(ROOT, built_book):
+        for page in part.pages[:1] if part.appendix else part.pages:
+            read_page(page, built_book, set(), "")
+            found = next((i for i in range(position + 1, len(texts)) if texts[i].startswith(page.title)), None)
+            assert found is not None, f"no page after page {position + 1} starts with the title of {page.docname}: {page.title!r}"
+            position = found
+
+
+def test_pages_are_numbered(texts):
+    total = len(texts)
+    for number in (1, 2, total):
+        assert f"{number} / {total}" in texts[number - 1], f"page {number} has no number"
+
+
+def test_links_inside_the_document_work(pdf):
+    internal = 0
+    for page in pdf.pages:
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            if link.get("/Subtype") == "/Link" and ("/Dest" in link or link.get("/A", {}).get("/S") == "/GoTo"):
+                internal += 1
+    assert internal > 100, f"only {internal} links inside the document"
+    assert len(pdf.outline) >= 10, "the PDF has an outline of its chapters"
+
+
+def test_charts_are_vector_drawings_not_pictures(pdf):
+    images = 0
+    for page in pdf.pages:
+        for item in ((page.get("/Resources") or {}).get("/XObject") or {}).values():
+            if item.get_object().get("/Subtype") == "/Image":
+                images += 1
+    assert images == 0, f"{images} raster images in the PDF: charts should print as SVG"
