@@ -27,7 +27,8 @@ PACKAGE_FILE = "datapackage.json"
 CATALOGUE_INDEX_FILE = "catalogue-index.json"
 CATALOGUE_TEXT_FILE = "catalogue-text.json"
 OUTCOMES_INDEX_FILE = "outcomes-index.json"  # what the outcomes comparison (cases/outcomes) filters
-EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE)
+LESSONS_FILE = "lessons.csv"  # one row per case-study lesson
+EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE, LESSONS_FILE)
 DATA_DIR = "data"
 # How a reader sees each status; what each status means is stated in the package's field description.
 STATUS_LABELS = {
