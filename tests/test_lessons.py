@@ -129,3 +129,15 @@ def test_the_real_framework_items_and_lessons_use_every_factor(root):
     used = {f for r in kb.records.values() for lesson in r.lessons for f in lesson.factors}
     used |= {f for fw in kb.frameworks for item in fw.items for f in item.factors}
     assert set(kb.vocab("factors").ids()) <= used
+
+
+def test_the_documents_cross_cutting_lessons_link_to_factors(root):
+    """The design principles, the Commission's enablers and challenges, Localis's recommendations and the
+    key actions of Shifting the centre of gravity each name the factors they are about, so a factor's page can
+    set what the documents advise beside what the case studies found."""
+    kb = load_knowledge_base(root)
+    items = kb.vocab("framework_items")
+    cross_cutting = ("kf-design-principles", "gws-enablers", "gws-challenges", "le-recommendations", "stcog-key-actions", "stcog-themes")
+    unlinked = [t.id for t in items.terms if t.framework in cross_cutting and not t.factors]
+    assert unlinked == []
+    assert items.by_id["kf-principle-single-measures"].factors == ("evaluation",)

@@ -37,6 +37,7 @@ class Term(BaseModel):
     population_max: float | None = None
     framework: str | None = None  # framework items: the framework's id and title
     framework_title: str | None = None
+    factors: tuple[str, ...] = ()  # framework items: the factors (data/vocabularies/factors.yml) they are about
 
 
 @dataclass
@@ -89,7 +90,7 @@ class Vocabulary:
 def framework_items_vocabulary(frameworks) -> Vocabulary:
     """Every item of every framework, as the vocabulary that records' `illustrates` lists draw on."""
     terms = [
-        Term(id=item.id, label=item.name, definition=item.definition, framework=fw.id, framework_title=fw.title)
+        Term(id=item.id, label=item.name, definition=item.definition, framework=fw.id, framework_title=fw.title, factors=tuple(item.factors))
         for fw in frameworks
         for item in fw.items
     ]
