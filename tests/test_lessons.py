@@ -141,3 +141,19 @@ def test_the_documents_cross_cutting_lessons_link_to_factors(root):
     unlinked = [t.id for t in items.terms if t.framework in cross_cutting and not t.factors]
     assert unlinked == []
     assert items.by_id["kf-principle-single-measures"].factors == ("evaluation",)
+
+
+def test_the_derived_files_offer_lessons_with_their_terms(root):
+    """Editors get the factor and type terms as choices; the issue form asks for lessons and names the terms."""
+    from evidencebook.records.vocabularies import load_vocabularies
+    from evidencebook.tools.derive import ISSUE_FORM
+
+    vocabularies = load_vocabularies(root / "data")
+    schema = json.loads((root / "case_studies" / "_schema.json").read_text(encoding="utf-8"))
+    lesson = schema["$defs"]["Lesson"]["properties"]
+    assert lesson["factors"]["items"]["enum"] == vocabularies["factors"].ids()
+    assert lesson["type"]["enum"] == vocabularies["lesson_types"].ids()
+    form = yaml.safe_load((root / ISSUE_FORM).read_text(encoding="utf-8"))
+    lessons = next(e for e in form["body"] if e.get("id") == "lessons")
+    assert lessons["validations"]["required"] is False
+    assert all(term in lessons["attributes"]["description"] for term in vocabularies["factors"].ids())
