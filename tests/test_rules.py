@@ -115,6 +115,12 @@ CASES = [
     Case("term-rank-unique", (edit("data/vocabularies/evidence_types.yml", terms__1__rank=1),), "terms[1].rank: 1 is also the rank of"),
     Case("evidence-type-ranked", (edit("data/vocabularies/evidence_types.yml", terms__2__rank=None),), "terms[2].rank: is missing: evidence types are ordered strongest first"),
     Case("data-id-matches-file-name", (edit("data/frameworks/gws-shifts.yml", id="gws-shift"),), "id: is 'gws-shift' but the file is gws-shifts.yml"),
+    Case(
+        "data-vocabulary-term-known",
+        (edit("data/frameworks/gws-shifts.yml", items__0__factors=["evaluaton"]),),
+        "items[0].factors[0]: 'evaluaton' is not in the factors vocabulary — did you mean 'evaluation'?",
+        near_miss=(edit("data/frameworks/gws-shifts.yml", items__0__factors=["evaluation"]),),
+    ),
     Case("data-citation-key-known", (edit(GLOSSARY, definitions__0__source__key="nosuchwork2099"),), "definitions[0].source.key: cites 'nosuchwork2099'"),
     Case(
         "framework-item-id-unique",

@@ -1,4 +1,4 @@
-"""Machine-readable exports of the knowledge base: data/case-studies.json, case-studies.csv, outcomes.csv.
+"""Machine-readable exports of the knowledge base: data/case-studies.json, case-studies.csv, outcomes.csv, lessons.csv.
 
 Exports are deterministic (same input, same bytes) and every text cell of the CSV files is
 neutralised against spreadsheet formula injection.
@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES, OUTCOMES_INDEX_FILE
+from ..records.datasets import (
+    CATALOGUE_INDEX_FILE,
+    CATALOGUE_TEXT_FILE,
+    EXPORT_FILES,
+    LESSONS_FILE,
+    OUTCOMES_INDEX_FILE,
+)
 from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
 from . import frames
@@ -98,11 +104,30 @@ def outcome_rows(kb: KnowledgeBase):
         }
 
 
-def to_csv(rows) -> str:
+def lesson_rows(kb: KnowledgeBase):
+    """lessons.csv: one row per lesson, keyed (case study, lesson number); factors joined by '; '."""
+    for record in kb.records.values():
+        for n, lesson in enumerate(record.lessons, start=1):
+            yield {
+                "case_study_id": record.id,
+                "lesson": n,
+                "type": lesson.type,
+                "factors": "; ".join(lesson.factors),
+                "statement": lesson.statement,
+                "source_key": lesson.source.key,
+                "source_locator": lesson.source.locator,
+            }
+
+
+LESSON_COLUMNS = ("case_study_id", "lesson", "type", "factors", "statement", "source_key", "source_locator")
+
+
+def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
+    """The rows as CSV; with `columns`, the header is written even when there are no rows."""
     rows = list(rows)
     buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    if rows or columns:
+        writer = csv.DictWriter(buffer, fieldnames=list(columns or rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: "" if val is None else csv_text(val) for k, val in row.items()})
@@ -127,6 +152,7 @@ def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:
         compact_json(index),
         compact_json(search_text),
         compact_json(outcomes_index(kb, page_url("{id}", base_url))),
+        to_csv(lesson_rows(kb), LESSON_COLUMNS),
     )
     return dict(zip(EXPORT_FILES, texts, strict=True))
 
@@ -350,6 +376,13 @@ def check_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[
                         problems.append(f"outcomes.csv: {record.id} outcome {i + 1} {key} is {row[key]!r}, the record says {getattr(rec, key)!r}")
                 if row["unit"] != (rec.unit or "") or row["scale"] != (rec.scale or ""):
                     problems.append(f"outcomes.csv: {record.id} outcome {i + 1} unit or scale differs from the record")
+    text = read(LESSONS_FILE)
+    if text is not None:
+        counted = Counter(row["case_study_id"] for row in csv.DictReader(io.StringIO(text)))
+        for case_id in sorted(set(counted) | {r.id for r in kb.records.values() if r.lessons}):
+            record = kb.records.get(case_id)
+            if record is None or counted[case_id] != len(record.lessons):
+                problems.append(f"{LESSONS_FILE}: {case_id} has {counted[case_id]} rows, its record {len(record.lessons) if record else 'does not exist'}")
     text = read(CATALOGUE_INDEX)
     if text is not None:
         same_ids(CATALOGUE_INDEX, [r[0] for r in json.loads(text).get("records", [])])

@@ -30,7 +30,8 @@ OUTCOMES_INDEX_FILE = "outcomes-index.json"  # what the outcomes comparison (cas
 # The whole knowledge base as one SQLite database, and its description for Datasette (publish/database.py).
 DATABASE_FILE = "evidence-book.sqlite"
 DATABASE_METADATA_FILE = "metadata.json"
-EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE)
+LESSONS_FILE = "lessons.csv"  # one row per case-study lesson
+EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE, LESSONS_FILE)
 DATA_DIR = "data"
 # How a reader sees each status; what each status means is stated in the package's field description.
 STATUS_LABELS = {

@@ -61,7 +61,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     vocabularies, problems = read_vocabularies(root)
     bib = load_bibliography(root / "references.bib")
     problems += [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
-    frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib)
+    frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib, vocabularies)
     problems += data_problems
     from .datacheck import required_term_problems  # here: datasets imports this module
 
@@ -155,8 +155,9 @@ def validate_cached(
     return record, result.problems, related_lines
 
 
-def load_structured_data(root: Path, bib: Bibliography):
-    """Frameworks, glossary terms and the checklist from data/, validated like records."""
+def load_structured_data(root: Path, bib: Bibliography, vocabularies: dict[str, Vocabulary] | None = None):
+    """Frameworks, glossary terms and the checklist from data/, validated like records (their
+    vocabulary-controlled fields against `vocabularies`, when given)."""
     problems: list[Problem] = []
     framework_paths, found = folder_files(root, root / "data" / "frameworks", ("a framework", "frameworks"))
     glossary_paths, more = folder_files(root, root / "data" / "glossary", ("a glossary term", "glossary terms"))
@@ -175,7 +176,7 @@ def load_structured_data(root: Path, bib: Bibliography):
             obj, found, yaml_doc = validate_data_file(path, rel, model)
             problems += found
             if obj is not None:
-                data = DataInput(path, rel, obj, yaml_doc, bib)
+                data = DataInput(path, rel, obj, yaml_doc, bib, vocabularies)
                 problems += rules.run("data-file", data)
                 loaded[name].append(data)
     problems += rules.run("frameworks", loaded["frameworks"])

@@ -195,6 +195,20 @@ class Example(Strict):
     source: SourceRef = Field(description="Where the example is described.")
 
 
+class Lesson(Strict):
+    """What a source says helped or hindered the case study, how it worked, where it applies, what it took or cost."""
+
+    statement: Text = Field(
+        description="The lesson in one or two sentences, in our own words, no stronger or wider than the source puts it.",
+        examples=["Years of working together before the pooled budget made the partners willing to share risk."],
+    )
+    type: str = vocabulary("lesson_types", description="What kind of lesson it is.", examples=["enabler"])
+    factors: list[str] = vocabulary(
+        "factors", min_length=1, description="What the lesson is about: one or more factors.", examples=[["leadership-and-relationships"]]
+    )
+    source: SourceRef = Field(description="Where the source says it, with its locator (page, section, box, case-study number).")
+
+
 class Link(Strict):
     title: Text = Field(description="What the link points to.", examples=["Evaluation report"])
     url: HttpUrl = Field(description="An http or https address.", examples=["https://www.example.org/evaluation"])
@@ -236,9 +250,13 @@ class CaseStudy(Strict):
     )
     related: list[Slug] = Field(default_factory=list, description="Ids of related case studies.", examples=[["greater-manchester-devolution"]])
     links: list[Link] = Field(default_factory=list, description="Web pages about it (http or https only).")
+    lessons: list[Lesson] = Field(
+        default_factory=list,
+        description="What the sources say helped or hindered it, how it worked, for whom and where, and what it took or cost.",
+    )
 
 
-SUBMODELS = [CaseStudy, Place, Period, Evidence, Outcome, SourceRef, Example, Link]
+SUBMODELS = [CaseStudy, Place, Period, Evidence, Outcome, SourceRef, Example, Link, Lesson]
 
 
 def vocabulary_of(model: type[BaseModel], field_name: str) -> str | None:
@@ -315,6 +333,9 @@ class FrameworkItem(Strict):
     definition: LongText = Field(description="What the item means, in our own words.")
     locator: Text = Field(description="Where the source states it (section, page, box).")
     group: Text | None = Field(default=None, description="A sub-heading the item sits under in the source, if any.")
+    factors: list[str] = vocabulary(
+        "factors", default_factory=list, description="The factors (data/vocabularies/factors.yml) the item is about, linking it to case-study lessons."
+    )
 
 
 class Framework(Strict):

@@ -10,12 +10,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 # Term ids the chapters name in their code, to count, colour or group by (charts.KIND_COLOURS,
-# gapmap.EFFECT_KINDS, findings.COMPARISON_TYPES, the places chapter's England): a vocabulary must keep
+# gapmap.EFFECT_KINDS, findings.COMPARISON_TYPES, the places chapter's England, lessons' enabler and barrier): a vocabulary must keep
 # them. Declared here so validation can say so; tests/test_layers.py checks the chapters name no others.
 TERMS_THE_CHAPTERS_NAME = {
     "outcome_kinds": ("measured", "modelled-estimate", "target", "context"),
     "evidence_types": ("systematic-review", "randomised-trial", "controlled-comparison", "descriptive", "modelled-estimate"),
     "countries": ("england",),
+    # What helps and what hinders sets a factor's enablers beside its barriers.
+    "lesson_types": ("enabler", "barrier"),
 }
 
 
@@ -35,6 +37,7 @@ class Term(BaseModel):
     population_max: float | None = None
     framework: str | None = None  # framework items: the framework's id and title
     framework_title: str | None = None
+    factors: tuple[str, ...] = ()  # framework items: the factors (data/vocabularies/factors.yml) they are about
 
 
 @dataclass
@@ -87,7 +90,7 @@ class Vocabulary:
 def framework_items_vocabulary(frameworks) -> Vocabulary:
     """Every item of every framework, as the vocabulary that records' `illustrates` lists draw on."""
     terms = [
-        Term(id=item.id, label=item.name, definition=item.definition, framework=fw.id, framework_title=fw.title)
+        Term(id=item.id, label=item.name, definition=item.definition, framework=fw.id, framework_title=fw.title, factors=tuple(item.factors))
         for fw in frameworks
         for item in fw.items
     ]

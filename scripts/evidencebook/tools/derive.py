@@ -372,6 +372,19 @@ def issue_form(vocabularies: dict[str, Vocabulary]) -> str:
                 required=False,
                 long=True,
             )
+        elif name == "lessons":
+            add_field(
+                "lessons",
+                "Lessons",
+                type("Info", (), {"description": (
+                    "What the sources say helped or hindered it, how it worked, for whom and where, and what it took or "
+                    "cost, one per line with the page. Types: " + ", ".join(vocabularies["lesson_types"].ids())
+                    + ". Factors: " + ", ".join(vocabularies["factors"].ids()) + "."
+                )})(),
+                None,
+                required=False,
+                long=True,
+            )
         elif info.is_required():
             add_field(name, label, info, vocab_name, multiple=typing.get_origin(info.annotation) is list, long=name == "summary")
     body.append(

@@ -8,8 +8,8 @@ lists exactly what is still to do. Nothing is ever invented: no example value is
 `--from <id>` starts from an existing record, for a sibling case from the same document: it keeps
 the place (unless a new one is given), level, model, themes, evidence type and the citation keys of
 the sources, and clears what belongs to the original case alone: summary, outcomes, examples,
-organisations, period, the evidence appraisal, the sources' locators, framework items, related ids
-and links.
+organisations, period, the evidence appraisal, the sources' locators, framework items, related ids,
+links and lessons.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..bib import Bibliography
-from ..problems import Problem, citation_problem, field_name, unknown_id_fix
+from ..problems import Problem, citation_problem, field_name, unknown_id_fix, vocabulary_problem
 from ..schema import CHECKLIST_RESERVED_PREFIXES, Checklist, Framework, GlossaryTerm, ReadingList, SourceRef
 from ..yamlsafe import LoadedYaml
+from .record import vocabulary_fields
 from .registry import rule
 
 
@@ -24,6 +25,7 @@ class DataInput:
     obj: Any  # the validated model: Framework, GlossaryTerm, Checklist or ReadingList
     loaded: LoadedYaml
     bibliography: Bibliography
+    vocabularies: dict | None = None  # name -> Vocabulary, for fields that take terms (framework items' factors)
 
     def problem(self, loc: tuple, message: str, fix: str) -> Problem:
         return Problem(self.rel, self.loaded.line_of(loc), field_name(loc), message, fix)
@@ -73,6 +75,16 @@ def data_citation_key_known(data: DataInput):
         found = citation_problem(data.bibliography, ref.key)
         if found:
             yield data.problem((*loc, "key"), *found)
+
+
+@rule("data-vocabulary-term-known", "data-file", "Every vocabulary-controlled value in data/ (framework items' `factors`) is a term of its vocabulary.")
+def data_vocabulary_term_known(data: DataInput):
+    for loc, value, name, is_unit in vocabulary_fields(data.obj):
+        vocab = (data.vocabularies or {}).get(name)
+        # framework_items are checked by the rules of the checklist; a vocabulary with a problem reports it itself.
+        found = vocabulary_problem(vocab, value, is_unit) if vocab is not None and vocab.usable and vocab.path else None
+        if found:
+            yield data.problem(loc, *found)
 
 
 # --- frameworks and glossary ---------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def id_matches_file_name(item: RecordInput):
     yield from _id_mismatch(item, item.record.id)
 
 
-def _vocabulary_fields(model: BaseModel, path: tuple = ()):
+def vocabulary_fields(model: BaseModel, path: tuple = ()):
     """Yield (path, value, vocabulary name, is_unit) for every vocabulary-controlled value in a record."""
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
@@ -111,7 +111,7 @@ def _vocabulary_fields(model: BaseModel, path: tuple = ()):
         items = value if isinstance(value, list) else [value]
         for i, item in enumerate(items):
             if isinstance(item, BaseModel):
-                yield from _vocabulary_fields(item, (*path, name, i) if isinstance(value, list) else (*path, name))
+                yield from vocabulary_fields(item, (*path, name, i) if isinstance(value, list) else (*path, name))
 
 
 def _vocabulary_problem(item: RecordInput, loc: tuple, value: Any, name: str, is_unit: bool = False):
@@ -136,19 +136,20 @@ def _vocabulary_draft(item: RecordInput):
 
 @rule("vocabulary-term-known", "record", "Every vocabulary-controlled value is a term of its vocabulary (units: a unit, optionally 'per ...').", draft=_vocabulary_draft)
 def vocabulary_term_known(item: RecordInput):
-    for loc, value, name, is_unit in _vocabulary_fields(item.record):
+    for loc, value, name, is_unit in vocabulary_fields(item.record):
         found = _vocabulary_problem(item, loc, value, name, is_unit)
         if found:
             yield found
 
 
-@rule("no-repeated-entries", "record", "`themes`, `model`, `organisations`, `illustrates` and `related` list each value once.")
+@rule("no-repeated-entries", "record", "`themes`, `model`, `organisations`, `illustrates`, `related` and each lesson's `factors` list each value once.")
 def no_repeated_entries(item: RecordInput):
-    for name in ("themes", "model", "organisations", "illustrates", "related"):
-        values = getattr(item.record, name)
+    lists = [((name,), getattr(item.record, name)) for name in ("themes", "model", "organisations", "illustrates", "related")]
+    lists += [(("lessons", k, "factors"), lesson.factors) for k, lesson in enumerate(item.record.lessons)]
+    for loc, values in lists:
         for i, value in enumerate(values):
             if value in values[:i]:
-                yield item.problem((name, i), f"lists {value!r} twice", "remove the repeat")
+                yield item.problem((*loc, i), f"lists {value!r} twice", "remove the repeat")
 
 
 @rule("region-given-in-england", "record", "A case study in England below national level names its English region.")
@@ -186,6 +187,8 @@ def _citation_keys(record: CaseStudy):
             yield ("outcomes", i, "source", "key"), outcome.source.key
     for i, example in enumerate(record.examples):
         yield ("examples", i, "source", "key"), example.source.key
+    for i, lesson in enumerate(record.lessons):
+        yield ("lessons", i, "source", "key"), lesson.source.key
 
 
 def _citation_problems(item: RecordInput, keyed):
@@ -206,7 +209,7 @@ def _citation_draft(item: RecordInput):
     yield from _citation_problems(item, keyed)
 
 
-@rule("citation-key-known", "record", "Every source a record cites (sources, outcomes, examples) is a key in references.bib.", draft=_citation_draft)
+@rule("citation-key-known", "record", "Every source a record cites (sources, outcomes, examples, lessons) is a key in references.bib.", draft=_citation_draft)
 def citation_key_known(item: RecordInput):
     yield from _citation_problems(item, _citation_keys(item.record))
 
