@@ -41,7 +41,7 @@ def test_outcome_values_in_exports_equal_the_records(kb):
     assert [(r["metric"], r["value"], r["value_max"], r["unit"], r["scale"], r["kind"]) for r in rows] == [
         ("Delayed transfers of care", "15", "20", "percent", "", "measured"),
         ("Projected saving", "2.5", "", "GBP per year", "million", "modelled-estimate"),
-        ("Effect on readmissions", "", "", "", "", "measured"),
+        ("Effect on readmissions", "", "", "", "", "reported-change"),
     ]
     json_outcomes = json.loads(texts["case-studies.json"])["case_studies"][1]["outcomes"]
     record = kb.records["sample-case"]
