@@ -11,6 +11,7 @@ import yaml
 
 from evidencebook.publish.export import export_texts
 from evidencebook.records.kb import load_knowledge_base
+from evidencebook.records.schema import CaseStudy
 
 from .conftest import FIXTURES, knowledge_root
 
@@ -33,6 +34,16 @@ def test_every_record_is_in_the_json_with_its_page_url(kb):
     sample = data["case_studies"][1]
     assert sample["url"] == "cases/sample-case.html"
     assert sample["sources"][0]["citation"].startswith("Place-Based Health Commission")
+
+
+def test_exports_carry_each_case_studys_status(kb):
+    texts = export_texts(kb)
+    assert json.loads(texts["case-studies.json"])["case_studies"][1]["status"] == "ended"
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(texts["case-studies.csv"]))}
+    assert rows["sample-case"]["status"] == "ended"
+    data = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
+    del data["status"]
+    assert CaseStudy.model_validate(data).status == "not-known", "a record that does not say has the status not-known"
 
 
 def test_outcome_values_in_exports_equal_the_records(kb):
