@@ -45,8 +45,10 @@ def test_case_page_shows_title_facts_outcomes_and_formatted_sources(built_book: 
     record = next(r for r in kb.records.values() if r.outcomes)
     page = (built_book / "cases" / f"{record.id}.html").read_text()
     assert "<h1>" in page and record.title.split()[0] in page
-    for label in ("Place", "Level", "Model", "Period", "Themes", "Evidence"):
+    for label in ("Place", "Level", "Model", "Period", "Status", "Themes", "Evidence"):
         assert f">{label}<" in page
+    planned = (built_book / "cases" / "coventry-single-case-management-system.html").read_text()
+    assert re.search(r">Status<.*?>\s*Planned\s*<", planned, re.S), "a system the source says 'will allow' sharing reads as planned"
     assert "evidence-badge" in page and "<table" in page
     assert 'href="../bibliography.html#' in page, "citations link to the bibliography"
 

@@ -11,6 +11,7 @@ import yaml
 
 from evidencebook.publish.export import export_texts
 from evidencebook.records.kb import load_knowledge_base
+from evidencebook.records.schema import CaseStudy
 
 from .conftest import FIXTURES, knowledge_root
 
@@ -35,13 +36,23 @@ def test_every_record_is_in_the_json_with_its_page_url(kb):
     assert sample["sources"][0]["citation"].startswith("Place-Based Health Commission")
 
 
+def test_exports_carry_each_case_studys_status(kb):
+    texts = export_texts(kb)
+    assert json.loads(texts["case-studies.json"])["case_studies"][1]["status"] == "ended"
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(texts["case-studies.csv"]))}
+    assert rows["sample-case"]["status"] == "ended"
+    data = yaml.safe_load((FIXTURES / "sample-case.yml").read_text())
+    del data["status"]
+    assert CaseStudy.model_validate(data).status == "not-known", "a record that does not say has the status not-known"
+
+
 def test_outcome_values_in_exports_equal_the_records(kb):
     texts = export_texts(kb)
     rows = [r for r in csv.DictReader(io.StringIO(texts["outcomes.csv"])) if r["case_study_id"] == "sample-case"]
     assert [(r["metric"], r["value"], r["value_max"], r["unit"], r["scale"], r["kind"]) for r in rows] == [
         ("Delayed transfers of care", "15", "20", "percent", "", "measured"),
         ("Projected saving", "2.5", "", "GBP per year", "million", "modelled-estimate"),
-        ("Effect on readmissions", "", "", "", "", "measured"),
+        ("Effect on readmissions", "", "", "", "", "reported-change"),
     ]
     json_outcomes = json.loads(texts["case-studies.json"])["case_studies"][1]["outcomes"]
     record = kb.records["sample-case"]

@@ -157,14 +157,14 @@ def _outcome(kind, value=None, metric="m", **extra):
     )
 
 
-def test_key_outcome_is_the_first_measured_figure_then_any_figure(kb):
+def test_key_outcome_is_the_first_measured_figure_then_a_reported_change_then_any_figure(kb):
     record = next(iter(kb.records.values()))
     pick = lambda *outcomes: fw.key_outcome(kb, record.model_copy(update={"outcomes": list(outcomes)}))  # noqa: E731
     target = _outcome("target", 10, "target")
-    measured_no_value = _outcome("measured", None, "measured without number")
+    reported = _outcome("reported-change", None, "reported without number")
     measured = _outcome("measured", 15, "admissions", direction="decrease")
-    assert pick(target, measured_no_value, measured).text == "admissions: 15% (decrease)"
-    assert pick(target, measured_no_value).text == "measured without number (no figure given)"
+    assert pick(target, reported, measured).text == "admissions: 15% (decrease)"
+    assert pick(target, reported).labelled() == "reported without number (no figure given) [reported change]"
     chosen = pick(_outcome("context", None, "context without number"), target)
     assert (
         chosen.text == "target: 10%"

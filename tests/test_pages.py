@@ -30,6 +30,7 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert ":Level: Place" in page
     assert f":Model: {e('Integrated commissioning')}, {e('Pooled budget')}" in page
     assert ":Period: 2014–2016" in page
+    assert ":Status: Ended" in page, "a reader sees whether the work was planned, running or over"
     assert "{.evidence-badge .evidence-before-and-after}" in page
     # outcomes with figure, kind, comparison, period and the outcome's own source
     assert e("15–20%") + " (decrease)" in page
@@ -37,6 +38,13 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert "*no figure*" in page and e("The source reports a fall without giving a figure.") in page
     assert "{cite:p}`phc2016getwellsoon`, " + e("Case study 99") in page
     assert "## Sources" in page and e("Case study 99, p. 1") in page
+
+
+def test_case_page_says_a_planned_service_is_planned_and_an_unknown_status_is_not_known(kb):
+    record = kb.records["sample-case"]
+    writer = PageWriter(kb)
+    assert ":Status: Planned" in writer.case_page(record.model_copy(update={"status": "planned"}))
+    assert ":Status: Not known" in writer.case_page(record.model_copy(update={"status": "not-known"}))
 
 
 def test_catalogue_links_the_a_to_z_list_which_links_every_record(kb):

@@ -102,6 +102,17 @@ CASES = [
         "period: starts (2016) after it ends (2014)",
         near_miss=(edit(RECORD, period__start=2015, period__end=2015),),
     ),
+    Case(
+        "measured-outcome-has-value",
+        (edit(RECORD, outcomes__0__value=DELETE, outcomes__0__value_max=DELETE, outcomes__0__note="The source gives no number."),),
+        "sample-case.yml:31: outcomes[0].kind: is measured but the outcome has no value — give the figure the source reports in `value`",
+        near_miss=(edit(RECORD, outcomes__0__value=DELETE, outcomes__0__value_max=DELETE, outcomes__0__kind="reported-change", outcomes__0__note="No number."),),
+    ),
+    Case(
+        "reported-change-has-no-value",
+        (edit(RECORD, outcomes__0__kind="reported-change"),),
+        "outcomes[0].kind: is reported-change but the outcome gives a value — a result with a figure is measured",
+    ),
     Case("related-not-self", (edit(RECORD, related=["sample-case"]),), "related: lists the case study itself"),
     Case("citation-key-known", (edit(RECORD, outcomes__0__source__key="phc2016getwelsoon"),), "cites 'phc2016getwelsoon', which is not in references.bib — did you mean 'phc2016getwellsoon'?"),
     Case("citation-key-known", (edit(RECORD, sources__0__key="nosuchwork2099", **BROKEN_SCHEMA),), "sources[0].key: cites 'nosuchwork2099'", draft=True),

@@ -101,7 +101,7 @@ def test_gap_map_cells_match_the_yaml_files(kb, records, root):
     expected: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in records:
         for o in r.get("outcomes") or []:
-            if o["kind"] in ("measured", "modelled-estimate"):
+            if o["kind"] in ("measured", "reported-change", "modelled-estimate"):
                 for theme in r["themes"]:
                     expected[(theme, o["domain"])].add(r["id"])
     evidence = {r["id"]: r["evidence"]["type"] for r in records}
@@ -119,7 +119,7 @@ def test_gap_map_cells_match_the_yaml_files(kb, records, root):
         else:
             assert cell.strongest_id == ""
     assert (cells["case studies"] == 0).any(), "the real records leave gaps"
-    assert set(EFFECT_KINDS) == {"measured", "modelled-estimate"}
+    assert set(EFFECT_KINDS) == {"measured", "reported-change", "modelled-estimate"}
 
 
 def test_gap_map_table_links_every_case_and_invites_a_contribution_in_every_gap(kb):

@@ -70,6 +70,12 @@ def test_the_sample_record_is_valid(book):
         ({"outcomes__1__unit": "pounds per year"}, "outcomes[1].unit: 'pounds' is not a known unit — money needs its currency code: write 'GBP per year'"),
         ({"outcomes__1__unit": "£"}, "money needs its currency code: write 'GBP'"),
         ({"outcomes__2__note": DELETE}, "outcomes[2]: there is no value and no note — add the value, or a `note`"),
+        ({"status": "live"}, "status: 'live' is not in the statuses vocabulary — "),
+        ({"status": "Planned"}, "status: 'Planned' is not in the statuses vocabulary — did you mean 'planned'?"),
+        (
+            {"outcomes__0__value": DELETE, "outcomes__0__value_max": DELETE, "outcomes__0__note": "No number given."},
+            "outcomes[0].kind: is measured but the outcome has no value — give the figure the source reports in `value` (with its `unit`), or, if the source reports the result without a number, set kind: reported-change",
+        ),
         ({"outcomes__0__kind": "measurd"}, "outcomes[0].kind: 'measurd' is not in the outcome_kinds vocabulary — did you mean 'measured'?"),
         ({"outcomes__0__qualifier": "roughly"}, "outcomes[0].qualifier: 'roughly' is not allowed — use one of"),
         ({"sources__0__key": "phc2016getwelsoon"}, "sources[0].key: cites 'phc2016getwelsoon', which is not in references.bib — did you mean 'phc2016getwellsoon'?"),

@@ -24,8 +24,9 @@ from ..publish.text import Markup, neutralised_csv
 # The book's one palette. Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#999999"
-# Outcome kinds: measured blue, modelled orange (calculated, not observed), targets green, context grey.
-KIND_COLOURS = {"measured": PALETTE[0], "modelled-estimate": PALETTE[1], "target": PALETTE[2], "context": GREY}
+# Outcome kinds: measured blue, a change reported without a number light blue (observed, but by how much
+# is not known), modelled orange (calculated, not observed), targets green, context grey.
+KIND_COLOURS = {"measured": PALETTE[0], "reported-change": PALETTE[5], "modelled-estimate": PALETTE[1], "target": PALETTE[2], "context": GREY}
 # Evidence types: blues from strongest to weakest observed design, the modelled-estimate orange of
 # KIND_COLOURS, then qualitative (a palette pink) and descriptive accounts (a light grey).
 EVIDENCE_COLOURS = {

@@ -109,6 +109,7 @@ def strength_summary(kb: KnowledgeBase) -> dict[str, int]:
         "without_outcomes": int((cases["outcomes"] == 0).sum()),
         "outcomes": len(outcomes),
         "measured": len(measured),
+        "reported": int((outcomes["kind_id"] == "reported-change").sum()),
         "measured_with_comparison": int((measured["evidence_rank"] <= comparison_rank).sum()),
     }
 
@@ -129,6 +130,7 @@ def strength_summary_html(kb: KnowledgeBase) -> Markup:
         modelled=s["modelled"],
         without_outcomes=share(s["without_outcomes"], s["cases"], "case study", "case studies"),
         measured=share(s["measured"], s["outcomes"], "outcome", "outcomes"),
+        reported=s["reported"],
         measured_with_comparison=share(s["measured_with_comparison"], s["measured"], "measured result", "measured results"),
     )
 

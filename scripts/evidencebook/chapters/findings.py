@@ -66,6 +66,7 @@ def key_figures(kb: KnowledgeBase) -> dict[str, int]:
         "countries_elsewhere": len({r.place.country for r in records if r.place.country != "england"}),
         "outcomes": len(outcomes),
         "measured": kinds["measured"],
+        "reported": kinds["reported-change"],
         "modelled": kinds["modelled-estimate"],
         "targets": kinds["target"],
         "context": kinds["context"],

@@ -58,13 +58,14 @@ def outcome_text(outcome: Outcome) -> str:
 
 
 def key_outcome(kb: KnowledgeBase, record: CaseStudy) -> KeyOutcome | None:
-    """The figure that best sums up a case study: its first measured outcome with a number, else its
-    first measured outcome, else its first outcome with a number, else its first outcome."""
+    """The figure that best sums up a case study: its first measured outcome (measured outcomes have a
+    number), else its first change reported without one, else its first outcome with a number, else its first outcome."""
     if not record.outcomes:
         return None
     with_value = [o for o in record.outcomes if o.value is not None]
-    measured = [o for o in record.outcomes if o.kind == "measured"]
-    for candidates in ([o for o in measured if o.value is not None], measured, with_value, record.outcomes):
+    measured = [o for o in record.outcomes if o.kind == "measured" and o.value is not None]
+    reported = [o for o in record.outcomes if o.kind == "reported-change"]
+    for candidates in (measured, reported, with_value, record.outcomes):
         if candidates:
             chosen = candidates[0]
             return KeyOutcome(

@@ -17,8 +17,8 @@ from .tables import LISTING_LIMIT, more_link, names_per_cell
 # Where a gap in the map invites a contribution, unless the book has its own contributing chapter.
 CONTRIBUTE_ISSUE_URL = "https://github.com/place-based-health/evidence-book/issues/new?template=case-study.yml"
 CONTRIBUTING_CHAPTER = "chapters/contributing.md"
-# Outcome kinds that say something about an effect; targets and context figures do not.
-EFFECT_KINDS = ("measured", "modelled-estimate")
+# Outcome kinds that say something about an effect, with or without a number; targets and context figures do not.
+EFFECT_KINDS = ("measured", "reported-change", "modelled-estimate")
 
 
 def contribute_url(root: Path) -> str:
@@ -138,7 +138,7 @@ def gap_map_chart(kb: KnowledgeBase, cells: pd.DataFrame):
     gaps = int((cells["case studies"] == 0).sum())
     description = (
         f"Bubble chart of the evidence and gap map: themes down, outcome domains across; a bubble's size is the number "
-        f"of case studies reporting a measured or modelled result there and its colour the strongest evidence type among them. "
+        f"of case studies reporting a result there (measured, reported without a figure or modelled) and its colour the strongest evidence type among them. "
         f"{gaps} of {len(cells)} cells are empty."
     )
     return figure(chart, data=data, name="evidence-gap-map", description=description, source=SOURCE)

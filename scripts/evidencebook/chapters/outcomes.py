@@ -1,7 +1,7 @@
 """The outcomes chapter (and the outcome charts of evidence strength): every outcome with its kind beside it.
 
 Outcomes are never compared or ranked across case studies: these frames count them, list them and keep
-their kind (measured, modelled estimate, target, context) beside every figure.
+their kind (measured, reported change, modelled estimate, target, context) beside every figure.
 """
 
 from __future__ import annotations

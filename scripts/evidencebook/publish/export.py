@@ -68,6 +68,7 @@ def case_rows(kb: KnowledgeBase, base_url: str = ""):
             "level": row["level_id"],
             "period_start": r.period.start,
             "period_end": r.period.end,
+            "status": r.status,
             "organisations": "; ".join(r.organisations),
             "model": "; ".join(row["model_ids"]),
             "themes": "; ".join(row["theme_ids"]),

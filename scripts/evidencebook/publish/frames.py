@@ -19,7 +19,7 @@ from .render import case_docname
 from .text import format_figure
 
 CASE_COLUMNS = [
-    *("case_id", "case", "url", "place", "country_id", "country", "region_id", "region", "level_id", "level"),
+    *("case_id", "case", "url", "place", "country_id", "country", "region_id", "region", "level_id", "level", "status_id", "status"),
     *("evidence_id", "evidence", "evidence_rank", "appraisal", "model_ids", "models", "theme_ids", "themes", "outcomes"),
 ]
 OUTCOME_COLUMNS = [
@@ -49,6 +49,8 @@ def case_rows(kb: KnowledgeBase) -> Iterator[dict]:
             "region": v["regions"].label(r.place.region) if r.place.region else None,
             "level_id": r.level,
             "level": v["levels"].label(r.level),
+            "status_id": r.status,
+            "status": v["statuses"].label(r.status),
             "evidence_id": r.evidence.type,
             "evidence": v["evidence_types"].label(r.evidence.type),
             "evidence_rank": evidence_rank(kb, r.evidence.type),

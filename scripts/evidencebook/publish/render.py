@@ -197,6 +197,7 @@ class PageWriter:
             f":Level: {self.label('levels', r.level)}",
             f":Model: {', '.join(self.label('models', m) for m in r.model)}",
             f":Period: {self.period_text(r)}",
+            f":Status: {self.label('statuses', r.status)}",
             f":Themes: {', '.join(self.label('themes', t) for t in r.themes)}",
             f":Evidence: {self.evidence_badge(r)}",
         ]

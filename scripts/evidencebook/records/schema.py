@@ -225,6 +225,15 @@ class CaseStudy(Strict):
     place: Place = Field(description="Where it happened.")
     level: str = vocabulary("levels", description="The scale it works at.", examples=["place"])
     period: Period = Field(default_factory=Period, description="When it ran, as far as known.")
+    status: str = vocabulary(
+        "statuses",
+        default="not-known",
+        description=(
+            "Whether the work was planned, running or had ended when the sources were written, as they state it "
+            "(going by the latest source that says); not-known when none says."
+        ),
+        examples=["running"],
+    )
     organisations: list[Text] = Field(
         default_factory=list,
         description="The organisations involved, as the sources name them.",

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 # gapmap.EFFECT_KINDS, findings.COMPARISON_TYPES, the places chapter's England, lessons' enabler and barrier): a vocabulary must keep
 # them. Declared here so validation can say so; tests/test_layers.py checks the chapters name no others.
 TERMS_THE_CHAPTERS_NAME = {
-    "outcome_kinds": ("measured", "modelled-estimate", "target", "context"),
+    "outcome_kinds": ("measured", "reported-change", "modelled-estimate", "target", "context"),
     "evidence_types": ("systematic-review", "randomised-trial", "controlled-comparison", "descriptive", "modelled-estimate"),
     "countries": ("england",),
     # What helps and what hinders sets a factor's enablers beside its barriers.

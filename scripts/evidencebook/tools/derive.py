@@ -248,9 +248,9 @@ def _marker(name: str) -> tuple[str, str]:
 
 
 def judging_tables(vocabularies: dict[str, Vocabulary]) -> str:
-    """The evidence types and outcome kinds, with their definitions, as Markdown tables."""
+    """The evidence types, outcome kinds and statuses, with their definitions, as Markdown tables."""
     out = []
-    for name, heading in (("evidence_types", "Evidence types, strongest first"), ("outcome_kinds", "Outcome kinds")):
+    for name, heading in (("evidence_types", "Evidence types, strongest first"), ("outcome_kinds", "Outcome kinds"), ("statuses", "Status")):
         vocab = vocabularies[name]
         out += [f"**{heading}** (`data/vocabularies/{name}.yml`). {vocab.description.strip()}", ""]
         out += ["| Term | Name | Use it when |", "|---|---|---|"]

@@ -179,6 +179,35 @@ def related_not_self(item: RecordInput):
         yield item.problem(("related",), "lists the case study itself", "remove its own id")
 
 
+# The outcome kinds that are about whether there is a number: a measured result gives one, a reported
+# change (a result the source states in words) has none.
+MEASURED = "measured"
+REPORTED_CHANGE = "reported-change"
+
+
+@rule("measured-outcome-has-value", "record", "A `measured` outcome gives its figure in `value`; a result reported without one is `reported-change`.")
+def measured_outcome_has_value(item: RecordInput):
+    for i, outcome in enumerate(item.record.outcomes):
+        if outcome.kind == MEASURED and outcome.value is None:
+            yield item.problem(
+                ("outcomes", i, "kind"),
+                "is measured but the outcome has no value",
+                "give the figure the source reports in `value` (with its `unit`), or, if the source reports the "
+                f"result without a number, set kind: {REPORTED_CHANGE}",
+            )
+
+
+@rule("reported-change-has-no-value", "record", "A `reported-change` outcome has no `value`: an outcome with a figure is measured, modelled, a target or context.")
+def reported_change_has_no_value(item: RecordInput):
+    for i, outcome in enumerate(item.record.outcomes):
+        if outcome.kind == REPORTED_CHANGE and outcome.value is not None:
+            yield item.problem(
+                ("outcomes", i, "kind"),
+                f"is {REPORTED_CHANGE} but the outcome gives a value",
+                f"a result with a figure is {MEASURED} (or modelled-estimate, target or context): change the kind, or remove the value if the source gives none",
+            )
+
+
 def _citation_keys(record: CaseStudy):
     for i, source in enumerate(record.sources):
         yield ("sources", i, "key"), source.key
