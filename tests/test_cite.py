@@ -33,7 +33,14 @@ from evidencebook.publish.contribute import (
     suggest_change_url,
 )
 from evidencebook.publish.pagecite import footer_html, page_cite_html, write_citation_files
-from evidencebook.records.book import Book, Provenance, edition_problem, long_date, read_book, source_provenance
+from evidencebook.records.book import (
+    Book,
+    Provenance,
+    edition_problem,
+    long_date,
+    read_book,
+    source_provenance,
+)
 from evidencebook.tools.metadata import CITATION_CFF, ZENODO_JSON, metadata_files
 
 BOOK = Book(
