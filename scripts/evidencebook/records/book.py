@@ -13,7 +13,6 @@ or to the published site (citations, the CSV exports) derives from these values.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -122,7 +121,7 @@ def _git(root: Path, *args: str) -> str:
 def source_provenance(root: Path) -> Provenance:
     """The commit the book is built from and its date. The date is the commit's, not today's: a build of
     the same commit says the same on every page, so rebuilding it rewrites nothing. Without git (a
-    tarball) the date comes from SOURCE_DATE_EPOCH, the reproducible-builds convention, or is unknown."""
+    tarball) both are unknown: a date from the clock would differ on every rebuild of the same source."""
     commit = _git(root, "rev-parse", "--verify", "HEAD^{commit}")
     if re.fullmatch(r"[0-9a-f]{40,64}", commit):
         stamp = _git(root, "log", "-1", "--format=%cI", commit)
@@ -130,9 +129,7 @@ def source_provenance(root: Path) -> Provenance:
             return Provenance(commit, datetime.fromisoformat(stamp).astimezone(UTC).date().isoformat())
         except ValueError:
             return Provenance(commit, "")
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    when = datetime.fromtimestamp(int(epoch), UTC).date().isoformat() if epoch.isdigit() else ""
-    return Provenance("", when)
+    return Provenance("", "")
 
 
 def long_date(iso: str) -> str:
