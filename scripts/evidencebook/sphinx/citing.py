@@ -35,7 +35,8 @@ def on_config_inited(app: Sphinx, config) -> None:
 
 
 def chapter_docs(app: Sphinx) -> set[str]:
-    """The pages of the table of contents (_toc.yml): the book's chapters and its home page."""
+    """The pages of the table of contents (_toc.yml): the book's chapters and its home page, and the
+    catalogue and the comparison, which are generated views and not cited."""
     site_map = getattr(app.env, "external_site_map", None) or getattr(app.config, "external_site_map", None)
     return set(site_map) if site_map else {app.config.root_doc}
 
@@ -47,7 +48,7 @@ def cited_page(app: Sphinx, docname: str) -> tuple[str, str | None] | None:
     case_id = docname.removeprefix(f"{CASES_DIR}/")
     if docname.startswith(f"{CASES_DIR}/") and case_id in kb.records:
         return kb.records[case_id].title, kb.record_files[case_id].relative_to(kb.root).as_posix()
-    if docname in chapter_docs(app) and docname in app.env.titles:
+    if docname in chapter_docs(app) and not docname.startswith(f"{CASES_DIR}/") and docname in app.env.titles:
         return app.env.titles[docname].astext(), None
     return None
 
