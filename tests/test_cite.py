@@ -228,7 +228,7 @@ def test_suggest_and_edit_links_are_built_from_the_configured_repository():
     folder = Book(**{**BOOK.__dict__, "path_to_book": "book/", "branch": "trunk"})
     assert edit_record_url(folder, "case_studies/a b.yml") == "https://github.com/example/book/edit/trunk/book/case_studies/a%20b.yml"
     gap = parse_qs(urlsplit(suggest_case_url(BOOK, "care-homes", "Care homes", "Hospital & A&E use")).query)
-    assert gap["themes"] == ["care-homes"] and gap["title"] == ["Case study: Care homes and Hospital & A&E use"]
+    assert gap["themes"] == ["care-homes"] and gap["title"] == ["Case study: Care homes (outcomes: Hospital & A&E use)"]
 
 
 # --- the settings, the edition and where a build comes from --------------------------------------------------

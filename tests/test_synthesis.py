@@ -138,7 +138,7 @@ def test_gap_map_table_links_every_case_and_invites_a_contribution_in_every_gap(
             assert f"{address.scheme}://{address.netloc}{address.path}" == f"{book.repository}/issues/new"
             query = parse_qs(address.query)
             assert query["template"] == ["case-study.yml"] and query["themes"] == [cell.theme_id]
-            assert query["title"] == [f"Case study: {cell.theme} and {cell.domain}"]
+            assert query["title"] == [f"Case study: {cell.theme} (outcomes: {cell.domain})"]
             assert cell.domain in query["outcomes"][0]
 
 

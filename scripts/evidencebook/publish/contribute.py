@@ -42,7 +42,7 @@ def suggest_case_url(book: Book, theme_id: str = "", theme: str = "", domain: st
     if not theme_id:
         return issue_form_url(book, CASE_STUDY_FORM)
     outcomes = f"A result in the outcome domain: {domain}\n" if domain else ""
-    where = f"{theme} and {domain}" if domain else theme
+    where = f"{theme} (outcomes: {domain})" if domain else theme
     return issue_form_url(book, CASE_STUDY_FORM, f"Case study: {where}", themes=theme_id, outcomes=outcomes)
 
 
