@@ -88,10 +88,15 @@ bench: $(STAMP)
 # Contributing (CONTRIBUTING.md).
 #   make new-case-study TITLE="Wigan Deal" PLACE="Wigan" [COUNTRY=england REGION=north-west LEVEL=place FROM=id ID=id]
 #   make fix            rewrite every record in the canonical layout (never changes a value)
-.PHONY: new-case-study fix
+.PHONY: new-case-study fix release
 new-case-study: $(STAMP)
 	$(BIN)/evidencebook new "$(TITLE)" --place "$(PLACE)" $(if $(COUNTRY),--country "$(COUNTRY)") \
 	  $(if $(REGION),--region "$(REGION)") $(if $(LEVEL),--level "$(LEVEL)") $(if $(FROM),--from "$(FROM)") $(if $(ID),--id "$(ID)")
 
 fix: $(STAMP)
 	$(BIN)/evidencebook fix
+
+# Cut an edition: a clean tree, valid records and current derived files; then the next calendar version
+# (year.month.release) in _config.yml, CITATION.cff and .zenodo.json, committed and tagged v<edition>.
+release: $(STAMP)
+	$(BIN)/evidencebook release

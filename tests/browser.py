@@ -43,6 +43,13 @@ def require_chromium() -> str:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    # The types a web server gives the citation downloads (cite/*.bib, *.ris): Python's table lacks them.
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".bib": "application/x-bibtex",
+        ".ris": "application/x-research-info-systems",
+    }
+
     def log_message(self, *args):  # keep test output readable
         pass
 

@@ -118,3 +118,17 @@ def test_the_written_exports_are_checked_against_the_records(kb, tmp_path):
     assert "case-studies.csv: case studies repeated: formula-case" in found
     (out / "outcomes.csv").unlink()
     assert "outcomes.csv: was not written" in check_exports(kb, out)
+
+
+def test_downloads_give_absolute_addresses_and_the_sites_own_indexes_relative_ones(kb):
+    """A downloaded CSV or JSON file still leads to the pages; the catalogue's and the comparison's
+    indexes keep addresses relative to the site, so a copy served anywhere links to itself."""
+    site = "https://example.org/book/"
+    texts = export_texts(kb, site, cite=lambda record: {"harvard": f"ref of {record.id}"})
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(texts["case-studies.csv"]))}
+    assert rows["sample-case"]["url"] == "https://example.org/book/cases/sample-case.html"
+    records = {c["id"]: c for c in json.loads(texts["case-studies.json"])["case_studies"]}
+    assert records["sample-case"]["url"] == rows["sample-case"]["url"]
+    assert records["sample-case"]["citation"] == {"harvard": "ref of sample-case"}
+    assert json.loads(texts["catalogue-index.json"])["url"] == "cases/{id}.html"
+    assert json.loads(texts["outcomes-index.json"])["url"] == "cases/{id}.html"

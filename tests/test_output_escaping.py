@@ -19,6 +19,7 @@ from evidencebook.chapters.tables import HTML
 from evidencebook.publish.glossary import glossary_page
 from evidencebook.publish.render import PageWriter
 from evidencebook.publish.text import Markup, csv_text, link_allowed, md_token, neutralised_csv
+from evidencebook.records.book import read_book
 from evidencebook.records.kb import load_knowledge_base
 from evidencebook.sphinx.extension import unlink_unsafe_addresses
 
@@ -42,7 +43,7 @@ def hostile_kb(tmp_path_factory):
 def test_html_from_hostile_data_holds_no_live_markup(hostile_kb):
     kb = hostile_kb
     outputs = {
-        "gap map": gap_map_html(kb, gap_map(kb), "../contributing.html"),
+        "gap map": gap_map_html(kb, gap_map(kb), read_book(ROOT)),
         "regions": region_lists_html(kb),
         "outcome tables": outcome_tables_html(kb, outcome_frame(kb)),
         "agreement": agreement_html(kb),
@@ -144,7 +145,7 @@ def test_ids_written_into_html_attributes_are_escaped(tmp_path):
     rename_term(kb, "themes", "prevention-and-public-health", "theme" + breakout)
     rename_term(kb, "outcome_domains", "hospital-use", "domain" + breakout)
     rename_term(kb, "regions", "north-east", "region" + breakout)
-    html = gap_map_html(kb, gap_map(kb), "#") + region_lists_html(kb)
+    html = gap_map_html(kb, gap_map(kb), read_book(ROOT)) + region_lists_html(kb)
     assert 'id="egm-theme&#34; onmouseover=&#34;window.__pwned=1&#34;' in html
     assert 'id="region-region&#34; onmouseover' in html
     assert ' onmouseover="' not in html

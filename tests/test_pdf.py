@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from evidencebook.records.book import read_book
 from evidencebook.tools.pdfbook import COMPOSED_FILE, book_parts, build_pdf, read_page
 
 from .conftest import ROOT
@@ -34,7 +35,9 @@ def texts(pdf) -> list[str]:
 
 def test_the_title_page_gives_the_book_its_edition_and_date(texts):
     assert texts[0].startswith("Place-based health and care evidence book")
-    assert re.search(r"Edition of \d{4}-\d\d-\d\d", texts[0]) and "Built " in texts[0]
+    book = read_book(ROOT)
+    assert f"Edition {book.edition}" in texts[0]
+    assert re.search(r"Source of \d{1,2} [A-Z][a-z]+ \d{4}, commit [0-9a-f]{7}", texts[0]), texts[0]
 
 
 def test_every_chapter_and_case_study_is_in_it_in_order(texts, built_book):

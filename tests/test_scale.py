@@ -33,6 +33,7 @@ from evidencebook.chapters.tables import (
     names_per_cell,
 )
 from evidencebook.publish.export import catalogue_index
+from evidencebook.records.book import read_book
 from evidencebook.records.kb import KnowledgeBase, load_knowledge_base
 
 from .conftest import ROOT
@@ -247,7 +248,7 @@ def test_names_per_cell_lists_all_until_the_page_would_name_too_many():
 
 def test_gap_map_cells_above_the_limit_name_a_few_and_link_the_rest(big, facet_ids):
     cells = gap_map(big)
-    page = gap_map_html(big, cells, "contributing.html")
+    page = gap_map_html(big, cells, read_book(ROOT))
     cap = names_per_cell(list(cells["case studies"]))
     assert cap is not None and cap <= NAMES_PER_CELL
     for cell in cells.to_dict("records"):
@@ -256,7 +257,7 @@ def test_gap_map_cells_above_the_limit_name_a_few_and_link_the_rest(big, facet_i
         ).group(1)
         count = cell["case studies"]
         if not count:
-            assert "add a case study" in td
+            assert "suggest a case study" in td
             continue
         assert len(CASE_PAGE.findall(td)) == min(count, cap)
         assert f">{count} <span" in td  # the true total stays in the cell's summary

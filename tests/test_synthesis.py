@@ -12,20 +12,16 @@ import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
 from evidencebook.chapters.evidence import evidence_profile, strength_summary
-from evidencebook.chapters.gapmap import (
-    CONTRIBUTE_ISSUE_URL,
-    EFFECT_KINDS,
-    contribute_url,
-    gap_map,
-    gap_map_html,
-)
+from evidencebook.chapters.gapmap import EFFECT_KINDS, gap_map, gap_map_html
 from evidencebook.chapters.outcomes import kind_summary, outcome_frame, outcome_marks
 from evidencebook.chapters.places import case_places, region_tiles
+from evidencebook.records.book import read_book
 from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, make_book, run_build
@@ -122,9 +118,10 @@ def test_gap_map_cells_match_the_yaml_files(kb, records, root):
     assert set(EFFECT_KINDS) == {"measured", "reported-change", "modelled-estimate"}
 
 
-def test_gap_map_table_links_every_case_and_invites_a_contribution_in_every_gap(kb):
+def test_gap_map_table_links_every_case_and_invites_a_contribution_in_every_gap(kb, root):
+    book = read_book(root)
     cells = gap_map(kb)
-    table = gap_map_html(kb, cells, "https://example.org/new")
+    table = gap_map_html(kb, cells, book)
     for cell in cells.itertuples():
         match = re.search(rf'<td class="(kb-egm-[a-z]+)" id="{cell.anchor}">(.*?)</td>', table, re.S)
         assert match, cell.anchor
@@ -134,15 +131,15 @@ def test_gap_map_table_links_every_case_and_invites_a_contribution_in_every_gap(
             assert CASE_LINK.findall(content) == list(cell.case_ids)
         else:
             assert cls == "kb-egm-gap"
-            assert 'href="https://example.org/new"' in content
             assert html.escape(f"{cell.theme} and {cell.domain}") in content, "the link says which gap it is"
-
-
-def test_contributions_go_to_the_books_chapter_when_there_is_one(tmp_path: Path):
-    (tmp_path / "chapters").mkdir()
-    assert contribute_url(tmp_path) == CONTRIBUTE_ISSUE_URL
-    (tmp_path / "chapters" / "contributing.md").write_text("# Contributing\n")
-    assert contribute_url(tmp_path) == "contributing.html"
+            # It opens the suggestion form on the configured repository, filled in with this gap.
+            href = html.unescape(re.search(r'href="([^"]+)"', content).group(1))
+            address = urlsplit(href)
+            assert f"{address.scheme}://{address.netloc}{address.path}" == f"{book.repository}/issues/new"
+            query = parse_qs(address.query)
+            assert query["template"] == ["case-study.yml"] and query["themes"] == [cell.theme_id]
+            assert query["title"] == [f"Case study: {cell.theme} (outcomes: {cell.domain})"]
+            assert cell.domain in query["outcomes"][0]
 
 
 def test_evidence_profile_and_places_match_the_yaml_files(kb, records, root):

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import altair as alt
 import pandas as pd
 
+from ..publish.contribute import suggest_case_url
 from ..publish.frames import chapter_case_url, evidence_rank
 from ..publish.html import plural, render
 from ..publish.text import Markup
+from ..records.book import Book
 from ..records.kb import KnowledgeBase
 from .charts import SOURCE, catalogue_url, evidence_colour, figure, labels
 from .tables import LISTING_LIMIT, more_link, names_per_cell
 
-# Where a gap in the map invites a contribution, unless the book has its own contributing chapter.
-CONTRIBUTE_ISSUE_URL = "https://github.com/place-based-health/evidence-book/issues/new?template=case-study.yml"
-CONTRIBUTING_CHAPTER = "chapters/contributing.md"
 # Outcome kinds that say something about an effect, with or without a number; targets and context figures do not.
 EFFECT_KINDS = ("measured", "reported-change", "modelled-estimate")
-
-
-def contribute_url(root: Path) -> str:
-    """Where a gap's link sends a contributor: the book's contributing chapter if it has one, else the issue form."""
-    return "contributing.html" if (root / CONTRIBUTING_CHAPTER).exists() else CONTRIBUTE_ISSUE_URL
 
 
 def gap_map(kb: KnowledgeBase, kinds: tuple[str, ...] = EFFECT_KINDS) -> pd.DataFrame:
@@ -59,7 +51,7 @@ def gap_map(kb: KnowledgeBase, kinds: tuple[str, ...] = EFFECT_KINDS) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def _cell(kb: KnowledgeBase, theme, domain, cell, cap: int | None) -> dict:
+def _cell(kb: KnowledgeBase, book: Book, theme, domain, cell, cap: int | None) -> dict:
     """What the map's template needs of one cell: its case studies (at most `cap`), their evidence and the rest's link."""
     evidence = kb.vocab("evidence_types")
     count = int(cell["case studies"])
@@ -88,26 +80,29 @@ def _cell(kb: KnowledgeBase, theme, domain, cell, cap: int | None) -> dict:
         "strongest": cell["strongest evidence"],
         "cases": cases,
         "more": more,
+        # A gap invites the case study that would fill it: the suggestion form, with this theme and domain.
+        "suggest": suggest_case_url(book, theme.id, theme.label, domain.label) if not count else "",
     }
 
 
-def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, contribute_href: str, limit: int = LISTING_LIMIT) -> Markup:
+def gap_map_html(kb: KnowledgeBase, cells: pd.DataFrame, book: Book, limit: int = LISTING_LIMIT) -> Markup:
     """The gap map as an HTML table: a row per theme, a column per domain; each filled cell lists its
     case studies (linked, marked with their evidence type; above `limit` names in all, the first few,
-    then "and N more" linking to the catalogue), each empty cell invites a contribution."""
+    then "and N more" linking to the catalogue), each empty cell links to the form suggesting a case
+    study, on the repository of `book` (_config.yml), filled in with the cell's theme and domain."""
     cap = names_per_cell(list(cells["case studies"]), limit)
     v = kb.vocabularies
     domains = v["outcome_domains"].terms
     rows = []
     for theme in v["themes"].terms:
         row = cells[cells["theme_id"] == theme.id].set_index("domain_id")
-        rows.append({"theme": theme.label, "cells": [_cell(kb, theme, d, row.loc[d.id], cap) for d in domains]})
+        rows.append({"theme": theme.label, "cells": [_cell(kb, book, theme, d, row.loc[d.id], cap) for d in domains]})
     filled = int((cells["case studies"] > 0).sum())
     caption = (
         f"Evidence and gap map: {plural(len(v['themes'].terms), 'theme')} by {plural(len(domains), 'outcome domain')}. "
         f"{filled} of {plural(len(cells), 'cell')} {'holds' if filled == 1 else 'hold'} at least one case study; open a cell to see them."
     )
-    return render("gap_map.html", caption=caption, domains=[d.label for d in domains], rows=rows, contribute=contribute_href)
+    return render("gap_map.html", caption=caption, domains=[d.label for d in domains], rows=rows)
 
 
 def gap_map_chart(kb: KnowledgeBase, cells: pd.DataFrame):

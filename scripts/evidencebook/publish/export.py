@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,11 @@ def page_url(case_id: str, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}/{case_docname(case_id)}.html" if base_url else f"{case_docname(case_id)}.html"
 
 
-def record_json(kb: KnowledgeBase, record: CaseStudy, base_url: str = "") -> dict[str, Any]:
+# A record's citation as the JSON export carries it (sphinx/citing.py: its page's citation).
+Cite = Callable[[CaseStudy], dict[str, Any]]
+
+
+def record_json(kb: KnowledgeBase, record: CaseStudy, base_url: str = "", cite: Cite | None = None) -> dict[str, Any]:
     data = record.model_dump(mode="json", exclude_none=True)
     for outcome in data.get("outcomes", []):
         for key in ("value", "value_max"):
@@ -50,6 +55,8 @@ def record_json(kb: KnowledgeBase, record: CaseStudy, base_url: str = "") -> dic
     for source in data["sources"]:
         source["citation"] = kb.bibliography.citation_text(source["key"])
     data["url"] = page_url(record.id, base_url)
+    if cite is not None:
+        data["citation"] = cite(record)
     return data
 
 
@@ -139,29 +146,33 @@ def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
 # may not publish a file under one of these names (datacheck refuses it).
 
 
-def export_texts(kb: KnowledgeBase, base_url: str = "") -> dict[str, str]:
+def export_texts(kb: KnowledgeBase, base_url: str = "", cite: Cite | None = None) -> dict[str, str]:
+    """The exports' texts by file name. The downloads (JSON, CSV) give each page's address from
+    `base_url`, the site's address, so a downloaded file still leads to the pages; the indexes the
+    site's own scripts read give it relative to the site's root, so a copy of the site served from
+    anywhere (a preview, the tests) links to itself."""
     payload = {
         "title": "Place-based health and care evidence book: case studies",
         "count": len(kb.records),
-        "case_studies": [record_json(kb, r, base_url) for r in kb.records.values()],
+        "case_studies": [record_json(kb, r, base_url, cite) for r in kb.records.values()],
     }
-    index, search_text = catalogue_index(kb, base_url)
+    index, search_text = catalogue_index(kb)
     texts = (
         json.dumps(payload, ensure_ascii=False, indent=1) + "\n",
         to_csv(case_rows(kb, base_url)),
         to_csv(outcome_rows(kb)),
         compact_json(index),
         compact_json(search_text),
-        compact_json(outcomes_index(kb, page_url("{id}", base_url))),
+        compact_json(outcomes_index(kb, page_url("{id}"))),
         to_csv(lesson_rows(kb), LESSON_COLUMNS),
     )
     return dict(zip(EXPORT_FILES, texts, strict=True))
 
 
-def write_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[Path]:
+def write_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "", cite: Cite | None = None) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in export_texts(kb, base_url).items():
+    for name, text in export_texts(kb, base_url, cite).items():
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -38,6 +38,7 @@ INPUTS: dict[str, Input] = {
     "checklist": Input(("data/integration-checklist.yml",), "the integration checklist (data/integration-checklist.yml)"),
     "glossary": Input(("data/glossary/*.yml",), "the glossary terms (data/glossary/)"),
     "reading_list": Input(("data/reading-list.yml",), "the reading list (data/reading-list.yml)"),
+    "book": Input(("_config.yml",), "the book's settings (_config.yml: its title, edition, repository and address)"),
     "datasets": Input(("data/datapackage.json", "data/**/*.csv"), "the data package (data/datapackage.json and its CSV files)"),
 }
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..chapters import GENERATED_DIR
 from ..publish.html import plural
+from ..records.book import source_provenance
 from ..records.filecache import LIBRARY, digests_read_once, files_digest
 from . import settings
 from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
@@ -54,7 +55,8 @@ def default_jobs() -> int:
 
 
 def site_digest(root: Path) -> str:
-    """A digest of everything the built site depends on, including the library that builds it."""
+    """A digest of everything the built site depends on, including the library that builds it and the
+    source commit every page's footer names (records/book.py): a new commit is a new footer."""
     paths = {p for pattern in SITE_INPUTS for p in root.glob(pattern) if p.is_file()}
     inputs = [
         path
@@ -64,7 +66,9 @@ def site_digest(root: Path) -> str:
         and "/." not in "/" + rel
     ]
     library = [path for path in sorted(LIBRARY.rglob("*")) if path.is_file() and "__pycache__" not in path.parts]
-    return files_digest(root, inputs, files_digest(LIBRARY, library).encode())
+    provenance = source_provenance(root)
+    extra = f"{files_digest(LIBRARY, library)}\0{provenance.commit}\0{provenance.date}"
+    return files_digest(root, inputs, extra.encode())
 
 
 def read_stamp(root: Path) -> dict:

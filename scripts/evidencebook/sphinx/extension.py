@@ -46,6 +46,7 @@ from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
 from .buildstate import prepare_notebook_cache
+from .citing import book_of, record_citation, setup_citing
 from .notebooks import chapter_notebooks, is_chapter_notebook
 from .patches import setup_patches
 from .settings import CONFIG_VALUES, DEFER_CHAPTERS
@@ -299,14 +300,15 @@ def on_build_finished(app: Sphinx, exception) -> None:
     missing = [rid for rid in kb.records if not (outdir / f"{case_docname(rid)}.html").exists()]
     if missing:
         raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
-    exported = write_exports(kb, outdir / "data", app.config.html_baseurl or "")
+    site = book_of(app)[0].site  # the downloads give absolute addresses (sphinx/citing.py)
+    exported = write_exports(kb, outdir / "data", site, record_citation(app))
     package = load_package(Path(app.srcdir))
     exported += publish_database(kb, package, outdir / "data")
     publish_datasets(package, outdir / "data", reserved={p.name for p in exported})
-    check_nothing_lost(app, kb, outdir)
+    check_nothing_lost(app, kb, outdir, site)
 
 
-def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
+def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path, site: str) -> None:
     """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
     # Pages generated under cases/ (records, A-Z list, comparison) that no longer exist, left with their
     # sources by an earlier build: Sphinx never deletes an output, and a clean build would not have them.
@@ -324,7 +326,7 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path) -> None:
     pages = {page.stem for page in (outdir / CASES_DIR).glob("*.html")} - {CATALOGUE_PAGE, COMPARE_PAGE}
     if pages != set(kb.records):
         problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
-    problems += check_exports(kb, outdir / "data", app.config.html_baseurl or "")
+    problems += check_exports(kb, outdir / "data", site)
     problems += check_database(kb, outdir / "data")
     if problems:
         raise ExtensionError("the published book does not match the records:\n" + "\n".join(problems))
@@ -350,6 +352,7 @@ def setup(app: Sphinx):
     app.add_css_file("evidencebook.css")
     app.add_css_file("print.css", media="print")  # screens never load it
     setup_accessibility(app)
+    setup_citing(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
 
 

@@ -1,6 +1,6 @@
-"""Command line: `evidencebook validate | build | derive | export | new | fix | pdf | changed-pages`.
+"""Command line: `evidencebook validate | build | derive | export | new | fix | pdf | changed-pages | release`.
 
-Run through make (make validate, make derive, make new-case-study, make fix) or as `python -m evidencebook`.
+Run through make (make validate, make derive, make new-case-study, make fix, make release) or as `python -m evidencebook`.
 """
 
 from __future__ import annotations
@@ -103,8 +103,40 @@ def cmd_export(args: argparse.Namespace) -> int:
         for problem in kb.problems:
             print(problem, file=sys.stderr)
         return 1
-    for path in write_exports(kb, Path(args.out)):
+    from ..publish.citation import export_citation, page_citation
+    from ..publish.render import case_docname
+    from ..records.book import read_book, source_provenance
+
+    book, provenance = read_book(root), source_provenance(root)
+
+    def cite(record):
+        return export_citation(page_citation(book, case_docname(record.id), record.title, provenance.date))
+
+    for path in write_exports(kb, Path(args.out), book.site, cite):
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .derive import stale_derived
+    from .release import ReleaseError, release
+
+    root = find_root(args.root)
+
+    def problems(book_root: Path) -> list[str]:
+        return [str(p) for p in load_knowledge_base(book_root).problems]
+
+    def stale(book_root: Path) -> list[str]:
+        return [p.relative_to(book_root).as_posix() for p in stale_derived(book_root)]
+
+    try:
+        edition = release(root, date.today(), problems, stale)
+    except ReleaseError as err:
+        print(f"No edition was cut: {err}", file=sys.stderr)
+        return 1
+    print(f"Edition {edition}: committed and tagged v{edition}. Publish it with `git push --follow-tags`.")
     return 0
 
 
@@ -159,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--site-url", default="", help="prefix page paths with this address")
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.set_defaults(func=cmd_changed_pages)
+    p = sub.add_parser("release", help="cut the next edition: check, bump the calendar version, commit and tag (tools/release.py)")
+    p.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
     try:
         status = args.func(args)

@@ -6,6 +6,7 @@
 - docs/validation-rules.md    the validation rules, from their registry (records/rules)
 - CONTRIBUTING.md             only its sections between `<!-- derived:NAME -->` markers
 - .github/ISSUE_TEMPLATE/case-study.yml  the issue form for suggesting a case study without git
+- CITATION.cff, .zenodo.json  the book's citation metadata, from _config.yml (tools/metadata.py)
 
 `evidencebook derive` rewrites them; `evidencebook derive --check` (run by the tests) fails when
 one is out of date.
@@ -20,9 +21,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..publish.contribute import forms_section
+from ..records.book import read_book
 from ..records.schema import CaseStudy, inner_model
 from ..records.vocab import Vocabulary
 from ..records.vocabularies import load_vocabularies
+from .metadata import metadata_files
 
 SCHEMA_URL = "https://place-based-health.github.io/evidence-book/case-study.schema.json"
 
@@ -211,10 +215,12 @@ def derived_files(root: Path) -> dict[Path, str]:
         root / "docs" / "record-fields.md": fields_table(vocabularies),
         root / "docs" / "validation-rules.md": rules_doc(),
         root / ISSUE_FORM: issue_form(vocabularies),
+        **metadata_files(root),
     }
     contributing = root / CONTRIBUTING
     if contributing.exists():  # hand-written around its derived sections (see below)
-        files[contributing] = fill_sections(contributing.read_text(encoding="utf-8"), contributing_sections(vocabularies))
+        sections = contributing_sections(vocabularies) | {"forms": forms_section(read_book(root))}
+        files[contributing] = fill_sections(contributing.read_text(encoding="utf-8"), sections)
     return files
 
 

@@ -11,9 +11,7 @@ tagged PDF. `make book` never needs it.
 
 from __future__ import annotations
 
-import datetime
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +20,7 @@ from bs4 import BeautifulSoup
 from markupsafe import Markup
 
 from ..publish.html import render
+from ..records.book import UNKNOWN, long_date, read_book, source_provenance
 from ..records.datasets import CATALOGUE_INDEX_FILE
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
 from ..records.yamlsafe import load_yaml_file
@@ -125,15 +124,10 @@ def read_page(page: Page, html_root: Path, included: set[str], site_url: str) ->
     page.body = Markup(article.decode_contents())  # Sphinx's own output, already escaped
 
 
-def _commit(root: Path) -> str:
-    try:
-        return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def compose(root: Path, html_root: Path, site_url: str = "", built: datetime.date | None = None) -> str:
+def compose(root: Path, html_root: Path) -> str:
     """The printable HTML of the whole book, written beside the site's pages."""
+    book, source = read_book(root), source_provenance(root)
+    site_url = book.site
     parts = book_parts(root, html_root)
     included = {p.docname for part in parts for p in part.pages}
     for part in parts:
@@ -141,15 +135,14 @@ def compose(root: Path, html_root: Path, site_url: str = "", built: datetime.dat
             read_page(page, html_root, included, site_url)
     home = BeautifulSoup((html_root / "index.html").read_text(encoding="utf-8"), "html.parser")
     stylesheets = [str(link["href"]) for link in home.select('link[rel="stylesheet"]')]
-    config = load_yaml_file(root / "_config.yml").data or {}
     package = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
     licence = (package.get("licenses") or [{}])[0]
     return render(
         "pdf_book.html",
-        title=str(config.get("title", "")),
-        edition_line=f"Edition of {(built or datetime.date.today()).isoformat()}",
-        built=(built or datetime.date.today()).isoformat(),
-        commit=_commit(root),
+        title=book.title,
+        edition_line=f"Edition {book.edition}",
+        built=long_date(source.date) if source.date else UNKNOWN,
+        commit=source.short,
         site_url=site_url,
         licence=f"Data and text under {licence.get('title', licence.get('name', 'the licence stated on the site'))}",
         stylesheets=stylesheets,
@@ -183,11 +176,11 @@ def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium") ->
             browser.close()
 
 
-def build_pdf(root: Path, html_root: Path, out: Path, site_url: str = "") -> Path:
+def build_pdf(root: Path, html_root: Path, out: Path) -> Path:
     if not (html_root / "index.html").is_file():
         raise FileNotFoundError(f"{html_root}: no built site: run `make book` first")
     composed = html_root / COMPOSED_FILE
-    composed.write_text(compose(root, html_root, site_url), encoding="utf-8")
+    composed.write_text(compose(root, html_root), encoding="utf-8")
     try:
         print_pdf(composed, out)
     finally:

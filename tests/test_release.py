@@ -1,0 +1,102 @@
+"""`make release` (tools/release.py), tried in throwaway git repositories, never in the project's own."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evidencebook.records.book import read_book
+from evidencebook.tools.metadata import CITATION_CFF, ZENODO_JSON, metadata_files
+from evidencebook.tools.release import ReleaseError, next_edition, release, set_edition
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(repo), **GIT_ENV}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path, root: Path, monkeypatch) -> Path:
+    """A git repository holding a copy of the book's _config.yml and its metadata files, committed."""
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "_config.yml").write_text((root / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    for path, text in metadata_files(book).items():
+        path.write_text(text, encoding="utf-8")
+    git(book, "init", "-q", "-b", "main")
+    git(book, "add", "-A")
+    git(book, "commit", "-q", "-m", "start")
+    return book
+
+
+def no_problems(root: Path) -> list[str]:
+    return []
+
+
+def test_next_edition_counts_releases_within_a_month_and_restarts_in_a_new_one():
+    assert next_edition("2026.12.0", date(2026, 12, 3)) == "2026.12.1"
+    assert next_edition("2026.12.4", date(2026, 12, 31)) == "2026.12.5"
+    assert next_edition("2026.12.4", date(2027, 1, 2)) == "2027.1.0"
+    with pytest.raises(ReleaseError, match="later than today"):
+        next_edition("2027.2.0", date(2027, 1, 2))
+    with pytest.raises(ReleaseError, match="calendar version"):
+        next_edition("1.0", date(2027, 1, 2))
+
+
+def test_set_edition_changes_the_one_line_and_keeps_the_rest():
+    text = 'title: T\n# a comment\nedition: "2026.12.0"  # bumped by make release\nsphinx:\n  edition: nested\n'
+    assert set_edition(text, "2027.1.0") == 'title: T\n# a comment\nedition: "2027.1.0"  # bumped by make release\nsphinx:\n  edition: nested\n'
+    with pytest.raises(ReleaseError, match="exactly one"):
+        set_edition("title: T\n", "2027.1.0")
+
+
+def test_release_bumps_the_edition_everywhere_commits_and_tags(repo: Path):
+    before = read_book(repo).edition
+    year, month, _ = (int(p) for p in before.split("."))
+    edition = release(repo, date(year, month, 28), no_problems, no_problems)
+    assert edition == next_edition(before, date(year, month, 28))
+    assert read_book(repo).edition == edition
+    cff = yaml.safe_load((repo / CITATION_CFF).read_text(encoding="utf-8"))
+    assert str(cff["version"]) == edition and str(cff["date-released"]) == f"{year}-{month:02d}-28"
+    assert f'"version": "{edition}"' in (repo / ZENODO_JSON).read_text(encoding="utf-8")
+    assert git(repo, "status", "--porcelain") == "", "everything it changed is committed"
+    assert git(repo, "log", "-1", "--format=%s").strip() == f"Edition {edition}"
+    assert git(repo, "describe", "--exact-match", "HEAD").strip() == f"v{edition}"
+    assert git(repo, "cat-file", "-t", f"v{edition}").strip() == "tag", "an annotated tag"
+    # A second release the same day is the next one of the month.
+    assert release(repo, date(year, month, 28), no_problems, no_problems).endswith(str(int(edition.split(".")[2]) + 1))
+
+
+def test_release_refuses_an_unclean_tree_invalid_records_stale_files_or_an_existing_tag(repo: Path):
+    head = git(repo, "rev-parse", "HEAD")
+    config = (repo / "_config.yml").read_text(encoding="utf-8")
+    today = date.today()
+
+    (repo / "notes.txt").write_text("draft", encoding="utf-8")
+    with pytest.raises(ReleaseError, match="not committed"):
+        release(repo, today, no_problems, no_problems)
+    (repo / "notes.txt").unlink()
+    with pytest.raises(ReleaseError, match="do not validate.*\n.*bad.yml"):
+        release(repo, today, lambda root: ["case_studies/bad.yml:3: title: missing"], no_problems)
+    with pytest.raises(ReleaseError, match="make derive"):
+        release(repo, today, no_problems, lambda root: ["CITATION.cff"])
+    git(repo, "tag", f"v{next_edition(read_book(repo).edition, today)}")
+    with pytest.raises(ReleaseError, match="exists already"):
+        release(repo, today, no_problems, no_problems)
+    assert git(repo, "rev-parse", "HEAD") == head and (repo / "_config.yml").read_text(encoding="utf-8") == config, "nothing changed"
+
+
+def test_release_outside_a_git_checkout_says_so(tmp_path: Path, root: Path):
+    (tmp_path / "_config.yml").write_text((root / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ReleaseError, match="git"):
+        release(tmp_path, date.today(), no_problems, no_problems)
