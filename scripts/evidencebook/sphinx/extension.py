@@ -48,6 +48,7 @@ from .buildstate import prepare_notebook_cache
 from .notebooks import chapter_notebooks, is_chapter_notebook
 from .patches import setup_patches
 from .settings import CONFIG_VALUES, DEFER_CHAPTERS
+from .themecss import setup_theme_css
 
 logger = logging.getLogger(__name__)
 
@@ -344,6 +345,8 @@ def setup(app: Sphinx):
     app.add_transform(RecordTextAsWritten)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("evidencebook.css")
+    app.add_css_file("evidencebook-icons.css")  # the book's icons: inline SVG, not Font Awesome (issue 19)
+    setup_theme_css(app)
     setup_accessibility(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
 
