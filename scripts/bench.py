@@ -13,9 +13,15 @@ N synthetic records, and built as `make book` builds it (`evidencebook build`). 
 - peak memory of any single process of the full build (Sphinx, its workers and the chapter kernels);
 - size of the built site; transfer (gzip) size of the catalogue page, of the index it loads after it
   (data/catalogue-index.json) and of a case-study page;
+- page weight: what each kind of page (home, case page, catalogue, search, chart chapters) loads in
+  all, raw and gzip, against issue 19's budget (evidencebook.sphinx.weight, as tests/test_weight.py);
 - full build's CPU time (user + system, of every process it started);
 - marginal cost per record: (full build - full build of the real book) / records added, in wall-clock
   and in CPU seconds.
+
+    .venv/bin/python scripts/bench.py --weights [_build/html]
+
+prints only the page weight of an already built site (the book's own _build/html by default).
 
     .venv/bin/python scripts/bench.py --patches --sizes 1000
 
@@ -43,6 +49,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evidencebook.sphinx.weight import report as weight_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -77,6 +86,7 @@ class Result:
     catalogue_kb_gzip: float
     catalogue_index_kb_gzip: float
     case_page_kb_gzip: float
+    page_weights: str = ""  # weight.report(): each kind of page with everything it loads
 
 
 def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
@@ -209,6 +219,7 @@ def measure(n: int, work: Path) -> Result:
         gzip_kb(html / "cases" / "index.html"),
         gzip_kb(html / "data" / "catalogue-index.json"),
         gzip_kb(case_page),
+        weight_report(html),
     )
     shutil.rmtree(book)
     return result
@@ -330,6 +341,8 @@ def table(results: list[Result], base: Result | None) -> str:
             f"({step / first:.2f}x the cost per record from {real} to {smaller.records + real:,}); "
             f"{step_cpu:.4f} CPU s per added record ({step_cpu / first_cpu:.2f}x)."
         )
+    for r in results:
+        lines.append(f"\nPage weight at {r.records + real:,} records (with everything each page loads):\n\n{r.page_weights}")
     return "\n".join(lines) + "\n"
 
 
@@ -352,7 +365,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="measure patches of other projects instead (the ones named, or all): builds with each one left out in turn",
     )
+    parser.add_argument(
+        "--weights",
+        nargs="?",
+        type=Path,
+        const=ROOT / "_build" / "html",
+        metavar="HTML",
+        help="only print what each kind of page of a built site weighs (default: _build/html), then stop",
+    )
     args = parser.parse_args(argv)
+    if args.weights is not None:
+        print(weight_report(args.weights))
+        return 0
     if args.patches is not None:
         with tempfile.TemporaryDirectory(prefix="evidencebook-bench-") as tmp:
             text = "\n".join(patch_table(n, measure_patches(n, Path(tmp), args.patches)) for n in args.sizes)

@@ -50,6 +50,7 @@ from .citing import book_of, record_citation, setup_citing
 from .notebooks import chapter_notebooks, is_chapter_notebook
 from .patches import setup_patches
 from .settings import CONFIG_VALUES, DEFER_CHAPTERS
+from .themecss import setup_theme_css
 
 logger = logging.getLogger(__name__)
 
@@ -350,6 +351,8 @@ def setup(app: Sphinx):
     app.add_transform(RecordTextAsWritten)
     app.connect("config-inited", on_config_inited)
     app.add_css_file("evidencebook.css")
+    app.add_css_file("evidencebook-icons.css")  # the book's icons: inline SVG, not Font Awesome (issue 19)
+    setup_theme_css(app)
     app.add_css_file("print.css", media="print")  # screens never load it
     setup_accessibility(app)
     setup_citing(app)
