@@ -1,8 +1,11 @@
-"""The frameworks chapter's generated parts: every framework and item as MyST, and its tables.
+"""The frameworks chapter's generated parts: a page per framework with every item, and the tables.
 
-Headings are MyST with explicit labels (`framework-<id>`, `item-<id>`, the anchors the page has always
-had), so they appear in the page's contents and links to them are checked by the strict build. Tables
-whose cells hold links are HTML from publish/templates/kb_table.html, placed as raw HTML blocks.
+The chapter lists the frameworks and what they share; each framework has its own page
+(chapters/frameworks/<id>, subpages.py). Headings are MyST with explicit labels (`framework-<id>` on the
+page's title, `item-<id>` on each item: the anchors the chapter always had, now on the framework's
+page), so they appear in the page's contents, and links to them ([text](#item-<id>), from the
+checklist) are resolved and checked by the strict build wherever the item is. Tables whose cells hold
+links are HTML from publish/templates/kb_table.html, placed as raw HTML blocks.
 """
 
 from __future__ import annotations
@@ -21,7 +24,11 @@ from .frameworks import (
     illustrations,
     items_frame,
 )
+from .subpages import CASES_URL as SUBPAGE_CASES_URL
+from .subpages import SubPage, page_name
 from .tables import CASES_URL, LISTING_LIMIT, names_per_cell
+
+CHAPTER = "frameworks"
 
 ILLUSTRATION_HEADINGS = ("Case study", "Shown by", "Key outcome", "Kind of figure")
 QUESTION_HEADINGS = ("Case study", "Framework items it illustrates", "Key outcome", "Kind of figure")
@@ -35,9 +42,21 @@ def framework_anchor(framework_id: str) -> str:
     return md_token(f"framework-{framework_id}")
 
 
-def case_link(case_id: str, title: str) -> dict[str, str]:
-    """A link cell of kb_table.html to a case page."""
-    return {"href": f"{CASES_URL}{case_id}.html", "text": title}
+def case_link(case_id: str, title: str, cases_url: str = CASES_URL) -> dict[str, str]:
+    """A link cell of kb_table.html to a case page (`cases_url`: the case pages' folder from the page)."""
+    return {"href": f"{cases_url}{case_id}.html", "text": title}
+
+
+def framework_page_names(kb: KnowledgeBase) -> dict[str, str]:
+    """Framework id -> the name of its page in chapters/frameworks/."""
+    return {fw.id: page_name(fw.id, i, "framework") for i, fw in enumerate(kb.frameworks, 1)}
+
+
+def item_href(kb: KnowledgeBase, item_id: str) -> str:
+    """An item's heading, from the chapter page (chapters/frameworks.html): on its framework's page."""
+    pages = framework_page_names(kb)
+    framework = next(fw.id for fw in kb.frameworks if any(item.id == item_id for item in fw.items))
+    return f"{CHAPTER}/{pages[framework]}.html#{item_anchor(item_id)}"
 
 
 def more_text(n_more: int) -> str:
@@ -50,11 +69,11 @@ def _outcome_cells(row: Illustration) -> list[str]:
     return [row.key_outcome.text if row.key_outcome else NO_OUTCOME, row.key_outcome.kind if row.key_outcome else ""]
 
 
-def illustrations_table(rows: list[Illustration], caption: str, cap: int | None = None):
+def illustrations_table(rows: list[Illustration], caption: str, cap: int | None = None, cases_url: str = CASES_URL):
     """The case studies illustrating an item; above `cap` rows, the first `cap` and a count of the rest."""
     body = [
         [
-            case_link(row.case_id, row.case_title),
+            case_link(row.case_id, row.case_title, cases_url),
             "the whole case study" if not row.examples else "example: " + "; ".join(row.examples),
             *_outcome_cells(row),
         ]
@@ -65,27 +84,31 @@ def illustrations_table(rows: list[Illustration], caption: str, cap: int | None 
 
 
 def framework_list_lines(kb: KnowledgeBase) -> list[str]:
-    """A list of the frameworks to jump to, each with how many items it has and how many are gaps."""
+    """A list of the frameworks' pages, each with how many items it has and how many are gaps."""
     counts = (
         items_frame(kb)
         .groupby("framework_id", sort=False)["case studies"]
         .agg(items="size", gaps=lambda s: int((s == 0).sum()))
     )
+    pages = framework_page_names(kb)
     lines = []
     for fw in kb.frameworks:
         n_items, n_gaps = int(counts.loc[fw.id, "items"]), int(counts.loc[fw.id, "gaps"])
         gap_text = f", {n_gaps:,} without a case study" if n_gaps else ", every one illustrated"
         summary = f"({plural(n_items, 'item')}{gap_text})"
-        lines.append(f"- [{md_escape(fw.title)}](#{framework_anchor(fw.id)}) {md_escape(summary)}")
+        lines.append(f"- [{md_escape(fw.title)}]({CHAPTER}/{md_token(pages[fw.id])}.md) {md_escape(summary)}")
     return lines + [""]
 
 
 def framework_lines(kb: KnowledgeBase, framework: Framework, found: dict[str, list[Illustration]], cap: int | None) -> list[str]:
-    """One framework: its purpose and source, then each item with its meaning and its evidence."""
+    """One framework's page: its purpose and source, then each item with its meaning and its evidence."""
     cite = kb.bibliography.citation_text(framework.source.key)
     lines = [
         f"({framework_anchor(framework.id)})=",
-        f"## {md_escape(framework.title)}",
+        f"# {md_escape(framework.title)}",
+        "",
+        f"One of the frameworks of the source documents: see [the frameworks chapter](../{CHAPTER}.md) for all of them, "
+        "the items no case study illustrates yet, and where the documents agree.",
         "",
         # contributors' Markdown prose, rendered by summary_html, which allows no HTML of its own
         raw_html_block(summary_html(framework.description)),
@@ -98,7 +121,7 @@ def framework_lines(kb: KnowledgeBase, framework: Framework, found: dict[str, li
         group = f"[{md_escape(item.group + ':')}]{{.kb-item-group}} " if item.group else ""
         lines += [
             f"({item_anchor(item.id)})=",
-            f"### {group}{md_escape(item.name)}",
+            f"## {group}{md_escape(item.name)}",
             "",
             raw_html_block(summary_html(item.definition)),
             "",
@@ -108,21 +131,24 @@ def framework_lines(kb: KnowledgeBase, framework: Framework, found: dict[str, li
         if rows:
             verb = "illustrates" if len(rows) == 1 else "illustrate"
             caption = f"{plural(len(rows), 'case study', 'case studies')} {verb} {item.name}"
-            lines += [raw_html_block(illustrations_table(rows, caption, cap)), ""]
+            lines += [raw_html_block(illustrations_table(rows, caption, cap, SUBPAGE_CASES_URL)), ""]
         else:
             lines += ["[**Evidence gap:** no case study in the knowledge base illustrates this item yet.]{.kb-gap}", ""]
     return lines
 
 
 def frameworks_part(kb: KnowledgeBase) -> str:
-    """The generated part of chapters/frameworks.md: the list of frameworks, then each framework. Above
-    LISTING_LIMIT illustrations in all, each item lists its first few case studies and counts the rest."""
+    """The generated part of chapters/frameworks.md: the list of the frameworks' pages."""
+    return "\n".join(framework_list_lines(kb)).rstrip() + "\n"
+
+
+def framework_subpages(kb: KnowledgeBase) -> list[SubPage]:
+    """A page per framework, each item with the case studies illustrating it. Above LISTING_LIMIT
+    illustrations in all, each item lists its first few case studies and counts the rest."""
     found = illustrations(kb)
     cap = names_per_cell([len(rows) for rows in found.values()])
-    lines = framework_list_lines(kb)
-    for fw in kb.frameworks:
-        lines += framework_lines(kb, fw, found, cap)
-    return "\n".join(lines).rstrip() + "\n"
+    pages = framework_page_names(kb)
+    return [SubPage(CHAPTER, pages[fw.id], "\n".join(framework_lines(kb, fw, found, cap))) for fw in kb.frameworks]
 
 
 def agreement_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT):
@@ -158,8 +184,8 @@ def question_html(kb: KnowledgeBase, item_ids: list[str], caption: str, limit: i
     body = [
         [
             case_link(row.case_id, row.case_title),
-            # links to items on this page, whose ids were just checked against the frameworks
-            [{"href": f"#{item_anchor(i)}", "text": names[i]} for i in ids],
+            # links to items on their framework's page, whose ids were just checked against the frameworks
+            [{"href": item_href(kb, i), "text": names[i]} for i in ids],
             *_outcome_cells(row),
         ]
         for row, ids in ranked[:limit]
