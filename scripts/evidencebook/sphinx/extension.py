@@ -193,8 +193,8 @@ class RecordTextAsWritten(SphinxTransform):
     default_priority = 740  # before Sphinx's SmartQuotes (750)
 
     def apply(self, **kwargs) -> None:
-        if self.env.docname.startswith(CASES_DIR + "/"):
-            self.document["support_smartquotes"] = False
+        if self.env.docname.startswith((CASES_DIR + "/", *(f"chapters/{name}/" for name in SUBPAGE_CHAPTERS))):
+            self.document["support_smartquotes"] = False  # generated pages: case pages and chapters' own pages
             return
         # The same for the record and data text a chapter includes from its generated part; the
         # chapter's own hand-written text keeps its typographic quotes.
