@@ -287,6 +287,8 @@ def test_adding_a_record_changes_every_count_cell_and_list_it_should(
     assert caption.format(len(before), before["case_id"].nunique(), len(kb.records)) in old
     assert caption.format(len(after), after["case_id"].nunique(), len(new_kb.records)) in new
     assert new.count(f"../cases/{NEW_ID}.html") >= 4
+    domain_pages = (book / "_build" / "html" / "chapters" / "outcomes").glob(f"{gap['domain_id']}*.html")
+    assert any(f"../../cases/{NEW_ID}.html" in p.read_text(encoding="utf-8") for p in domain_pages), "listed on its domain's page"
 
     # Gap map: the empty cell is now filled with the new case study; the gap count falls by one.
     old, new = pages("evidence-gap-map")

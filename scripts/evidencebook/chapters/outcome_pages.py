@@ -145,7 +145,8 @@ def overview_subpages(kb: KnowledgeBase) -> list[SubPage]:
 def overview_part(kb: KnowledgeBase) -> str:
     """The overview's summary of the outcomes: how many, then a line per place linking to its page."""
     table = comparison_frame(kb)
-    lines = [md_escape(f"{plural(len(table), 'outcome')} from {plural(table['case_id'].nunique(), 'case study', 'case studies')}, listed place by place:"), ""]
+    total = f"{plural(len(table), 'outcome')} from {plural(table['case_id'].nunique(), 'case study', 'case studies')}"
+    lines = [f"**{md_escape(total)}**, listed place by place:", ""]
     for _, name, label, rows in place_groups(kb, table):
         measured = int((rows["kind_id"] == "measured").sum())
         counts = f"{plural(len(rows), 'outcome')} from {plural(rows['case_id'].nunique(), 'case study', 'case studies')}, {measured:,} measured"
