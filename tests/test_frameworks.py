@@ -241,9 +241,20 @@ def frameworks_page(built_book):
 
 @pytest.fixture(scope="module")
 def framework_pages(kb, built_book):
-    """Framework id -> its page (chapters/frameworks/<id>.html), parsed."""
+    """Page name -> a framework's page (chapters/frameworks/<id>.html, and <id>-page-2.html... when its
+    items fill more than one), parsed."""
     folder = built_book / "chapters" / "frameworks"
-    return {f.id: BeautifulSoup((folder / f"{f.id}.html").read_text(encoding="utf-8"), "html.parser") for f in kb.frameworks}
+    return {path.stem: BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser") for path in sorted(folder.glob("*.html"))}
+
+
+def _pages_of(pages: dict, framework_id: str) -> list:
+    return [page for name, page in pages.items() if name == framework_id or name.startswith(f"{framework_id}-page-")]
+
+
+def _on_one_of(pages: list, anchor: str):
+    found = [page for page in pages if page.find(id=anchor) is not None]
+    assert len(found) == 1, anchor
+    return found[0]
 
 
 @pytest.fixture(scope="module")
@@ -281,12 +292,12 @@ def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, f
     listed = [a["href"] for a in frameworks_page.select('a[href^="frameworks/"]')]
     assert listed[: len(kb.frameworks)] == [f"frameworks/{f.id}.html" for f in kb.frameworks]  # the chapter lists every page
     for f in kb.frameworks:
-        page = framework_pages[f.id]
-        section = _section(page, f"framework-{f.id}")
-        assert f.title in section.find("h1").get_text(), f.id
+        pages = _pages_of(framework_pages, f.id)
+        assert f.title in _section(pages[0], f"framework-{f.id}").find("h1").get_text(), f.id
         for item in f.items:
+            page = _on_one_of(pages, f"item-{item.id}")
             item_section = _section(page, f"item-{item.id}")
-            assert item_section.find_parent("section") is section, item.id
+            assert item_section.find_parent("section").find("h1") is not None, item.id  # under the page's title
             text = item_section.get_text(" ")
             assert item.name in item_section.find("h2").get_text()
             assert item.locator in text
@@ -308,9 +319,9 @@ def test_framework_checklist_and_dataset_headings_are_in_on_this_page(kb, framew
     navigation = _navigation(frameworks_page)
     for f in kb.frameworks:
         assert f.title in navigation, f.title  # each framework's page, under the chapter
-        contents = _page_contents(framework_pages[f.id])
         for item in f.items:
-            assert any(entry.endswith(item.name) for entry in contents), item.name
+            page = _on_one_of(_pages_of(framework_pages, f.id), f"item-{item.id}")
+            assert any(entry.endswith(item.name) for entry in _page_contents(page)), item.name
     contents = _page_contents(checklist_page)
     for theme in kb.checklist.themes:
         assert theme.name in contents
@@ -364,9 +375,10 @@ def test_checklist_page_is_a_plain_list_of_every_item_with_locator_and_evidence(
             assert _case_links(evidence) == {row.case_id for row in cases[area.id]}
             linked = [a["href"] for a in evidence.select('a[href^="frameworks/"]')]
             framework_of = {item.id: f.id for f in kb.frameworks for item in f.items}
-            assert linked == [f"frameworks/{framework_of[i]}.html#item-{i}" for i in area.framework_items], area.id
-            for href in linked:  # each on its framework's page
+            assert [h.split("#")[1] for h in linked] == [f"item-{i}" for i in area.framework_items], area.id
+            for href, item_id in zip(linked, area.framework_items, strict=True):  # each on its framework's page
                 page, anchor = href.removeprefix("frameworks/").split(".html#")
+                assert page.split("-page-")[0] == framework_of[item_id]
                 assert framework_pages[page].find(id=anchor) is not None
 
 

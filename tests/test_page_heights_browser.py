@@ -16,6 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.build]
 
 LAPTOP, PHONE = 1366, 390
 MAX_HEIGHT = 15_000  # px at 1366 px wide: about fifteen screens of a laptop
+# Chapters not split yet (#19 splits the overview, outcomes, frameworks and data dictionary): each is held
+# to about its height when it was measured (December 2026), so it cannot grow unnoticed, until it is split.
+NOT_YET_SPLIT = {"chapters/glossary.html": 36_000, "chapters/checklist.html": 18_000, "chapters/contributing.html": 16_000}
 HEIGHTS_REPORT = "page-heights.json"  # written next to the site (_build/), for the record
 
 
@@ -45,8 +48,9 @@ def test_no_chapter_page_is_taller_than_fifteen_thousand_pixels(open_page, built
         page.page.wait_for_load_state("networkidle")
         heights[path] = page_height(page)
     (built_book.parent / HEIGHTS_REPORT).write_text(json.dumps(heights, indent=1) + "\n", encoding="utf-8")
-    walls = {path: height for path, height in heights.items() if height > MAX_HEIGHT}
-    assert walls == {}, f"pages taller than {MAX_HEIGHT:,} px at {LAPTOP} px wide: " + ", ".join(
+    walls = {path: height for path, height in heights.items() if height > NOT_YET_SPLIT.get(path, MAX_HEIGHT)}
+    assert set(NOT_YET_SPLIT) <= set(heights)
+    assert walls == {}, f"pages taller than {MAX_HEIGHT:,} px (or their NOT_YET_SPLIT height) at {LAPTOP} px wide: " + ", ".join(
         f"{path} ({height:,} px)" for path, height in sorted(walls.items(), key=lambda kv: -kv[1])
     )
     assert page.console_errors == [] and page.external == []

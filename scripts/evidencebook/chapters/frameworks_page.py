@@ -10,6 +10,8 @@ links are HTML from publish/templates/kb_table.html, placed as raw HTML blocks.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..publish.html import plural, render
 from ..publish.text import md_escape, md_token, raw_html_block, summary_html
 from ..records.kb import KnowledgeBase
@@ -25,10 +27,11 @@ from .frameworks import (
     items_frame,
 )
 from .subpages import CASES_URL as SUBPAGE_CASES_URL
-from .subpages import SubPage, page_name
+from .subpages import Chunk, SubPage, continued_name, page_name, page_steps, page_title
 from .tables import CASES_URL, LISTING_LIMIT, names_per_cell
 
 CHAPTER = "frameworks"
+ROWS_PER_PAGE = 60  # case studies listed (and items) on one framework's page: well under 15,000 px at 1366 px
 
 ILLUSTRATION_HEADINGS = ("Case study", "Shown by", "Key outcome", "Kind of figure")
 QUESTION_HEADINGS = ("Case study", "Framework items it illustrates", "Key outcome", "Kind of figure")
@@ -52,11 +55,17 @@ def framework_page_names(kb: KnowledgeBase) -> dict[str, str]:
     return {fw.id: page_name(fw.id, i, "framework") for i, fw in enumerate(kb.frameworks, 1)}
 
 
-def item_href(kb: KnowledgeBase, item_id: str) -> str:
-    """An item's heading, from the chapter page (chapters/frameworks.html): on its framework's page."""
-    pages = framework_page_names(kb)
-    framework = next(fw.id for fw in kb.frameworks if any(item.id == item_id for item in fw.items))
-    return f"{CHAPTER}/{pages[framework]}.html#{item_anchor(item_id)}"
+def item_hrefs(kb: KnowledgeBase) -> dict[str, str]:
+    """Item id -> its heading, from the chapter page (chapters/frameworks.html): on its framework's page."""
+    found = illustrations(kb)
+    cap = names_per_cell([len(rows) for rows in found.values()])
+    names = framework_page_names(kb)
+    return {
+        item.id: f"{CHAPTER}/{continued_name(names[fw.id], number)}.html#{item_anchor(item.id)}"
+        for fw in kb.frameworks
+        for number, items in enumerate(item_pages(fw, found, cap), 1)
+        for item in items
+    }
 
 
 def more_text(n_more: int) -> str:
@@ -100,41 +109,69 @@ def framework_list_lines(kb: KnowledgeBase) -> list[str]:
     return lines + [""]
 
 
-def framework_lines(kb: KnowledgeBase, framework: Framework, found: dict[str, list[Illustration]], cap: int | None) -> list[str]:
-    """One framework's page: its purpose and source, then each item with its meaning and its evidence."""
-    cite = kb.bibliography.citation_text(framework.source.key)
+def item_pages(framework: Framework, found: dict[str, list[Illustration]], cap: int | None) -> list[list]:
+    """The framework's items cut into pages in order: a page takes items while their rows (the case
+    studies listed, and one for the item itself) stay within ROWS_PER_PAGE; an item is never cut."""
+    pages: list[list] = [[]]
+    weight = 0
+    for item in framework.items:
+        rows = 1 + len(found[item.id][:cap])
+        if pages[-1] and weight + rows > ROWS_PER_PAGE:
+            pages.append([])
+            weight = 0
+        pages[-1].append(item)
+        weight += rows
+    return pages
+
+
+def item_lines(item, rows: list[Illustration], cap: int | None) -> list[str]:
+    """One item: its name (labelled), meaning and locator, then the case studies illustrating it."""
+    group = f"[{md_escape(item.group + ':')}]{{.kb-item-group}} " if item.group else ""
     lines = [
-        f"({framework_anchor(framework.id)})=",
-        f"# {md_escape(framework.title)}",
+        f"({item_anchor(item.id)})=",
+        f"## {group}{md_escape(item.name)}",
         "",
-        f"One of the frameworks of the source documents: see [the frameworks chapter](../{CHAPTER}.md) for all of them, "
-        "the items no case study illustrates yet, and where the documents agree.",
+        raw_html_block(summary_html(item.definition)),
         "",
-        # contributors' Markdown prose, rendered by summary_html, which allows no HTML of its own
-        raw_html_block(summary_html(framework.description)),
-        "",
-        f"[{md_escape(f'Source: {cite} — {framework.source.locator}')}]{{.kb-source}}",
+        f"[{md_escape('Where the source sets it out: ' + item.locator)}]{{.kb-locator}}",
         "",
     ]
-    for item in framework.items:
-        rows = found[item.id]
-        group = f"[{md_escape(item.group + ':')}]{{.kb-item-group}} " if item.group else ""
+    if rows:
+        verb = "illustrates" if len(rows) == 1 else "illustrate"
+        caption = f"{plural(len(rows), 'case study', 'case studies')} {verb} {item.name}"
+        return lines + [raw_html_block(illustrations_table(rows, caption, cap, SUBPAGE_CASES_URL)), ""]
+    return lines + ["[**Evidence gap:** no case study in the knowledge base illustrates this item yet.]{.kb-gap}", ""]
+
+
+def framework_page_texts(kb: KnowledgeBase, framework: Framework, found: dict[str, list[Illustration]], cap: int | None) -> list[str]:
+    """One framework's pages (one unless its items list more case studies than a page holds): its purpose
+    and source, then each item with its meaning and its evidence."""
+    cite = kb.bibliography.citation_text(framework.source.key)
+    name = framework_page_names(kb)[framework.id]
+    pages = item_pages(framework, found, cap)
+    texts = []
+    for number, items in enumerate(pages, 1):
+        chunk = Chunk(pd.DataFrame(), number, len(pages), 0)
+        lines = [f"({framework_anchor(framework.id)})=" if number == 1 else "", f"# {md_escape(page_title(framework.title, chunk))}", ""]
         lines += [
-            f"({item_anchor(item.id)})=",
-            f"## {group}{md_escape(item.name)}",
-            "",
-            raw_html_block(summary_html(item.definition)),
-            "",
-            f"[{md_escape('Where the source sets it out: ' + item.locator)}]{{.kb-locator}}",
+            f"One of the frameworks of the source documents: see [the frameworks chapter](../{CHAPTER}.md) for all of them, "
+            "the items no case study illustrates yet, and where the documents agree.",
             "",
         ]
-        if rows:
-            verb = "illustrates" if len(rows) == 1 else "illustrate"
-            caption = f"{plural(len(rows), 'case study', 'case studies')} {verb} {item.name}"
-            lines += [raw_html_block(illustrations_table(rows, caption, cap, SUBPAGE_CASES_URL)), ""]
-        else:
-            lines += ["[**Evidence gap:** no case study in the knowledge base illustrates this item yet.]{.kb-gap}", ""]
-    return lines
+        steps = page_steps(name, chunk)
+        lines += [steps, ""] if steps else []
+        if number == 1:
+            lines += [
+                # contributors' Markdown prose, rendered by summary_html, which allows no HTML of its own
+                raw_html_block(summary_html(framework.description)),
+                "",
+                f"[{md_escape(f'Source: {cite} — {framework.source.locator}')}]{{.kb-source}}",
+                "",
+            ]
+        for item in items:
+            lines += item_lines(item, found[item.id], cap)
+        texts.append("\n".join(lines).lstrip("\n"))
+    return texts
 
 
 def frameworks_part(kb: KnowledgeBase) -> str:
@@ -147,8 +184,12 @@ def framework_subpages(kb: KnowledgeBase) -> list[SubPage]:
     illustrations in all, each item lists its first few case studies and counts the rest."""
     found = illustrations(kb)
     cap = names_per_cell([len(rows) for rows in found.values()])
-    pages = framework_page_names(kb)
-    return [SubPage(CHAPTER, pages[fw.id], "\n".join(framework_lines(kb, fw, found, cap))) for fw in kb.frameworks]
+    names = framework_page_names(kb)
+    return [
+        SubPage(CHAPTER, continued_name(names[fw.id], number), text)
+        for fw in kb.frameworks
+        for number, text in enumerate(framework_page_texts(kb, fw, found, cap), 1)
+    ]
 
 
 def agreement_html(kb: KnowledgeBase, limit: int = LISTING_LIMIT):
@@ -181,11 +222,12 @@ def question_html(kb: KnowledgeBase, item_ids: list[str], caption: str, limit: i
         for row in found[item_id]:
             by_case.setdefault(row.case_id, (row, []))[1].append(item_id)
     ranked = sorted(by_case.values(), key=lambda pair: (-len(pair[1]), pair[0].case_title.casefold()))
+    hrefs = item_hrefs(kb)
     body = [
         [
             case_link(row.case_id, row.case_title),
             # links to items on their framework's page, whose ids were just checked against the frameworks
-            [{"href": item_href(kb, i), "text": names[i]} for i in ids],
+            [{"href": hrefs[i], "text": names[i]} for i in ids],
             *_outcome_cells(row),
         ]
         for row, ids in ranked[:limit]
