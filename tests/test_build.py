@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import shutil
@@ -17,6 +19,7 @@ import yaml
 from evidencebook.records.kb import load_knowledge_base
 from evidencebook.sphinx.patches import PATCHES, RECORD
 
+from .chartfiles import BASE64_CSV, chart_downloads
 from .conftest import FIXTURES, make_book, run_build
 
 pytestmark = pytest.mark.build
@@ -71,12 +74,21 @@ def test_chart_pages_load_the_vendored_vega_bundle_and_others_do_not(built_book:
 
 
 def test_every_chart_has_description_csv_and_source(built_book: Path):
+    charts = 0
     for page in built_book.rglob("*.html"):
         html = page.read_text()
+        assert not BASE64_CSV.search(html), f"{page}: chart data inlined in the page"
+        files = chart_downloads(page)  # fails on a link to a file that does not exist
         for figure in re.findall(r'<figure class="kb-figure".*?</figure>', html, re.S):
+            charts += 1
             assert re.search(r'class="kb-chart" role="img" aria-label="[^"]{10,}"', figure), page
-            assert 'download="' in figure and "data:text/csv" in figure, page
+            name = re.search(r'class="kb-csv" download="([^"]+)\.csv" href="([^"]*/)?data/charts/\1\.csv"', figure)
+            assert name, page
+            rows = list(csv.reader(io.StringIO(files[name.group(1)])))
+            shown = re.search(r'<table[^>]*kb-data-table.*?</table>', figure, re.S).group(0)  # the data as a table
+            assert len(rows) == shown.count("<tr") >= 2, f"{page}: {name.group(1)}.csv is not the chart's data"
             assert "Source:" in figure, page
+    assert charts >= 10
 
 
 def test_case_role_links_by_title_and_unknown_ids_fail_the_build(tmp_path: Path):

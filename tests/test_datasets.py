@@ -6,7 +6,6 @@ download on the survey chapter traces line by line to the CSV files, and the sit
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
 import io
@@ -20,7 +19,7 @@ import pandas as pd
 import pytest
 
 from evidencebook.chapters import datafigures
-from evidencebook.publish.datadictionary import _constraints_text, dictionary_part
+from evidencebook.publish.datadictionary import _constraints_text, dataset_pages, dictionary_part
 from evidencebook.records.datasets import (
     LINE_COLUMN,
     PACKAGE_FILE,
@@ -29,6 +28,7 @@ from evidencebook.records.datasets import (
     load_package,
 )
 
+from .chartfiles import chart_downloads
 from .conftest import ROOT
 
 DATA = ROOT / "data"
@@ -176,25 +176,24 @@ def test_the_dictionary_shows_an_enum_that_is_not_text_rather_than_crash():
 
 
 def test_the_dictionary_describes_every_resource_and_field(package):
-    page = dictionary_part(package)
+    index = dictionary_part(package)
+    pages = dataset_pages(package)  # one a table, in chapters/data-dictionary/
+    assert list(pages) == [res["name"] for res in package.resources]
     for res in package.resources:
-        assert f'href="../data/{res["path"]}"' in page
-        # a labelled heading (in the page's contents), with the anchors the page has always had
-        assert f"(dataset-{res['name']})=\n(dataset-{res['name']}-title)=\n## " in page
+        page = pages[res["name"]]
+        assert f"](data-dictionary/{res['name']}.md)" in index  # the chapter lists the table's page
+        assert f'href="../../data/{res["path"]}"' in page
+        # the page's title, labelled with the anchors the table has always had, then its sections
+        assert page.startswith(f"(dataset-{res['name']})=\n(dataset-{res['name']}-title)=\n# ")
+        assert "\n## File and source\n" in page and "\n## Fields\n" in page
         for spec in res["schema"]["fields"]:
             assert f"<code>{spec['name']}</code>" in page
-    assert "an empty cell" in page and "CC-BY-4.0" not in page  # licences by their title, linked
-    assert "Creative Commons Attribution 4.0" in page
+    text = "".join(pages.values())
+    assert "an empty cell" in text and "CC-BY-4.0" not in text  # licences by their title, linked
+    assert "Creative Commons Attribution 4.0" in text
 
 
 # --- the built book -------------------------------------------------------------------------------
-
-
-def _downloads(html_text: str) -> dict[str, pd.DataFrame]:
-    found = re.findall(
-        r'class="kb-csv" download="([^"]+)\.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', html_text
-    )
-    return {name: base64.b64decode(payload).decode("utf-8") for name, payload in found}
 
 
 def _same(page_cell: str, source_cell: str) -> bool:
@@ -208,8 +207,9 @@ def _same(page_cell: str, source_cell: str) -> bool:
 
 @pytest.mark.build
 def test_every_chart_on_the_survey_page_traces_line_by_line_to_data(built_book, package):
-    page = (built_book / "chapters" / "survey.html").read_text(encoding="utf-8")
-    downloads = _downloads(page)
+    page_path = built_book / "chapters" / "survey.html"
+    page = page_path.read_text(encoding="utf-8")
+    downloads = chart_downloads(page_path)  # the files the charts link to
     expected = datafigures.chapter_figures(package)
     assert set(downloads) == set(expected), "the page's charts and the chapter's figures differ"
     sources = {
@@ -245,14 +245,14 @@ def test_the_site_serves_the_data_package_and_its_csv_files(built_book, package)
 
 @pytest.mark.build
 def test_the_data_dictionary_page_links_to_files_that_exist(built_book, package):
-    page_path = built_book / "chapters" / "data-dictionary.html"
-    page = page_path.read_text(encoding="utf-8")
-    links = re.findall(r'href="(\.\./data/[^"]+)"', page)
-    assert {Path(link).name for link in links} >= {Path(res["path"]).name for res in package.resources} | {
+    chapter = built_book / "chapters" / "data-dictionary.html"
+    pages = [chapter, *sorted((built_book / "chapters" / "data-dictionary").glob("*.html"))]  # and each table's page
+    links = [(page, link) for page in pages for link in re.findall(r'href="((?:\.\./)+data/[^"]+)"', page.read_text(encoding="utf-8"))]
+    assert {Path(link).name for _, link in links} >= {Path(res["path"]).name for res in package.resources} | {
         PACKAGE_FILE
     }
-    for link in links:
-        assert (page_path.parent / link).resolve().is_file(), link
+    for page, link in links:
+        assert (page.parent / link).resolve().is_file(), link
     nav = (built_book / "index.html").read_text(encoding="utf-8")
     assert "chapters/survey.html" in nav and "chapters/data-dictionary.html" in nav
     assert json.loads((built_book / "data" / PACKAGE_FILE).read_text())["resources"]

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from evidencebook.chapters import frameworks as fw
 from evidencebook.chapters import frameworks_page as page_parts
 from evidencebook.chapters.checklist_page import checklist_part
-from evidencebook.chapters.generated import GENERATED_DIR, part_texts
+from evidencebook.chapters.generated import GENERATED_DIR, part_texts, subpage_lists
 from evidencebook.records.kb import load_knowledge_base
 from evidencebook.records.schema import CHECKLIST_RESERVED_PREFIXES, Outcome
 
@@ -113,15 +113,20 @@ def test_the_checklist_pages_own_ids_use_the_prefixes_checklist_ids_may_not_star
 
 
 def test_every_link_in_the_generated_parts_points_at_a_label_they_define(kb):
-    """The parts link to headings by label ([text](#label)), which the strict build resolves; here,
-    without a build, every such target is a label one of the parts defines."""
+    """The parts and the chapters' own pages link to headings by label ([text](#label)), which the strict
+    build resolves; here, without a build, every such target is a label one of them defines, and every
+    page a part links to ([text](<chapter>/<page>.md)) is one that is generated."""
     parts = part_texts(kb)
-    assert set(parts) == {"frameworks", "checklist", "data-dictionary"}
-    labels = {label for text in parts.values() for label in re.findall(r"^\(([^)]+)\)=$", text, flags=re.M)}
-    targets = {t for text in parts.values() for t in re.findall(r"\]\(#([^)]+)\)", text)}
+    assert set(parts) == {"overview", "outcomes", "frameworks", "checklist", "data-dictionary"}
+    pages = [page for pages in subpage_lists(kb).values() for page in pages]
+    texts = [*parts.values(), *(page.text for page in pages)]
+    labels = {label for text in texts for label in re.findall(r"^\(([^)]+)\)=$", text, flags=re.M)}
+    targets = {t for text in texts for t in re.findall(r"\]\(#([^)]+)\)", text)}
     assert {f"item-{i.id}" for f in kb.frameworks for i in f.items} <= labels
-    assert {f"framework-{f.id}" for f in kb.frameworks} <= targets
+    assert {f"framework-{f.id}" for f in kb.frameworks} <= labels
     assert targets and targets <= labels, targets - labels
+    linked = {f"chapters/{m}" for text in parts.values() for m in re.findall(r"\]\(([a-z-]+/[a-z0-9-]+)\.md\)", text)}
+    assert linked == {page.docname for page in pages if "-page-" not in page.name}
 
 
 # --- linking items to the evidence -------------------------------------------------------------------
@@ -235,6 +240,26 @@ def frameworks_page(built_book):
 
 
 @pytest.fixture(scope="module")
+def framework_pages(kb, built_book):
+    """Page name -> a framework's page (chapters/frameworks/<id>.html, and <id>-page-2.html... when its
+    items fill more than one), parsed."""
+    folder = built_book / "chapters" / "frameworks"
+    return {path.stem: BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser") for path in sorted(folder.glob("*.html"))}
+
+
+def _pages_of(pages: dict, framework_id: str) -> list:
+    """A framework's pages, first to last."""
+    names = [name for name in pages if name == framework_id or name.startswith(f"{framework_id}-page-")]
+    return [pages[name] for name in sorted(names, key=lambda n: int(n.rsplit("-page-", 1)[1]) if "-page-" in n else 1)]
+
+
+def _on_one_of(pages: list, anchor: str):
+    found = [page for page in pages if page.find(id=anchor) is not None]
+    assert len(found) == 1, anchor
+    return found[0]
+
+
+@pytest.fixture(scope="module")
 def checklist_page(built_book):
     return BeautifulSoup(
         (built_book / "chapters" / "checklist.html").read_text(encoding="utf-8"), "html.parser"
@@ -242,9 +267,10 @@ def checklist_page(built_book):
 
 
 def _case_links(element) -> set[str]:
+    """The case studies linked from a chapter's page or (two levels down) one of its own pages."""
     return {
-        a["href"].removeprefix("../cases/").removesuffix(".html")
-        for a in element.select('a[href^="../cases/"]')
+        re.sub(r"^(\.\./)+cases/", "", a["href"]).removesuffix(".html")
+        for a in element.select('a[href^="../cases/"], a[href^="../../cases/"]')
     }
 
 
@@ -263,16 +289,19 @@ def _page_contents(page) -> list[str]:
 
 
 @pytest.mark.build
-def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, frameworks_page, built_book):
+def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, frameworks_page, framework_pages, built_book):
     links = expected_links(kb)
+    listed = [a["href"] for a in frameworks_page.select('a[href^="frameworks/"]')]
+    assert listed[: len(kb.frameworks)] == [f"frameworks/{f.id}.html" for f in kb.frameworks]  # the chapter lists every page
     for f in kb.frameworks:
-        section = _section(frameworks_page, f"framework-{f.id}")
-        assert f.title in section.find("h2").get_text(), f.id
+        pages = _pages_of(framework_pages, f.id)
+        assert f.title in _section(pages[0], f"framework-{f.id}").find("h1").get_text(), f.id
         for item in f.items:
-            item_section = _section(frameworks_page, f"item-{item.id}")
-            assert item_section.find_parent("section") is section, item.id
+            page = _on_one_of(pages, f"item-{item.id}")
+            item_section = _section(page, f"item-{item.id}")
+            assert item_section.find_parent("section").find("h1") is not None, item.id  # under the page's title
             text = item_section.get_text(" ")
-            assert item.name in item_section.find("h3").get_text()
+            assert item.name in item_section.find("h2").get_text()
             assert item.locator in text
             assert _case_links(item_section) == set(links[item.id]), item.id
             assert ("Evidence gap" in text) == (not links[item.id]), item.id
@@ -280,13 +309,21 @@ def test_frameworks_chapter_lists_every_item_with_its_cases_and_shows_gaps(kb, f
         assert (built_book / "cases" / f"{case_id}.html").exists()
 
 
+def _navigation(page) -> list[str]:
+    """The entries of the site navigation (the left sidebar), as the reader sees them."""
+    nav = page.select_one("nav.bd-docs-nav")
+    assert nav is not None
+    return [" ".join(a.get_text(" ").split()) for a in nav.select("a")]
+
+
 @pytest.mark.build
-def test_framework_checklist_and_dataset_headings_are_in_on_this_page(kb, frameworks_page, checklist_page, built_book):
-    contents = _page_contents(frameworks_page)
+def test_framework_checklist_and_dataset_headings_are_in_on_this_page(kb, frameworks_page, framework_pages, checklist_page, built_book):
+    navigation = _navigation(frameworks_page)
     for f in kb.frameworks:
-        assert f.title in contents, f.title
+        assert any(entry.startswith(f.title) for entry in navigation), f.title  # its page(s), under the chapter
         for item in f.items:
-            assert any(entry.endswith(item.name) for entry in contents), item.name
+            page = _on_one_of(_pages_of(framework_pages, f.id), f"item-{item.id}")
+            assert any(entry.endswith(item.name) for entry in _page_contents(page)), item.name
     contents = _page_contents(checklist_page)
     for theme in kb.checklist.themes:
         assert theme.name in contents
@@ -294,10 +331,13 @@ def test_framework_checklist_and_dataset_headings_are_in_on_this_page(kb, framew
     from evidencebook.records.datasets import load_package
 
     dictionary = BeautifulSoup((built_book / "chapters" / "data-dictionary.html").read_text(encoding="utf-8"), "html.parser")
-    contents = _page_contents(dictionary)
+    navigation = _navigation(dictionary)
     for res in load_package(ROOT).resources:
-        assert res.get("title", res["name"]) in contents
-        assert _section(dictionary, f"dataset-{res['name']}").find("h2") is not None
+        assert res.get("title", res["name"]) in navigation  # each table's page, under the chapter
+        path = built_book / "chapters" / "data-dictionary" / f"{res['name']}.html"
+        page = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        assert _section(page, f"dataset-{res['name']}").find("h1") is not None
+        assert _page_contents(page) == ["File and source", "Fields"]
 
 
 @pytest.mark.build
@@ -312,7 +352,7 @@ def test_frameworks_chapter_has_the_cross_framework_view(kb, frameworks_page):
 
 @pytest.mark.build
 def test_checklist_page_is_a_plain_list_of_every_item_with_locator_and_evidence(
-    kb, checklist_page, frameworks_page
+    kb, checklist_page, framework_pages
 ):
     marker = checklist_page.select_one('[data-kb-module="checklist"]')
     assert marker is not None and marker.select_one(".kb-checklist-tools").has_attr("hidden")  # needs JavaScript
@@ -335,10 +375,13 @@ def test_checklist_page_is_a_plain_list_of_every_item_with_locator_and_evidence(
             assert [li["data-item-id"] for li in block.select("li.kb-checklist-item")] == [i.id for i in area.items]
             evidence = root.find(id=f"evidence-{area.id}")
             assert _case_links(evidence) == {row.case_id for row in cases[area.id]}
-            linked = [a["href"] for a in evidence.select('a[href^="frameworks.html#"]')]
-            assert linked == [f"frameworks.html#item-{i}" for i in area.framework_items], area.id
-            for href in linked:
-                assert frameworks_page.find(id=href.split("#", 1)[1]) is not None
+            linked = [a["href"] for a in evidence.select('a[href^="frameworks/"]')]
+            framework_of = {item.id: f.id for f in kb.frameworks for item in f.items}
+            assert [h.split("#")[1] for h in linked] == [f"item-{i}" for i in area.framework_items], area.id
+            for href, item_id in zip(linked, area.framework_items, strict=True):  # each on its framework's page
+                page, anchor = href.removeprefix("frameworks/").split(".html#")
+                assert page.split("-page-")[0] == framework_of[item_id]
+                assert framework_pages[page].find(id=anchor) is not None
 
 
 @pytest.mark.build

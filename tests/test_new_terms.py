@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from evidencebook.chapters.charts import KIND_COLOURS, kind_colours, labels
-from evidencebook.chapters.outcomes import kind_chart, kind_summary, outcome_frame, outcome_tables_html
+from evidencebook.chapters.outcome_pages import outcomes_subpages
+from evidencebook.chapters.outcomes import kind_chart, kind_summary, outcome_frame
 from evidencebook.chapters.places import region_lists_html, region_tiles
 from evidencebook.records.kb import load_knowledge_base
 
@@ -50,13 +51,14 @@ def kb_with_new_kind(tmp_path_factory):
 def test_a_new_outcome_kind_is_listed_charted_and_counted_after_the_known_ones(kb_with_new_kind):
     kb = kb_with_new_kind
     outcomes = outcome_frame(kb)
-    tables = outcome_tables_html(kb, outcomes)
-    assert 'id="outcomes-projected"' in tables and "Projected saving" in tables
-    sections = re.findall(
-        r'<section class="kb-kind-block kb-kind-([a-z-]+)" style="--kb-kind-colour:([^"]+)"', tables
-    )
-    assert [kind for kind, _ in sections] == [*KIND_COLOURS, "projected"]
-    assert len({colour for _, colour in sections}) == len(sections)
+    pages = {page.name: page.text for page in outcomes_subpages(kb)}  # one a domain, a section a kind
+    order = [*KIND_COLOURS, "projected"]
+    for text in pages.values():
+        kinds = re.findall(r"^## \[[^\]]+\]\{\.outcome-kind \.kind-([a-z-]+)\}", text, flags=re.M)
+        assert kinds and kinds == sorted(kinds, key=order.index)  # the known kinds first, in their order
+    projected = pages["costs-and-savings"]
+    assert "{.outcome-kind .kind-projected} 1 outcome\n" in projected and "Projected saving" in projected
+    assert 'class="kb-table kb-compare-table kb-kind-projected"' in projected
     summary = kind_summary(kb, outcomes)
     assert summary.iloc[-1]["kind"] == "Projected" and summary.iloc[-1]["outcomes"] == 1
     chart = kind_chart(kb, outcomes, "kind", "Kind of figure", labels(kb, "outcome_kinds"), "kinds", "Kinds.")
@@ -97,7 +99,8 @@ def test_the_whole_book_builds_with_new_terms_in_every_vocabulary_and_a_csv_save
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     pages = book / "_build" / "html" / "chapters"
     outcomes = (pages / "outcomes.html").read_text(encoding="utf-8")
-    assert 'id="outcomes-projected"' in outcomes and "Projected" in outcomes
+    assert "Projected" in outcomes  # in the table of kinds, and as a section of its domain's page
+    assert "kind-projected" in "".join(p.read_text(encoding="utf-8") for p in (pages / "outcomes").glob("*.html"))
     introduction = (pages / "introduction.html").read_text(encoding="utf-8")
     assert "County" in introduction and "600,000 to 1,500,000" in introduction
     assert "250,000 to 500,000 people" in introduction  # a population band from the CSV saved with a BOM

@@ -10,9 +10,9 @@ from docutils import nodes
 from docutils.utils import new_document
 
 from evidencebook.chapters.checklist_page import checklist_part
-from evidencebook.chapters.frameworks_page import agreement_html, frameworks_part
+from evidencebook.chapters.frameworks_page import agreement_html
 from evidencebook.chapters.gapmap import gap_map, gap_map_html
-from evidencebook.chapters.outcomes import outcome_frame, outcome_tables_html
+from evidencebook.chapters.generated import part_texts, subpage_lists
 from evidencebook.chapters.places import region_lists_html
 from evidencebook.chapters.reading import reading_list_page
 from evidencebook.chapters.tables import HTML
@@ -45,7 +45,6 @@ def test_html_from_hostile_data_holds_no_live_markup(hostile_kb):
     outputs = {
         "gap map": gap_map_html(kb, gap_map(kb), read_book(ROOT)),
         "regions": region_lists_html(kb),
-        "outcome tables": outcome_tables_html(kb, outcome_frame(kb)),
         "agreement": agreement_html(kb),
     }
     for name, html in outputs.items():
@@ -53,12 +52,16 @@ def test_html_from_hostile_data_holds_no_live_markup(hostile_kb):
         assert LIVE_HTML.findall(html) == [], name
     assert "__pwned=3" in outputs["gap map"] and "&lt;img src=x onerror=window.__pwned=3&gt;" in outputs["gap map"]
     assert "&lt;svg onload=window.__pwned=5&gt;" in outputs["regions"]
-    # the frameworks and checklist parts are MyST: their HTML is in raw blocks, from templates
+    # the chapters' generated parts and their own pages are MyST: their HTML is in raw blocks, from templates
     checklist = checklist_part(kb)
-    for name, part in (("frameworks", frameworks_part(kb)), ("checklist", checklist)):
+    parts = [("checklist", checklist)]  # the frameworks part is a list of links, in MyST
+    parts += [(page.docname, page.text) for pages in subpage_lists(kb).values() for page in pages]
+    for name, part in parts:
         blocks = [m["html"] for m in RAW_BLOCK.finditer(part)]
         assert blocks and all(LIVE_HTML.findall(block) == [] for block in blocks), name
     assert "&lt;/p&gt;&lt;/li&gt;&lt;script&gt;" in checklist
+    outcome_pages = "".join(page.text for page in subpage_lists(kb)["outcomes"])
+    assert "Hospital use&#34; onmouseover=&#34;window.__pwned=4&#34;" in outcome_pages  # a domain's label, escaped
 
 
 def test_myst_pages_from_hostile_data_hold_no_live_roles_or_directives(hostile_kb):
@@ -69,8 +72,9 @@ def test_myst_pages_from_hostile_data_hold_no_live_roles_or_directives(hostile_k
         "framework case page": writer.case_page(kb.records["north-east-health-and-care-commission"]),
         "glossary": glossary_page(kb),
         "reading list": reading_list_page(kb, {}),
-        "frameworks": frameworks_part(kb),
         "checklist": checklist_part(kb),
+        **part_texts(kb),
+        **{page.docname: page.text for pages in subpage_lists(kb).values() for page in pages},
     }
     for name, text in pages.items():
         ours = RAW_BLOCK.sub("", text)  # the pages' own raw blocks: HTML from templates, not read as MyST

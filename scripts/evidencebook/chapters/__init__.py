@@ -3,3 +3,6 @@
 # Where the build writes the chapters' generated parts (generated.py); a constant here, so the build
 # driver can leave the folder out of its inputs without importing the chapters' code.
 GENERATED_DIR = "chapters/_generated"
+# Chapters split into pages of their own, generated into chapters/<name>/ (subpages.py); listed here for
+# the same reason.
+SUBPAGE_CHAPTERS = ("overview", "outcomes", "frameworks", "data-dictionary")

@@ -5,6 +5,11 @@ displays as HTML: a <figure> holding the Vega-Lite spec in a data attribute (dra
 by the book's own vendored Vega bundle and static/kbcharts.js), a static SVG of the same chart for
 readers without JavaScript, a caption with the description and source, the data as a CSV download,
 and the data as a table. No inline script and no request to another host.
+
+The CSV download is a file: the notebook's output carries the CSV (base64, in the link's
+data-kb-csv attribute) because a chapter's kernel does not know where the site is written, and the
+build (sphinx/chartdata.py) writes it to data/charts/<name>.csv and links the file instead, so no
+page carries the data twice.
 """
 
 from __future__ import annotations
@@ -162,7 +167,6 @@ class Figure:
 
     def _repr_html_(self) -> str:
         csv_bytes = neutralised_csv(self.data.to_csv(index=False)).encode("utf-8")  # no cell runs as a formula
-        csv_href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes).decode("ascii")
         spec_json = json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         table = self.data.to_html(index=False, border=0, classes="kb-data-table", escape=True)
         return render(
@@ -172,7 +176,7 @@ class Figure:
             spec=spec_json,
             svg=Markup(self.svg),  # drawn by vl-convert from the spec, which holds the data as JSON
             source=self.source,
-            csv_href=csv_href,
+            csv_data=base64.b64encode(csv_bytes).decode("ascii"),
             table=Markup(table),  # pandas escapes every cell (escape=True)
         )
 

@@ -1,7 +1,8 @@
-"""The outcomes chapter (and the outcome charts of evidence strength): every outcome with its kind beside it.
+"""The outcomes chapter's charts and counts (and the outcome charts of evidence strength).
 
-Outcomes are never compared or ranked across case studies: these frames count them, list them and keep
-their kind (measured, reported change, modelled estimate, target, context) beside every figure.
+Outcomes are never compared or ranked across case studies: these frames count them and keep their kind
+(measured, reported change, modelled estimate, target, context) beside every figure. The outcomes themselves are listed
+domain by domain on the chapter's own pages (outcome_pages.py).
 """
 
 from __future__ import annotations
@@ -10,30 +11,16 @@ import altair as alt
 import pandas as pd
 
 from ..publish.frames import outcomes_with_cases
-from ..publish.html import plural, render
-from ..publish.text import Markup
 from ..records.kb import KnowledgeBase
 from .charts import (
     MARKS_PER_CHART,
     SOURCE,
-    catalogue_url,
     facet_filter,
     figure,
     kind_colours,
     link_to_catalogue,
     marks_sentence,
 )
-from .tables import LISTING_LIMIT, OUTCOMES_EXPORT, html_table, too_many_html
-
-OUTCOME_COLUMNS = {
-    "domain": "Domain",
-    "case": "Case study",
-    "metric": "Measure",
-    "figure": "Figure",
-    "comparison": "Compared with",
-    "period": "Period",
-    "source": "Source",
-}
 
 
 def outcome_frame(kb: KnowledgeBase) -> pd.DataFrame:
@@ -86,46 +73,6 @@ def kind_summary(kb: KnowledgeBase, outcomes: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def outcome_listing(kb: KnowledgeBase, outcomes: pd.DataFrame, kind_id: str) -> pd.DataFrame:
-    """The outcomes of one kind, by domain then case study: listed, never ranked by value."""
-    domains = kb.vocab("outcome_domains").ids()
-    listing = outcomes[outcomes["kind_id"] == kind_id].copy()
-    listing["_domain_order"] = listing["domain_id"].map(domains.index)
-    listing = listing.sort_values(["_domain_order", "case", "metric"], kind="stable").drop(columns="_domain_order")
-    listing["figure"] = [f if not d else f"{f} ({d})" for f, d in zip(listing["figure"], listing["direction"], strict=True)]
-    return listing.reset_index(drop=True)
-
-
-def _kind_counts_by_domain(kb: KnowledgeBase, listing: pd.DataFrame, kind_id: str) -> Markup:
-    """Stands in for one kind's table when the book has more than LISTING_LIMIT outcomes."""
-    rows = []
-    for domain in kb.vocab("outcome_domains").terms:
-        in_domain = listing[listing["domain_id"] == domain.id]
-        if len(in_domain):
-            href = catalogue_url({"kind": kind_id, "domain": domain.id})
-            rows.append((domain.label, len(in_domain), in_domain["case_id"].nunique(), href))
-    return too_many_html(len(listing), "outcomes", rows, "Outcome domain", catalogue_url({"kind": kind_id}), OUTCOMES_EXPORT)
-
-
-def outcome_tables_html(kb: KnowledgeBase, outcomes: pd.DataFrame, limit: int = LISTING_LIMIT) -> Markup:
-    """One table per outcome kind, each in its own marked section, so no estimate sits among results.
-    Above `limit` outcomes in all, each kind's table gives way to its counts by domain and links."""
-    blocks = []
-    listed = len(outcomes) <= limit
-    terms = kb.vocab("outcome_kinds").terms
-    for term, colour in zip(terms, kind_colours([t.id for t in terms]), strict=True):
-        listing = outcome_listing(kb, outcomes, term.id)
-        count = plural(len(listing), "outcome")
-        if not len(listing):
-            table = None
-        elif listed:
-            table = html_table(listing, OUTCOME_COLUMNS, link=("case", "case_id"), caption=f"{term.label}: {count}")
-        else:
-            table = _kind_counts_by_domain(kb, listing, term.id)
-        blocks.append({"term": term, "colour": colour, "count": count, "table": table})
-    return render("outcome_kinds.html", blocks=blocks)
 
 
 def kind_chart(kb: KnowledgeBase, outcomes: pd.DataFrame, group: str, title: str, order: list[str], name: str, description: str):

@@ -1,4 +1,5 @@
-"""The overview chapter: where the case studies work, what they are about and every outcome they report."""
+"""The overview chapter's charts: where the case studies work and what they are about (its outcomes are
+listed place by place on its own pages: outcome_pages.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,11 @@ import altair as alt
 import pandas as pd
 
 from ..publish.html import plural
-from ..publish.text import Markup
 from ..records.kb import KnowledgeBase
 from .charts import Figure, figure
-from .tables import OUTCOMES_EXPORT, counts_by, listing_html
+from .tables import counts_by
 
 SOURCE = "the book's case-study records"
-OUTCOME_LISTING = {
-    "case": "Case study",
-    "metric": "Measure",
-    "figure": "Figure",
-    "kind": "Kind",
-    "comparison": "Compared with",
-    "period": "Period",
-    "source": "Source",
-}
 
 
 def level_order(kb: KnowledgeBase) -> list[str]:
@@ -69,21 +60,4 @@ def cases_by_theme_chart(kb: KnowledgeBase, cases: pd.DataFrame) -> Figure:
         name="case-studies-by-theme-and-level",
         description="Stacked bar chart of case studies by theme, coloured by level. A case study with several themes counts once under each.",
         source=SOURCE,
-    )
-
-
-def outcome_listing_html(outcomes: pd.DataFrame) -> Markup:
-    """Every outcome with its case study, or, past the listing limit, their counts by kind."""
-    caption = (
-        f"{plural(len(outcomes), 'outcome')} from "
-        f"{plural(outcomes['case_id'].nunique(), 'case study', 'case studies')}"
-    )
-    return listing_html(
-        outcomes,
-        OUTCOME_LISTING,
-        link=("case", "case_id"),
-        caption=caption,
-        noun="outcomes",
-        by=("kind", "kind_id", "kind", "Kind of figure"),
-        export=OUTCOMES_EXPORT,
     )

@@ -1,15 +1,18 @@
-"""The data dictionary chapter's generated part: every table of data/datapackage.json with its
-description, source, licence, download link and fields.
+"""The data dictionary: the chapter lists the tables of data/datapackage.json, and each table has a page
+(chapters/data-dictionary/<name>) with its description, source, licence, download link and fields.
 
-Each table is a MyST heading labelled `dataset-<name>` (its anchor on the page as before), so it
-appears in the page's contents; the file details and the fields table are HTML from
-templates/dataset_details.html (download links and row headers MyST cannot express).
+Each table's page is titled by a MyST heading labelled `dataset-<name>` (the anchor the table had on the
+chapter before it was split), so links to it still resolve; the file details and the fields table are
+HTML from templates/dataset_file.html and dataset_fields.html (download links and row headers MyST cannot express).
 """
 
 from __future__ import annotations
 
+import re
+
 from ..records.datasets import PACKAGE_FILE, DataPackage
-from .html import render
+from ..records.schema import ID_PATTERN
+from .html import plural, render
 from .text import md_escape, md_token, raw_html_block
 
 
@@ -31,13 +34,13 @@ def dataset_anchor(name: str) -> str:
     return md_token(f"dataset-{name}")
 
 
-def dataset_details(package: DataPackage, res: dict, data_url: str = "../data/"):
-    """A table's file, sources, licences and missing-value marker, then its fields, as HTML."""
+def dataset_file(package: DataPackage, res: dict, data_url: str = "../data/"):
+    """A table's file, sources, licences and missing-value marker, as HTML."""
     name = res["name"]
     licences = res.get("licenses", package.descriptor.get("licenses", []))
     sources = res.get("sources", package.descriptor.get("sources", []))
     return render(
-        "dataset_details.html",
+        "dataset_file.html",
         data_url=data_url,
         path=res["path"],
         format=str(res.get("format", "csv")).upper(),
@@ -53,6 +56,14 @@ def dataset_details(package: DataPackage, res: dict, data_url: str = "../data/")
             for lic in licences
         ],
         missing=_missing_marker_text(package.missing_values(name)),
+    )
+
+
+def dataset_fields(package: DataPackage, res: dict):
+    """A table's fields: type, unit, meaning and allowed values, as HTML."""
+    return render(
+        "dataset_fields.html",
+        name=res["name"],
         fields=[
             {
                 "name": spec["name"],
@@ -61,29 +72,60 @@ def dataset_details(package: DataPackage, res: dict, data_url: str = "../data/")
                 "description": spec.get("description", ""),
                 "constraints": _constraints_text(spec),
             }
-            for spec in package.fields(name)
+            for spec in package.fields(res["name"])
         ],
     )
 
 
+CHAPTER = "data-dictionary"
+
+
+def dataset_page_names(package: DataPackage) -> dict[str, str]:
+    """Table name -> its page's name in chapters/data-dictionary/: the name when it is a plain slug."""
+    return {
+        res["name"]: res["name"] if re.fullmatch(ID_PATTERN, res["name"]) else f"dataset-{i}"
+        for i, res in enumerate(package.resources, 1)
+    }
+
+
 def dictionary_part(package: DataPackage, data_url: str = "../data/") -> str:
-    """The generated part of chapters/data-dictionary.md: a link to the descriptor, a list of the
-    tables to jump to, then each table."""
+    """The generated part of chapters/data-dictionary.md: a link to the descriptor and a list of the
+    tables' pages, each with its size."""
     lines = [
         raw_html_block(render("download_link.html", href=data_url + PACKAGE_FILE, name=PACKAGE_FILE, tables=len(package.resources))),
         "",
     ]
-    lines += [f"- [{md_escape(res.get('title', res['name']))}](#{dataset_anchor(res['name'])})" for res in package.resources]
-    lines.append("")
+    pages = dataset_page_names(package)
     for res in package.resources:
-        lines += [
-            f"({dataset_anchor(res['name'])})=",
-            f"({dataset_anchor(res['name'])}-title)=",  # the heading's own id before it was MyST
-            f"## {md_escape(res.get('title', res['name']))}",
-            "",
-            md_escape(res.get("description", "")),
-            "",
-            raw_html_block(dataset_details(package, res, data_url)),
-            "",
-        ]
+        size = f"{plural(len(package.raw(res['name'])), 'row')}, {plural(len(package.fields(res['name'])), 'column')}"
+        lines.append(f"- [{md_escape(res.get('title', res['name']))}]({CHAPTER}/{md_token(pages[res['name']])}.md) ({md_escape(size)})")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def dataset_page(package: DataPackage, res: dict, data_url: str) -> str:
+    """One table's page (MyST): its title, description, file details and fields."""
+    lines = [
+        f"({dataset_anchor(res['name'])})=",
+        f"({dataset_anchor(res['name'])}-title)=",  # the heading's own id before it was MyST
+        f"# {md_escape(res.get('title', res['name']))}",
+        "",
+        md_escape(res.get("description", "")),
+        "",
+        f"One of the tables of the [data dictionary](../{CHAPTER}.md).",
+        "",
+        "## File and source",
+        "",
+        raw_html_block(dataset_file(package, res, data_url)),
+        "",
+        "## Fields",
+        "",
+        raw_html_block(dataset_fields(package, res)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def dataset_pages(package: DataPackage, data_url: str = "../../data/") -> dict[str, str]:
+    """Page name -> MyST of each table's page (`data_url`: the site's data/ from chapters/data-dictionary/)."""
+    pages = dataset_page_names(package)
+    return {pages[res["name"]]: dataset_page(package, res, data_url) for res in package.resources}

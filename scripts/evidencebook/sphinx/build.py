@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..chapters import GENERATED_DIR
+from ..chapters import GENERATED_DIR, SUBPAGE_CHAPTERS
 from ..publish.html import plural
 from ..records.book import source_provenance
 from ..records.filecache import LIBRARY, digests_read_once, files_digest
@@ -34,7 +34,13 @@ HTML_DIR = Path("_build") / "html"
 DOCTREES = Path("_build") / ".doctrees"
 STAMP = HTML_DIR / ".evidencebook-build.json"
 # Written by the build itself into the source tree: never inputs.
-GENERATED = ("cases/", "chapters/glossary.md", "chapters/reading-list.md", f"{GENERATED_DIR}/")
+GENERATED = (
+    "cases/",
+    "chapters/glossary.md",
+    "chapters/reading-list.md",
+    f"{GENERATED_DIR}/",
+    *(f"chapters/{name}/" for name in SUBPAGE_CHAPTERS),
+)
 SITE_INPUTS = (
     "_config.yml",
     "_toc.yml",

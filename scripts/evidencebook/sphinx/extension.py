@@ -8,6 +8,7 @@
   chapter declares (records/inputs.py) and holds their digest, so jupyter-cache (which keys on a
   notebook's code) re-executes a chapter only when a file it reads changes.
 - env-get-outdated: re-read the chapters whose declared inputs changed.
+- doctree-resolved: write each chart's data to data/charts/<name>.csv and link it (chartdata.py).
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
 - build-finished: write the exports, publish the data package (data/datapackage.json and its CSV
   files), and check that every record has exactly one page.
@@ -29,6 +30,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxRole
 
+from ..chapters import SUBPAGE_CHAPTERS
 from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.compare import generate_comparison_pages
@@ -46,6 +48,7 @@ from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
 from .buildstate import prepare_notebook_cache
+from .chartdata import CHART_DATA_DIR, publish_chart_data
 from .citing import book_of, record_citation, setup_citing
 from .notebooks import chapter_notebooks, is_chapter_notebook
 from .patches import setup_patches
@@ -193,8 +196,8 @@ class RecordTextAsWritten(SphinxTransform):
     default_priority = 740  # before Sphinx's SmartQuotes (750)
 
     def apply(self, **kwargs) -> None:
-        if self.env.docname.startswith(CASES_DIR + "/"):
-            self.document["support_smartquotes"] = False
+        if self.env.docname.startswith((CASES_DIR + "/", *(f"chapters/{name}/" for name in SUBPAGE_CHAPTERS))):
+            self.document["support_smartquotes"] = False  # generated pages: case pages and chapters' own pages
             return
         # The same for the record and data text a chapter includes from its generated part; the
         # chapter's own hand-written text keeps its typographic quotes.
@@ -305,15 +308,18 @@ def on_build_finished(app: Sphinx, exception) -> None:
     exported = write_exports(kb, outdir / "data", site, record_citation(app))
     package = load_package(Path(app.srcdir))
     exported += publish_database(kb, package, outdir / "data")
-    publish_datasets(package, outdir / "data", reserved={p.name for p in exported})
+    charts = {p.relative_to(outdir / "data").as_posix() for p in (outdir / CHART_DATA_DIR).glob("*.csv")}
+    publish_datasets(package, outdir / "data", reserved={p.name for p in exported} | charts)
     check_nothing_lost(app, kb, outdir, site)
 
 
 def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path, site: str) -> None:
     """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
-    # Pages generated under cases/ (records, A-Z list, comparison) that no longer exist, left with their
-    # sources by an earlier build: Sphinx never deletes an output, and a clean build would not have them.
-    for page in sorted((outdir / CASES_DIR).rglob("*.html")):
+    # Pages generated under cases/ (records, A-Z list, comparison) or as a chapter's own pages that no longer
+    # exist, left with their sources by an earlier build: Sphinx never deletes an output, and a clean
+    # build would not have them.
+    generated = [outdir / CASES_DIR, *(outdir / "chapters" / name for name in SUBPAGE_CHAPTERS)]
+    for page in sorted(p for folder in generated for p in folder.rglob("*.html")):
         docname = page.relative_to(outdir).with_suffix("").as_posix()
         if docname not in app.env.found_docs:
             page.unlink()
@@ -344,6 +350,7 @@ def setup(app: Sphinx):
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("doctree-read", note_cited_bibliography)
     app.connect("doctree-resolved", unlink_unsafe_addresses, priority=400)  # before the page is written
+    app.connect("doctree-resolved", publish_chart_data)
     app.connect("html-page-context", on_html_page_context)
     app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it
     app.connect("build-finished", on_build_finished)
