@@ -252,6 +252,9 @@ class PageWriter:
         count = len(self.kb.records)
         pages = list_pages(self.kb)
         lines = [
+            "---",
+            "html_theme.sidebar_secondary.remove: true",  # the filters and results need the width
+            "---",
             GENERATED_MARK,
             "",
             "(catalogue)=",
