@@ -30,6 +30,7 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert ":Level: Place" in page
     assert f":Model: {e('Integrated commissioning')}, {e('Pooled budget')}" in page
     assert ":Period: 2014–2016" in page
+    assert ":Record: `case_studies/sample-case.yml`" in page  # its id, for contributors and for search
     assert "{.evidence-badge .evidence-before-and-after}" in page
     # outcomes with figure, kind, comparison, period and the outcome's own source
     assert e("15–20%") + " (decrease)" in page

@@ -202,6 +202,8 @@ class PageWriter:
         ]
         if r.organisations:
             lines.append(f":Organisations: {'; '.join(md_escape(o) for o in r.organisations)}")
+        # The record's file: where a contributor corrects the page, and its id, which search finds.
+        lines.append(f":Record: `case_studies/{md_token(r.id)}.yml`")
         lines += [":::", "", raw_html_block(render("case_summary.html", summary=summary_html(r.summary))), ""]
         lines += ["## Evidence", "", f"{self.evidence_badge(r)} {md_escape(r.evidence.appraisal)}", ""]
         lines += ["## Outcomes", ""]
