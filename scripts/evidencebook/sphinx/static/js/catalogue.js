@@ -1,7 +1,8 @@
 // The faceted case-study catalogue on cases/index (the page asks for it with data-kb-module="catalogue").
 // Everything happens in the reader's browser, from files of this site only:
 //   data-kb-index  data/catalogue-index.json: the facets and, per record, [id, title, place, snippet,
-//                  then one list of value positions per facet] (written by export.py at build time);
+//                  then one list of value positions per facet], and the keys of the other orders
+//                  (`order`) and each record's period (`periods`) (written by export.py at build time);
 //   data-kb-text   data/catalogue-text.json: each summary's words, fetched only once the reader
 //                  types a search, so opening the page stays light with thousands of records.
 // Within a facet the choices are alternatives (OR); across facets all must hold (AND). A choice's
