@@ -4,6 +4,7 @@ vocabulary labels and titles published as text."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from urllib.parse import parse_qs, urlparse
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from evidencebook.chapters.generated import HEADLINE_ROOTS, part_texts
-from evidencebook.publish.headline import headline_cards, headline_cards_html
+from evidencebook.publish.headline import headline_cards, headline_cards_html, strongest_share
 from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import ROOT, knowledge_root
@@ -54,6 +55,13 @@ def test_every_number_on_a_card_is_the_records_own_count(kb):
     assert [c.cases for c in cards] == sorted((c.cases for c in cards), reverse=True), "most case studies first"
     hospital = next(c for c in cards if c.domain_id == "hospital-use")
     assert hospital.cases >= 10 and hospital.strongest_id == "controlled-comparison"  # the book's own records
+
+
+def test_a_card_says_how_many_of_its_case_studies_have_the_strongest_evidence(kb):
+    card = headline_cards(kb)[0][0]
+    assert strongest_share(dataclasses.replace(card, cases=15, strongest_cases=4)) == "in 4 of the 15"
+    assert strongest_share(dataclasses.replace(card, cases=3, strongest_cases=3)) == "in all 3"
+    assert strongest_share(dataclasses.replace(card, cases=1, strongest_cases=1)) == ""
 
 
 def test_each_card_links_to_the_comparison_view_filtered_to_its_figures(kb):

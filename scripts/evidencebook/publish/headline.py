@@ -82,6 +82,13 @@ def headline_cards(kb: KnowledgeBase) -> tuple[list[HeadlineCard], list[str]]:
     return cards, unmeasured
 
 
+def strongest_share(card: HeadlineCard) -> str:
+    """How many of the card's case studies have its strongest evidence: "in 4 of the 15", "in all 3"."""
+    if card.cases == 1:
+        return ""
+    return f"in all {card.cases}" if card.strongest_cases == card.cases else f"in {card.strongest_cases} of the {card.cases}"
+
+
 def headline_cards_html(kb: KnowledgeBase, root: str) -> Markup:
     """The cards as HTML, for a page `root` away from the site's root ("" for the home page, "../" for
     a chapter)."""
@@ -95,7 +102,7 @@ def headline_cards_html(kb: KnowledgeBase, root: str) -> Markup:
                 "href": f"{view}?{card.query()}",
                 "cases": plural(card.cases, "case study", "case studies"),
                 "figures": plural(card.figures, "measured figure"),
-                "strongest_of": f"{card.strongest_cases} of {card.cases}",
+                "strongest_of": strongest_share(card),
             }
             for card in cards
         ],
