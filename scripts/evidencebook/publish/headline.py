@@ -101,7 +101,7 @@ def headline_cards_html(kb: KnowledgeBase, root: str) -> Markup:
                 "card": card,
                 "href": f"{view}?{card.query()}",
                 "cases": plural(card.cases, "case study", "case studies"),
-                "figures": plural(card.figures, "measured figure"),
+                "figures": plural(card.figures, "measured result"),
                 "strongest_of": strongest_share(card),
             }
             for card in cards
