@@ -87,7 +87,7 @@ def test_on_a_phone_the_facets_are_folded_until_the_reader_opens_them(browser, s
         page.get_by_text("Filters", exact=True).tap()
         assert social.is_visible()
         social.tap()
-        assert page.locator(".kb-cat-filters summary").inner_text().strip() == "Filters (1 chosen)"
+        assert page.locator(".kb-cat-filters > summary").inner_text().strip() == "Filters (1 chosen)"
     finally:
         context.close()
 
