@@ -87,6 +87,13 @@ def test_catalogue_index_holds_every_record_with_its_facet_values(kb):
     assert decoded["source"] == [s["key"] for s in sample["sources"]]
     assert decoded["period"] == ["2010s"] and decoded["region"] == ["north-west"]
     assert "sampletown" in row[2].casefold()
+    # The other orders' keys, record by record (the catalogue's sort menu).
+    at = [r[0] for r in index["records"]].index("sample-case")
+    assert set(index["order"]) == {"evidence", "period"}
+    assert all(len(keys) == len(index["records"]) for keys in index["order"].values())
+    assert index["order"]["evidence"][at] == kb.vocab("evidence_types").by_id[sample["evidence"]["type"]].rank
+    assert index["order"]["period"][at] == sample["period"]["start"]
+    assert index["periods"][at].startswith(str(sample["period"]["start"]))
 
 
 def test_the_written_exports_are_checked_against_the_records(kb, tmp_path):

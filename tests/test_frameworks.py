@@ -117,7 +117,7 @@ def test_every_link_in_the_generated_parts_points_at_a_label_they_define(kb):
     build resolves; here, without a build, every such target is a label one of them defines, and every
     page a part links to ([text](<chapter>/<page>.md)) is one that is generated."""
     parts = part_texts(kb)
-    assert set(parts) == {"overview", "outcomes", "frameworks", "checklist", "data-dictionary"}
+    assert set(parts) == {"overview", "outcomes", "frameworks", "checklist", "data-dictionary", "home-headlines", "summary-headlines"}
     pages = [page for pages in subpage_lists(kb).values() for page in pages]
     texts = [*parts.values(), *(page.text for page in pages)]
     labels = {label for text in texts for label in re.findall(r"^\(([^)]+)\)=$", text, flags=re.M)}

@@ -31,6 +31,7 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert f":Model: {e('Integrated commissioning')}, {e('Pooled budget')}" in page
     assert ":Period: 2014–2016" in page
     assert ":Status: Ended" in page, "a reader sees whether the work was planned, running or over"
+    assert ":Record: `case_studies/sample-case.yml`" in page  # its id, for contributors and for search
     assert "{.evidence-badge .evidence-before-and-after}" in page
     # outcomes with figure, kind, comparison, period and the outcome's own source
     assert e("15–20%") + " (decrease)" in page
@@ -182,3 +183,13 @@ def test_an_edit_to_a_record_changes_its_page(kb):
     # The catalogue page itself does not list records, so only the A-Z list changes with the title.
     assert set(result["changed"]) == {"cases/sample-case", "cases/list/1"}
     assert "# A renamed case" in (kb.root / "cases" / "sample-case.md").read_text()
+
+
+def test_a_page_script_comes_after_the_shared_scripts_it_needs_and_each_exists():
+    from evidencebook.sphinx.extension import MENU_SCRIPT, SEARCH_SCRIPT, SHARED_SCRIPTS, STATIC, page_modules
+
+    body = '<div data-kb-module="outcomes"></div><div data-kb-module="catalogue"></div><p data-kb-module="checklist"></p>'
+    assert page_modules(body) == ["kb-dom", "outcomes", "catalogue", "checklist"]
+    named = {name for needs in SHARED_SCRIPTS.values() for name in needs} | set(SHARED_SCRIPTS)
+    assert all((STATIC / "js" / f"{name}.js").is_file() for name in named)
+    assert (STATIC / "js" / SEARCH_SCRIPT).is_file() and (STATIC / "js" / MENU_SCRIPT).is_file()

@@ -7,6 +7,7 @@ import json
 import re
 import tomllib
 from collections import Counter
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -133,3 +134,17 @@ def test_an_incremental_build_adds_to_the_counts_and_a_fresh_one_starts_again(tm
     record = build(fresh=False, sidebars=0)  # no case page rewritten
     assert record["applied"][sidebar]["count"] == 5 and record["builds"] == 2
     assert build(fresh=True, sidebars=0)["applied"][sidebar]["count"] == 0
+
+
+def test_the_search_page_script_replaces_what_the_installed_searchtools_still_does():
+    """static/js/kb-search.js wraps two functions of Sphinx's searchtools.js: the query parser that drops
+    words of digits alone, and the snippet maker that reads [role="main"]. When Sphinx changes either,
+    this fails: read kb-search.js against the new searchtools.js, and delete what Sphinx now does itself."""
+    import sphinx
+
+    tools = (Path(sphinx.__file__).parent / "themes" / "basic" / "static" / "searchtools.js").read_text(encoding="utf-8")
+    assert "_parseQuery: (query) =>" in tools and "queryTerm.match(/^\\d+$/)" in tools, "Sphinx no longer drops numbers the same way"
+    assert "htmlToText: (htmlString, anchor) =>" in tools and "querySelector('[role=\"main\"]')" in tools
+    assert "Search.htmlToText(htmlText, anchor)" in tools and "Search._parseQuery(query)" in tools, "called through Search, so they can be wrapped"
+    script = (ROOT / "scripts" / "evidencebook" / "sphinx" / "static" / "js" / "kb-search.js").read_text(encoding="utf-8")
+    assert "Search._parseQuery = " in script and "Search.htmlToText = " in script

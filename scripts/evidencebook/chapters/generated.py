@@ -11,7 +11,9 @@ The parts live in chapters/_generated/, which _config.yml excludes from the page
 from __future__ import annotations
 
 from ..publish.datadictionary import dataset_pages, dictionary_part
+from ..publish.headline import headline_cards_html
 from ..publish.render import write_if_changed
+from ..publish.text import raw_html_block
 from ..records.datasets import load_package
 from ..records.kb import KnowledgeBase
 from . import GENERATED_DIR
@@ -20,7 +22,9 @@ from .frameworks_page import framework_subpages, frameworks_part
 from .outcome_pages import outcomes_part, outcomes_subpages, overview_part, overview_subpages
 from .subpages import SubPage, write_subpages
 
-PARTS = ("overview", "outcomes", "frameworks", "checklist", "data-dictionary")
+PARTS = ("overview", "outcomes", "frameworks", "checklist", "data-dictionary", "home-headlines", "summary-headlines")
+# The headline cards link to the comparison view relative to the page that includes them.
+HEADLINE_ROOTS = {"home-headlines": "", "summary-headlines": "../"}
 # A MyST comment, not the case pages' HTML comment: a part sits inside a chapter, whose HTML must not
 # call the hand-written text around it generated.
 MARK = "% Generated from data/ and case_studies/ by chapters/generated.py at build time: edit those, not this file."
@@ -34,6 +38,8 @@ def part_texts(kb: KnowledgeBase) -> dict[str, str]:
         "frameworks": frameworks_part(kb),
         "data-dictionary": dictionary_part(load_package(kb.root)),
     }
+    for name, root in HEADLINE_ROOTS.items():
+        texts[name] = raw_html_block(headline_cards_html(kb, root))
     if kb.checklist is not None:
         texts["checklist"] = checklist_part(kb)
     return texts

@@ -27,7 +27,7 @@ from ..records.schema import CaseStudy
 from . import frames
 from .compare import outcomes_index
 from .frames import short_citation
-from .render import case_docname, catalogue_order, place_label
+from .render import PageWriter, case_docname, catalogue_order, place_label
 from .text import csv_text, plain_summary
 
 
@@ -268,9 +268,12 @@ def catalogue_index(kb: KnowledgeBase, base_url: str = "") -> tuple[dict[str, An
 
     Each record is [id, title, place, snippet, facet value numbers...]: one list per facet, holding
     positions in that facet's `values`. A record's page is `url` with {id} replaced, relative to the
-    site root (the parent of data/).
+    site root (the parent of data/). Records are A to Z by title; `order` holds, record by record, the
+    other orders' keys (the evidence type's rank, 1 the strongest; the year it started, or ended when
+    only that is known, null when neither is), and `periods` each record's period as its page says it (empty when not stated).
     """
     records = catalogue_order(kb)
+    writer = PageWriter(kb)
     values = {r.id: facet_values(r) for r in records}
     used: dict[str, dict[str, int]] = {f.key: {} for f in FACETS}
     for record_values in values.values():
@@ -295,6 +298,11 @@ def catalogue_index(kb: KnowledgeBase, base_url: str = "") -> tuple[dict[str, An
             ]
             for r in records
         ],
+        "order": {
+            "evidence": [frames.evidence_rank(kb, r.evidence.type) for r in records],
+            "period": [r.period.start or r.period.end for r in records],
+        },
+        "periods": [writer.period_text(r) if r.period.start or r.period.end else "" for r in records],
     }
     search_text = [" ".join(dict.fromkeys(plain_summary(r.summary, 10**9).casefold().split())) for r in records]
     return index, search_text

@@ -203,6 +203,8 @@ class PageWriter:
         ]
         if r.organisations:
             lines.append(f":Organisations: {'; '.join(md_escape(o) for o in r.organisations)}")
+        # The record's file: where a contributor corrects the page, and its id, which search finds.
+        lines.append(f":Record: `case_studies/{md_token(r.id)}.yml`")
         lines += [":::", "", raw_html_block(render("case_summary.html", summary=summary_html(r.summary))), ""]
         lines += ["## Evidence", "", f"{self.evidence_badge(r)} {md_escape(r.evidence.appraisal)}", ""]
         lines += ["## Outcomes", ""]
@@ -253,6 +255,9 @@ class PageWriter:
         count = len(self.kb.records)
         pages = list_pages(self.kb)
         lines = [
+            "---",
+            "html_theme.sidebar_secondary.remove: true",  # the filters and results need the width
+            "---",
             GENERATED_MARK,
             "",
             "(catalogue)=",

@@ -67,6 +67,10 @@ MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
 STATIC_DIGEST = "evidencebook_static_digest"  # of sphinx/static/, set at config-inited
 CODE_CELL = "```{code-cell}"
+# Scripts a page module needs loaded before it (static/js/<name>.js, deferred, so run in this order).
+SHARED_SCRIPTS = {"catalogue": ("kb-dom",), "outcomes": ("kb-dom",)}
+SEARCH_SCRIPT = "kb-search.js"  # in static/js/: loaded on the search page alone
+MENU_SCRIPT = "kb-menu.js"  # in static/js/: the menu button's name and state, on every page
 
 
 def on_config_inited(app: Sphinx, config) -> None:
@@ -159,8 +163,10 @@ def vendor_chart_js(target: Path) -> None:
 
 
 def page_modules(body: str) -> list[str]:
-    """Scripts a page asks for with data-kb-module="name" (static/js/name.js), in first-use order."""
-    return list(dict.fromkeys(MODULE_MARK.findall(body)))
+    """Scripts a page asks for with data-kb-module="name" (static/js/name.js), in first-use order,
+    each after the shared scripts it needs (SHARED_SCRIPTS)."""
+    modules = MODULE_MARK.findall(body)
+    return list(dict.fromkeys(name for module in modules for name in (*SHARED_SCRIPTS.get(module, ()), module)))
 
 
 class CaseRole(SphinxRole):
@@ -281,6 +287,8 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     if CHART_MARK in body:
         app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
         app.add_js_file(f"{VENDOR_DIR}/kbcharts.js")
+    if pagename == "search":  # numbers found, snippets from the article (static/js/kb-search.js says why)
+        app.add_js_file(f"{VENDOR_DIR}/{SEARCH_SCRIPT}", defer="defer")
     for name in page_modules(body):
         if (STATIC / "js" / f"{name}.js").exists():
             app.add_js_file(f"{VENDOR_DIR}/{name}.js", defer="defer")
@@ -361,6 +369,7 @@ def setup(app: Sphinx):
     app.add_css_file("evidencebook-icons.css")  # the book's icons: inline SVG, not Font Awesome (issue 19)
     setup_theme_css(app)
     app.add_css_file("print.css", media="print")  # screens never load it
+    app.add_js_file(f"{VENDOR_DIR}/{MENU_SCRIPT}", defer="defer")
     setup_accessibility(app)
     setup_citing(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

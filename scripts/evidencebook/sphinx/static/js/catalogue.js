@@ -1,45 +1,44 @@
 // The faceted case-study catalogue on cases/index (the page asks for it with data-kb-module="catalogue").
 // Everything happens in the reader's browser, from files of this site only:
 //   data-kb-index  data/catalogue-index.json: the facets and, per record, [id, title, place, snippet,
-//                  then one list of value positions per facet] (written by export.py at build time);
+//                  then one list of value positions per facet], and the keys of the other orders
+//                  (`order`) and each record's period (`periods`) (written by export.py at build time);
 //   data-kb-text   data/catalogue-text.json: each summary's words, fetched only once the reader
 //                  types a search, so opening the page stays light with thousands of records.
 // Within a facet the choices are alternatives (OR); across facets all must hold (AND). A choice's
-// count is how many case studies the list would show with that choice added. The filters live in
-// the page address (?theme=social-prescribing&kind=measured&q=wigan), so a link restores them.
+// count is how many case studies the list would show with that choice added. The list is A to Z by
+// title, or by evidence (strongest first) or period, from the index's `order`. The filters and the
+// order live in the page address (?theme=social-prescribing&kind=measured&q=wigan&sort=evidence), so
+// a link restores them. On a narrow screen the facets fold away behind one "Filters" button, so the
+// count and the first results are in view.
 (function () {
   "use strict";
   var root = document.querySelector('[data-kb-module="catalogue"]');
   if (!root) return;
+  var fold = window.kbDom.fold, make = window.kbDom.make; // kb-dom.js
 
   var PAGE_SIZE = 50; // results drawn at a time; "Show more" draws the next ones
   var FIRST_VALUES = 8; // a long facet shows this many choices until "Show all" is pressed
   var FACET0 = 4; // record[FACET0 + f] holds the record's values for facet f
+  var WIDE = "(min-width: 60em)"; // the facets sit beside the results, unfolded
+  // The orders: the address's `sort` value, the menu's words, the key in index.order (none: A to Z,
+  // the index's own order) and whether larger keys come first. Records without a key come last.
+  var ORDERS = [
+    { value: "", label: "Title, A to Z" },
+    { value: "evidence", label: "Evidence, strongest first", key: "evidence", down: false },
+    { value: "-evidence", label: "Evidence, weakest first", key: "evidence", down: true },
+    { value: "-period", label: "Period, most recent first", key: "period", down: true },
+    { value: "period", label: "Period, earliest first", key: "period", down: false },
+  ];
 
   var index, facets, records, haystacks;
   var summaryWords = null; // loaded on the first search
   var textRequest = null;
   var query = "";
   var selected = []; // per facet: a Set of value positions
+  var order = ORDERS[0];
   var shownCount = PAGE_SIZE;
   var ui = {};
-
-  function fold(text) {
-    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
-
-  function make(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (name === "text") node.textContent = attrs[name];
-      else if (name === "className") node.className = attrs[name];
-      else node.setAttribute(name, attrs[name]);
-    });
-    (children || []).forEach(function (child) {
-      if (child) node.appendChild(child);
-    });
-    return node;
-  }
 
   function setState(value) {
     root.setAttribute("data-kb-state", value);
@@ -50,6 +49,8 @@
   function readAddress() {
     var params = new URLSearchParams(window.location.search);
     query = params.get("q") || "";
+    var sort = params.get("sort") || "";
+    order = ORDERS.filter(function (o) { return o.value === sort; })[0] || ORDERS[0];
     facets.forEach(function (facet, f) {
       var wanted = (params.get(facet.key) || "").split(",").filter(Boolean);
       selected[f] = new Set();
@@ -68,6 +69,7 @@
         params.set(facet.key, ids.join(","));
       }
     });
+    if (order.value) params.set("sort", order.value);
     var search = params.toString();
     var address = window.location.pathname + (search ? "?" + search : "") + window.location.hash;
     window.history.replaceState(null, "", address);
@@ -116,6 +118,18 @@
     return { matches: matches, counts: counts };
   }
 
+  // The matches in the chosen order; ties, and the A to Z order itself, keep the index's title order.
+  function ordered(matches) {
+    if (!order.key) return matches;
+    var keys = index.order[order.key];
+    var direction = order.down ? -1 : 1;
+    return matches.slice().sort(function (a, b) {
+      var x = keys[a], y = keys[b];
+      if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1;
+      return x === y ? a - b : x < y ? -direction : direction;
+    });
+  }
+
   // --- drawing ----------------------------------------------------------------------------------
 
   function buildFacet(facet, f) {
@@ -158,6 +172,20 @@
     return details;
   }
 
+  function buildSortMenu() {
+    ui.sort = make("select", { id: "kb-cat-sort" }, ORDERS.map(function (o) {
+      return make("option", { value: o.value, text: o.label });
+    }));
+    ui.sort.addEventListener("change", function () {
+      order = ORDERS[ui.sort.selectedIndex];
+      shownCount = PAGE_SIZE;
+      update();
+    });
+    return make("div", { className: "kb-cat-sort" }, [make("label", { for: "kb-cat-sort", text: "Sort by" }), ui.sort]);
+  }
+
+  // The search box and the folded facets on the left (above on a phone); the count, the order and
+  // the results beside them.
   function build() {
     ui.search = make("input", { type: "search", id: "kb-cat-q", autocomplete: "off", spellcheck: "false" });
     ui.search.value = query;
@@ -182,21 +210,29 @@
       shownCount += PAGE_SIZE;
       update();
     });
+    ui.badge = make("span", { className: "kb-cat-badge" });
+    ui.filters = make("details", { className: "kb-cat-filters" }, [
+      make("summary", {}, [make("span", { text: "Filters" }), " ", ui.badge]),
+      make("div", { className: "kb-cat-facets" }, facets.map(buildFacet)),
+      make("div", { className: "kb-cat-actions" }, [ui.clear]),
+    ]);
+    ui.filters.open = window.matchMedia(WIDE).matches;
     var form = make("form", { className: "kb-cat-form", role: "search", "aria-label": "Filter the case studies" }, [
       make("div", { className: "kb-cat-search" }, [
         make("label", { for: "kb-cat-q", text: "Search titles, places and summaries" }),
         ui.search,
       ]),
-      make("div", { className: "kb-cat-facets" }, facets.map(buildFacet)),
-      make("div", { className: "kb-cat-actions" }, [ui.clear]),
+      ui.filters,
     ]);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     root.replaceChildren(
       form,
-      make("h2", { id: "kb-cat-results-heading", className: "kb-cat-heading", text: "Matching case studies" }),
-      ui.status,
-      ui.results,
-      ui.showMore
+      make("div", { className: "kb-cat-main" }, [
+        make("h2", { id: "kb-cat-results-heading", className: "kb-cat-heading kb-visually-hidden", text: "Matching case studies" }),
+        make("div", { className: "kb-cat-bar" }, [ui.status, buildSortMenu()]),
+        ui.results,
+        ui.showMore,
+      ])
     );
   }
 
@@ -224,7 +260,7 @@
       make("a", { href: href, className: "kb-cat-title", text: record[1] }),
       make("span", { className: "kb-cat-place", text: record[2] }),
       make("p", { className: "kb-cat-snippet", text: record[3] }),
-      make("p", { className: "kb-cat-tags", text: tags.join(" \u00b7 ") }),
+      make("p", { className: "kb-cat-tags", text: tags.concat(index.periods[i] ? [index.periods[i]] : []).join(" \u00b7 ") }),
     ]);
   }
 
@@ -243,6 +279,9 @@
       });
       facet.badge.textContent = selected[f].size ? "(" + selected[f].size + " chosen)" : "";
     });
+    var chosen = selected.reduce(function (n, set) { return n + set.size; }, 0);
+    ui.badge.textContent = chosen ? "(" + chosen + " chosen)" : "";
+    ui.sort.value = order.value;
     var total = records.length;
     var found = result.matches.length;
     var filters = describeFilters();
@@ -251,7 +290,7 @@
       (filters ? found + " of " + total + " case studies match " + filters + "." : "All " + total + " case studies.") +
       (waiting ? " Searching the summaries too\u2026" : "");
     ui.clear.disabled = !filters;
-    var shown = result.matches.slice(0, shownCount);
+    var shown = ordered(result.matches).slice(0, shownCount);
     ui.results.replaceChildren.apply(ui.results, shown.map(resultItem));
     var left = found - shown.length;
     ui.showMore.hidden = left <= 0;

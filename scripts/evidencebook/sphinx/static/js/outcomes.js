@@ -10,6 +10,7 @@
   "use strict";
   var root = document.querySelector('[data-kb-module="outcomes"]');
   if (!root) return;
+  var fold = window.kbDom.fold, make = window.kbDom.make; // kb-dom.js
 
   var PAGE_SIZE = 100; // rows drawn at a time; "Show more" draws the next ones
   // outcome fields (see compare.outcomes_index)
@@ -46,23 +47,6 @@
   function signedFigure(o) {
     if (o[NUMBER] === null) return null;
     return o[DIRECTION] === "decrease" ? -o[NUMBER] : o[DIRECTION] === "no change" ? 0 : o[NUMBER];
-  }
-
-  function fold(text) {
-    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
-
-  function make(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (name === "text") node.textContent = attrs[name];
-      else if (name === "className") node.className = attrs[name];
-      else node.setAttribute(name, attrs[name]);
-    });
-    (children || []).forEach(function (child) {
-      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
   }
 
   function setState(value) {
