@@ -33,10 +33,6 @@ BIBLIOGRAPHY = "bibliography"
 # What a printed article does not need: page furniture that print.css would hide anyway.
 DROP = ".headerlink, .kb-breadcrumb, .kb-back-to-catalogue, script, button, .prev-next-area"
 CHART_TIMEOUT_MS = 600_000  # a whole book of pages and charts, on a slow machine
-FOOTER = (
-    '<div style="font-size:8px;width:100%;text-align:center;color:#444">'
-    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
-)
 
 
 @dataclass
@@ -168,7 +164,7 @@ def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium") ->
             out.parent.mkdir(parents=True, exist_ok=True)
             page.pdf(
                 path=str(out), format="A4", print_background=True, display_header_footer=True,
-                header_template="<div></div>", footer_template=FOOTER,
+                header_template=render("pdf_header.html"), footer_template=render("pdf_footer.html"),
                 margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
                 outline=True, tagged=True,
             )
