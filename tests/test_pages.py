@@ -31,11 +31,15 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert f":Model: {e('Integrated commissioning')}, {e('Pooled budget')}" in page
     assert ":Period: 2014–2016" in page
     assert "{.evidence-badge .evidence-before-and-after}" in page
-    # outcomes with figure, kind, comparison, period and the outcome's own source
-    assert e("15–20%") + " (decrease)" in page
-    assert e("about £2.5 million per year") in page and "Modelled estimate" in page
-    assert "*no figure*" in page and e("The source reports a fall without giving a figure.") in page
-    assert "{cite:p}`phc2016getwellsoon`, " + e("Case study 99") in page
+    # outcomes with figure, kind, comparison, period and the outcome's own source, each cell labelled
+    # with its column (a phone shows the label beside the value)
+    assert '<td data-label="Figure"><span>15–20% (decrease)</span></td>' in page
+    assert "about £2.5 million per year" in page and '<span class="outcome-kind kind-modelled-estimate">Modelled estimate</span>' in page
+    assert "<em>no figure</em>" in page and '<td data-label="Note">The source reports a fall without giving a figure.</td>' in page
+    # the source briefly, with the full reference on demand
+    short = "Place-Based Health Commission (2016), Get well soon"
+    assert f"<summary>{short}, Case study 99</summary>Place-Based Health Commission. Get well soon: reimagining" in page
+    assert page.count('<tr><td data-label="Measure">') == 3
     assert "## Sources" in page and e("Case study 99, p. 1") in page
 
 
