@@ -10,6 +10,7 @@
   var FONT = 12; // labels, legends, headers and titles, CSS px (text marks keep theirs, at least 11)
   var EM = 0.58; // the average width of a character, in ems, to wrap text before Vega measures it
   var LINE = 15; // CSS px between the lines of a wrapped label
+  var DARK_MIX = 0.35; // the share of white mixed into a chart's colours on a dark page
   var SYMBOL_CHANNELS = ["color", "fill", "stroke", "shape", "size", "opacity"];
 
   // Text cut into lines of at most `chars` characters, at spaces (a longer word keeps its line).
@@ -90,6 +91,31 @@
     };
   }
 
+  // A hex colour mixed with white: on a dark page the book's darkest blues (evidence types) and black
+  // would barely show. Every colour of a scale is lightened by the same share, so their order (darker:
+  // stronger evidence) and the legend stay as they are.
+  function lighter(colour) {
+    var hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(colour);
+    if (!hex) return colour;
+    var digits = hex[1].length === 3 ? hex[1].replace(/./g, "$&$&") : hex[1];
+    return "#" + [0, 2, 4].map(function (i) {
+      var value = Math.round(parseInt(digits.substr(i, 2), 16) * (1 - DARK_MIX) + 255 * DARK_MIX);
+      return (value < 16 ? "0" : "") + value.toString(16);
+    }).join("");
+  }
+
+  function lightenScales(spec) {
+    views(spec).forEach(function (view) {
+      var encoding = view.encoding || {};
+      Object.keys(encoding).forEach(function (channel) {
+        var scale = isObject(encoding[channel]) && encoding[channel].scale;
+        if (isObject(scale) && Array.isArray(scale.range)) scale.range = scale.range.map(lighter);
+      });
+    });
+    var range = spec.config && spec.config.range;
+    if (isObject(range) && Array.isArray(range.category)) range.category = range.category.map(lighter);
+  }
+
   // Every value a field takes in the spec's data (altair puts the data in top-level `datasets`).
   function fieldValues(spec, field) {
     var values = [];
@@ -115,7 +141,7 @@
   }
 
   // The narrow layout, in place: wrapped axis labels (and rows tall enough for them), legends below the
-  // chart listed down, facet headers above their panel and one facet per row, wrapped titles.
+  // chart listed down, facet headers above their panel and one facet per row.
   function narrow(spec, width) {
     var chars = Math.max(12, Math.floor((width * 0.42) / (FONT * EM)));
     var labelLimit = Math.floor(width * 0.5);
@@ -147,7 +173,6 @@
       row.header = merge(row.header || {}, { labelOrient: "top", labelAnchor: "start", labelAngle: 0, labelLimit: width - 20 });
     }
     if (spec.columns) spec.columns = 1;
-    if (spec.title != null) spec.title = wrapTitle(spec.title, Math.floor(width / ((FONT + 2) * EM)), Math.floor(width / (FONT * EM)));
     return labelLimit;
   }
 
@@ -157,11 +182,14 @@
     var fixed = isObject(spec.usermeta) && spec.usermeta.kbFixedSize; // drawn at its own size (the tile map)
     spec.config = merge(spec.config || {}, themeConfig(colours));
     spec.background = "transparent";
+    if (colours.dark) lightenScales(spec);
     views(spec).forEach(function (view) {
       // Segments of a stacked bar are parted by the page's colour, not by white.
       if (isObject(view.mark) && view.mark.stroke === "white") view.mark.stroke = colours.background;
     });
     var labelSpace = width < NARROW ? narrow(spec, width) : 0;
+    // Vega never wraps a title: lines longer than the chart would widen it.
+    if (spec.title != null) spec.title = wrapTitle(spec.title, Math.floor(width / ((FONT + 2) * EM)), Math.floor(width / (FONT * EM)));
     if (fixed) return spec;
     if (spec.facet || spec.repeat) {
       spec.spec.width = innerWidth || Math.max(120, width - labelSpace - 40);
