@@ -31,6 +31,13 @@
     return lines.length > 1 ? lines : text;
   }
 
+  // The same wrapping as a Vega expression, for labels Vega computes (the bundle does not expose Vega,
+  // so no function of ours can be registered): a line break after the longest run of up to `chars`
+  // characters that ends at a space, then the lines as an array, which Vega draws one under another.
+  function wrapExpression(chars) {
+    return "split(trim(replace(datum.label, regexp('(.{1," + chars + "})( +|$)', 'g'), '$1\\n')), '\\n')";
+  }
+
   function lineCount(text, chars) {
     var wrapped = wrap(text, chars);
     return Array.isArray(wrapped) ? wrapped.length : 1;
@@ -82,7 +89,7 @@
     var text = { labelColor: colours.text, titleColor: colours.text, labelFontSize: FONT, titleFontSize: FONT };
     return {
       axis: merge({ domainColor: colours.line, tickColor: colours.line, gridColor: colours.grid }, text),
-      legend: merge({}, text),
+      legend: merge({ symbolFillColor: colours.line }, text), // a size legend's circles, visible on either page
       header: merge({}, text),
       title: { color: colours.text, subtitleColor: colours.text, fontSize: FONT + 2, subtitleFontSize: FONT },
       text: { color: colours.text },
@@ -146,12 +153,28 @@
     var chars = Math.max(12, Math.floor((width * 0.42) / (FONT * EM)));
     var labelLimit = Math.floor(width * 0.5);
     var rows = 1;
+    // An x axis any layer slants (the layers share it).
+    var slanted = views(spec).some(function (view) {
+      var x = view.encoding && view.encoding.x;
+      return isObject(x) && isObject(x.axis) && x.axis.labelAngle;
+    });
     views(spec).forEach(function (view) {
       var encoding = view.encoding || {};
       ["x", "y"].forEach(function (channel) {
         var def = encoding[channel];
+        if (isObject(def) && typeof def.title === "string") def.title = wrap(def.title, chars);
+        if (isObject(def) && def.type === "quantitative" && def.axis !== null) {
+          // Fewer ticks on a short axis, and a label that would touch its neighbour left out.
+          def.axis = merge(def.axis || {}, { labelOverlap: "greedy", labelSeparation: 6, tickCount: channel === "x" ? 4 : 6 });
+          if (isObject(def.scale) && def.scale.type === "log") def.axis.format = "~s"; // 10k, 1M: short enough to fit
+        }
         if (!isObject(def) || def.axis === null || (def.type !== "nominal" && def.type !== "ordinal")) return;
-        def.axis = merge(def.axis || {}, { labelExpr: "kbWrap(datum.label, " + chars + ")", labelLimit: labelLimit });
+        if (channel === "x" && slanted) {
+          // Slanted labels stand upright, one line each: wrapped, they would run into each other.
+          def.axis = merge(def.axis || {}, { labelAngle: -90, labelLimit: Math.min(200, labelLimit + 30) });
+          return;
+        }
+        def.axis = merge(def.axis || {}, { labelExpr: wrapExpression(chars), labelLimit: labelLimit, labelLineHeight: LINE });
         if (channel === "y" && def.field) {
           fieldValues(spec, def.field).forEach(function (value) {
             rows = Math.max(rows, lineCount(value, chars));
@@ -162,7 +185,10 @@
         var def = encoding[channel];
         if (!isObject(def) || def.legend === null || !def.field) return;
         var gradient = def.type === "quantitative" && channel !== "size" && channel !== "shape";
-        def.legend = merge(def.legend || {}, { orient: "bottom", labelLimit: width - 60, titleLimit: width - 20 });
+        // A legend below the chart starts where the plot does, after the labels of the y axis.
+        def.legend = merge(def.legend || {}, {
+          orient: "bottom", labelExpr: wrapExpression(Math.floor(chars * 0.9)), labelLimit: labelLimit - 30, titleLimit: labelLimit,
+        });
         if (!gradient) def.legend.direction = "vertical";
       });
     });
@@ -189,15 +215,62 @@
     });
     var labelSpace = width < NARROW ? narrow(spec, width) : 0;
     // Vega never wraps a title: lines longer than the chart would widen it.
-    if (spec.title != null) spec.title = wrapTitle(spec.title, Math.floor(width / ((FONT + 2) * EM)), Math.floor(width / (FONT * EM)));
+    if (spec.title != null) spec.title = wrapTitle(spec.title, Math.floor((width - 10) / ((FONT + 2) * 0.66)), Math.floor((width - 10) / (FONT * EM)));
     if (fixed) return spec;
     if (spec.facet || spec.repeat) {
       spec.spec.width = innerWidth || Math.max(120, width - labelSpace - 40);
     } else {
       spec.width = width;
       spec.autosize = { type: "fit-x", contains: "padding" };
+      roomForLabels(spec, overhang(spec));
     }
     return spec;
+  }
+
+  // How far labels written after the end of a bar (text marks aligned left) reach past it.
+  function overhang(spec) {
+    var widest = 0;
+    views(spec).forEach(function (view) {
+      var mark = isObject(view.mark) ? view.mark : { type: view.mark };
+      var text = view.encoding && view.encoding.text;
+      if (mark.type !== "text" || mark.align !== "left" || !isObject(text) || !text.field) return;
+      var size = mark.fontSize || 11;
+      fieldValues(spec, text.field).forEach(function (value) {
+        widest = Math.max(widest, String(value).length * size * 0.6 + (mark.dx || 0));
+      });
+    });
+    return Math.ceil(widest);
+  }
+
+  // Vega fits axes, legends and titles into the width, not marks: labels after the longest bar would
+  // be cut off at the edge. The x scale stops short of the plot's end by as much as they need.
+  function roomForLabels(spec, room) {
+    if (!room) return;
+    views(spec).forEach(function (view) {
+      var x = view.encoding && view.encoding.x;
+      if (isObject(x) && x.type === "quantitative") x.scale = merge(x.scale || {}, { range: [0, { expr: "width - " + room }] });
+    });
+  }
+
+  // Vega draws a label's first line level with its tick and the others below it. On a left or right
+  // axis, a wrapped label moves up by half its extra lines, so it is centred on its bar (applied to the
+  // compiled Vega spec, where a label's position can depend on its text).
+  function centreWrappedLabels(vgSpec, narrowLayout) {
+    // Legends below a narrow chart go one under another, from its left edge, not side by side.
+    if (narrowLayout) vgSpec.config = merge(vgSpec.config || {}, { legend: { layout: { bottom: { direction: "vertical", anchor: "start" } } } });
+    (function visit(node) {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (!isObject(node)) return;
+      (node.axes || []).forEach(function (axis) {
+        var update = axis.encode && axis.encode.labels && axis.encode.labels.update;
+        var text = update && update.text && update.text.signal;
+        if ((axis.orient === "left" || axis.orient === "right") && text && text.indexOf("regexp(") >= 0) {
+          update.dy = { signal: "-(length(" + text + ") - 1) * " + LINE / 2 };
+        }
+      });
+      (node.marks || []).forEach(visit);
+    })(vgSpec);
+    return vgSpec;
   }
 
   function Chart(container) {
@@ -219,22 +292,23 @@
   };
 
   // Draws, then checks the width: a facet's panels share what its labels leave, which Vega only knows
-  // once it has measured them, so a chart wider than its container is drawn again, narrower.
+  // once it has measured them, so a facet chart of the wrong width is drawn again, to the container's.
   Chart.prototype.attempt = function (width, colours, innerWidth, tries, token) {
     var self = this;
     var spec = layout(this.spec, width, colours, innerWidth);
     var target = document.createElement("div");
     target.className = "kb-chart-live";
     var options = { actions: false, renderer: "svg", tooltip: { theme: colours.dark ? "dark" : "light" } };
+    options.patch = function (vgSpec) { return centreWrappedLabels(vgSpec, width < NARROW); };
     window
       .vegaEmbed(target, spec, options)
       .then(function (result) {
         if (token !== self.pending) return result.finalize(); // a newer drawing is on its way
         var svg = target.querySelector("svg");
         var drawnWidth = svg ? parseFloat(svg.getAttribute("width")) : 0;
-        if (spec.spec && drawnWidth > width + 1 && tries > 1) {
+        if (spec.spec && Math.abs(drawnWidth - width) > 1 && tries > 1) {
           result.finalize();
-          return self.attempt(width, colours, spec.spec.width - (drawnWidth - width) - 2, tries - 1, token);
+          return self.attempt(width, colours, spec.spec.width + (width - drawnWidth), tries - 1, token);
         }
         if (self.result) self.result.finalize();
         self.result = result;
@@ -250,9 +324,6 @@
 
   function drawAll() {
     if (typeof window.vegaEmbed !== "function") return;
-    if (window.vega && typeof window.vega.expressionFunction === "function") {
-      window.vega.expressionFunction("kbWrap", wrap);
-    }
     var charts = [];
     document.querySelectorAll(".kb-chart[data-kb-spec]").forEach(function (container) {
       try {
