@@ -25,13 +25,13 @@ def widest_case(built_book: Path) -> tuple[str, int]:
     return f"cases/{case['id']}.html", len(case["outcomes"])
 
 
-CELLS_JS = """() => [...document.querySelectorAll('table.kb-outcomes tbody tr')].map(tr => ({
-  height: tr.getBoundingClientRect().height,
-  cells: [...tr.querySelectorAll('td')].map(td => {
+# Each outcome (a row group: its values, then its note when it has one) and its cells.
+CELLS_JS = """() => [...document.querySelectorAll('table.kb-outcomes tbody.kb-outcome')].map(outcome => ({
+  height: outcome.getBoundingClientRect().height,
+  cells: [...outcome.querySelectorAll('td')].map(td => {
     const box = td.getBoundingClientRect();
     return {label: td.dataset.label, text: td.innerText.trim(), left: box.left, right: box.right, shown: box.width > 0 && box.height > 0,
-            labelShown: getComputedStyle(td, '::before').content.replace(/"/g, ''), empty: td.classList.contains('kb-empty'),
-            clipped: td.scrollWidth > td.clientWidth + 1};
+            labelShown: getComputedStyle(td, '::before').content.replace(/"/g, ''), clipped: td.scrollWidth > td.clientWidth + 1};
   }),
 }))"""
 
@@ -52,7 +52,9 @@ def test_on_a_phone_each_outcome_is_a_card_with_every_value_beside_its_name(open
             if label != "Measure":  # the measure is the card's heading; every other value is named
                 assert cell["labelShown"] == label, f"outcome {number}: {label} has no name beside it: {cell}"
         for cell in row["cells"]:  # the period and the note too, when there is one
-            assert cell["empty"] or (cell["shown"] and cell["right"] <= 390), f"outcome {number}: {cell}"
+            assert cell["shown"] and cell["right"] <= 390 and not cell["clipped"], f"outcome {number}: {cell}"
+        if "Note" in cells:
+            assert cells["Note"]["text"].startswith("Note:"), f"outcome {number}: the note is not named"
     assert page.external == [] and page.console_errors == []
 
 
@@ -75,10 +77,11 @@ def test_each_source_is_short_and_opens_its_full_reference(open_page, widest_cas
     source = page.page.locator("table.kb-outcomes td[data-label='Source'] details").first
     short = source.locator("summary").inner_text()
     assert len(short) < 120, short
-    full = source.evaluate("d => d.textContent.slice(d.querySelector('summary').textContent.length).trim()")
-    assert len(full) > len(short) / 2 and full not in source.inner_text(), "the full reference waits to be asked for"
+    full = source.locator(".kb-citation").text_content().strip()
+    assert len(full) > len(short), (short, full)
+    assert not source.locator(".kb-citation").is_visible(), "the full reference waits to be asked for"
     source.locator("summary").click()
-    assert full in source.inner_text()
+    assert source.locator(".kb-citation").is_visible() and full in source.inner_text()
     assert full.rstrip(".") in page.page.locator("#sources").inner_text(), "the full reference is the one under Sources"
 
 

@@ -35,11 +35,11 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     # with its column (a phone shows the label beside the value)
     assert '<td data-label="Figure"><span>15–20% (decrease)</span></td>' in page
     assert "about £2.5 million per year" in page and '<span class="outcome-kind kind-modelled-estimate">Modelled estimate</span>' in page
-    assert "<em>no figure</em>" in page and '<td data-label="Note">The source reports a fall without giving a figure.</td>' in page
+    assert "<em>no figure</em>" in page and "<strong>Note:</strong> The source reports a fall without giving a figure.</td>" in page
     # the source briefly, with the full reference on demand
     short = "Place-Based Health Commission (2016), Get well soon"
-    assert f"<summary>{short}, Case study 99</summary>Place-Based Health Commission. Get well soon: reimagining" in page
-    assert page.count('<tr><td data-label="Measure">') == 3
+    assert f'<summary>{short}</summary>Case study 99. <span class="kb-citation">Place-Based Health Commission. Get well soon: reimagining' in page
+    assert page.count('<tbody class="kb-outcome"><tr><td data-label="Measure">') == 3 and page.count('<tr class="kb-outcome-note">') == 1
     assert "## Sources" in page and e("Case study 99, p. 1") in page
 
 

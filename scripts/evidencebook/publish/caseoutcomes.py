@@ -12,8 +12,9 @@ from ..records.schema import CaseStudy
 from .html import render
 from .text import format_figure, raw_html_block, shown_text
 
-# The table's columns, as headings; each cell, and each field of a card, is labelled with one.
-COLUMNS = ["Measure", "Figure", "Kind", "Compared with", "Period", "Source", "Note"]
+# The table's columns, as headings; each cell, and each field of a card, is labelled with one. An
+# outcome's note, when it has one, is a row of its own under its values.
+COLUMNS = ["Measure", "Figure", "Kind", "Compared with", "Period", "Source"]
 
 
 def outcome_rows(kb: KnowledgeBase, record: CaseStudy) -> list[dict]:
