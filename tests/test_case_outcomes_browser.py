@@ -106,10 +106,11 @@ def edges(page) -> tuple[float, float]:
     only the wrapper's own background, the shadows, is left)."""
     import base64
 
-    box = page.page.locator(".kb-outcomes-wrap").first.bounding_box()
+    box = page.page.locator(".kb-outcomes-wrap").first.bounding_box()  # on screen: its top is above the viewport's middle
+    top = max(box["y"], 0) + 200  # below the page's sticky header
     strips = []
     for x in (box["x"], box["x"] + box["width"] - 10):
-        png = page.page.screenshot(clip={"x": x, "y": box["y"] + 20, "width": 10, "height": 100})
+        png = page.page.screenshot(clip={"x": x, "y": top, "width": 10, "height": 100})
         strips.append(page.page.evaluate(STRIP_JS, base64.b64encode(png).decode("ascii")))
     return strips[0], strips[1]
 
@@ -119,7 +120,7 @@ def test_a_table_wider_than_the_page_shows_a_shadow_where_it_scrolls_and_only_th
     path, _ = widest_case
     page = open_page(path, 1366, color_scheme=scheme)
     wrap = page.page.locator(".kb-outcomes-wrap").first
-    wrap.scroll_into_view_if_needed()
+    wrap.evaluate("w => w.scrollIntoView({block: 'start'})")
     page.page.add_style_tag(content="table.kb-outcomes { visibility: hidden; }")
     fits = page.page.evaluate("() => { const w = document.querySelector('.kb-outcomes-wrap'); return w.scrollWidth <= w.clientWidth; }")
     assert fits, "at 1366 px the outcomes fit the page"

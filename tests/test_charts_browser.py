@@ -25,12 +25,13 @@ def chart_pages(built_book: Path) -> list[str]:
 def drawn(page, scheme: str | None = None) -> int:
     """Waits until every chart on the page is drawn (in `scheme`, when given); returns how many there are."""
     page.page.wait_for_function(
-        """(scheme) => [...document.querySelectorAll('.kb-chart')].every(c =>
-             c.querySelector('.kb-chart-live svg') && (!scheme || (c.dataset.kbDrawn || '').endsWith(scheme)))""",
+        """(scheme) => [...document.querySelectorAll('.kb-chart')].every(c => c.querySelector('.kb-chart-live svg')
+             && !c.dataset.kbDrawing && (!scheme || (c.dataset.kbDrawn || '').endsWith(scheme)))""",
         arg=scheme,
         timeout=20_000,
     )
-    page.page.wait_for_timeout(250)  # the last drawing replaced, no redraw pending
+    page.page.wait_for_timeout(400)  # no redraw started by a change of width the drawing caused
+    page.page.wait_for_function("() => !document.querySelector('.kb-chart[data-kb-drawing]')", timeout=20_000)
     return page.page.locator(".kb-chart").count()
 
 

@@ -203,7 +203,7 @@
   }
 
   // The spec to draw at `width` in `colours`: a copy of the chart's own, never the original.
-  function layout(original, width, colours, innerWidth) {
+  function layout(original, width, colours, innerWidth, compact) {
     var spec = JSON.parse(JSON.stringify(original));
     var fixed = isObject(spec.usermeta) && spec.usermeta.kbFixedSize; // drawn at its own size (the tile map)
     spec.config = merge(spec.config || {}, themeConfig(colours));
@@ -213,12 +213,12 @@
       // Segments of a stacked bar are parted by the page's colour, not by white.
       if (isObject(view.mark) && view.mark.stroke === "white") view.mark.stroke = colours.background;
     });
-    var labelSpace = width < NARROW ? narrow(spec, width) : 0;
+    var labelSpace = width < NARROW || compact ? narrow(spec, width) : 0;
     // Vega never wraps a title: lines longer than the chart would widen it.
     if (spec.title != null) spec.title = wrapTitle(spec.title, Math.floor((width - 10) / ((FONT + 2) * 0.66)), Math.floor((width - 10) / (FONT * EM)));
     if (fixed) return spec;
     if (spec.facet || spec.repeat) {
-      spec.spec.width = innerWidth || Math.max(120, width - labelSpace - 40);
+      spec.spec.width = innerWidth || Math.max(120, width - (labelSpace || width * 0.5) - 40);
     } else {
       spec.width = width;
       spec.autosize = { type: "fit-x", contains: "padding" };
@@ -288,14 +288,15 @@
     var key = width + (colours.dark ? " dark" : " light");
     if (key === this.drawn) return;
     this.drawn = key;
-    this.attempt(width, colours, null, 3, ++this.pending);
+    this.container.setAttribute("data-kb-drawing", key); // until the drawing is on screen (tests wait for it)
+    this.attempt(width, colours, null, 4, ++this.pending);
   };
 
   // Draws, then checks the width: a facet's panels share what its labels leave, which Vega only knows
   // once it has measured them, so a facet chart of the wrong width is drawn again, to the container's.
-  Chart.prototype.attempt = function (width, colours, innerWidth, tries, token) {
+  Chart.prototype.attempt = function (width, colours, innerWidth, tries, token, compact) {
     var self = this;
-    var spec = layout(this.spec, width, colours, innerWidth);
+    var spec = layout(this.spec, width, colours, innerWidth, compact);
     var target = document.createElement("div");
     target.className = "kb-chart-live";
     var options = { actions: false, renderer: "svg", tooltip: { theme: colours.dark ? "dark" : "light" } };
@@ -308,16 +309,21 @@
         var drawnWidth = svg ? parseFloat(svg.getAttribute("width")) : 0;
         if (spec.spec && Math.abs(drawnWidth - width) > 1 && tries > 1) {
           result.finalize();
-          return self.attempt(width, colours, spec.spec.width + (width - drawnWidth), tries - 1, token);
+          var inner = spec.spec.width + (width - drawnWidth);
+          // Labels too wide to leave the panels room: the narrow layout (wrapped labels, headers above).
+          if (inner < 120 && !compact) return self.attempt(width, colours, null, 4, token, true);
+          return self.attempt(width, colours, Math.max(60, inner), tries - 1, token, compact);
         }
         if (self.result) self.result.finalize();
         self.result = result;
         self.container.replaceChildren(target);
         self.container.classList.add("kb-chart-drawn");
         self.container.setAttribute("data-kb-drawn", self.drawn);
+        self.container.removeAttribute("data-kb-drawing");
       })
       .catch(function (err) {
         self.container.classList.add("kb-chart-failed");
+        self.container.removeAttribute("data-kb-drawing");
         if (window.console) console.warn("chart not drawn:", err);
       });
   };
