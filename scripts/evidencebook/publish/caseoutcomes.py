@@ -2,13 +2,14 @@
 
 The HTML comes from templates/case_outcomes.html. Each cell carries its column's name, which a card shows
 beside the value (static/css/evidencebook.css). A row names its source briefly, as the comparison view
-does (frames.short_citation and the locator), and opens the full reference under it.
+does (citations.short_citation), and opens the full reference under it.
 """
 
 from __future__ import annotations
 
 from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
+from .citations import short_citation
 from .html import render
 from .text import format_figure, raw_html_block, shown_text
 
@@ -19,8 +20,6 @@ COLUMNS = ["Measure", "Figure", "Kind", "Compared with", "Period", "Source"]
 
 def outcome_rows(kb: KnowledgeBase, record: CaseStudy) -> list[dict]:
     """Each outcome of `record` as the table shows it, in the record's order."""
-    from .frames import short_citation  # frames imports render, which imports this module
-
     kinds = kb.vocab("outcome_kinds")
     rows = []
     for outcome in record.outcomes:
