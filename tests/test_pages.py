@@ -33,11 +33,15 @@ def test_case_page_shows_facts_outcomes_and_sources(kb):
     assert ":Status: Ended" in page, "a reader sees whether the work was planned, running or over"
     assert ":Record: `case_studies/sample-case.yml`" in page  # its id, for contributors and for search
     assert "{.evidence-badge .evidence-before-and-after}" in page
-    # outcomes with figure, kind, comparison, period and the outcome's own source
-    assert e("15–20%") + " (decrease)" in page
-    assert e("about £2.5 million per year") in page and "Modelled estimate" in page
-    assert "*no figure*" in page and e("The source reports a fall without giving a figure.") in page
-    assert "{cite:p}`phc2016getwellsoon`, " + e("Case study 99") in page
+    # outcomes with figure, kind, comparison, period and the outcome's own source, each cell labelled
+    # with its column (a phone shows the label beside the value)
+    assert '<td data-label="Figure"><span>15–20% (decrease)</span></td>' in page
+    assert "about £2.5 million per year" in page and '<span class="outcome-kind kind-modelled-estimate">Modelled estimate</span>' in page
+    assert "<em>no figure</em>" in page and "<strong>Note:</strong> The source reports a fall without giving a figure.</td>" in page
+    # the source briefly, with the full reference on demand
+    short = "Place-Based Health Commission (2016), Get well soon"
+    assert f'<summary>{short}</summary>Case study 99. <span class="kb-citation">Place-Based Health Commission. Get well soon: reimagining' in page
+    assert page.count('<tbody class="kb-outcome"><tr><td data-label="Measure">') == 3 and page.count('<tr class="kb-outcome-note">') == 1
     assert "## Sources" in page and e("Case study 99, p. 1") in page
 
 

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
+from markupsafe import escape
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
@@ -194,6 +195,9 @@ def test_a_valid_record_renders_escapes_and_exports_exactly(book, texts, summary
         shown = record
         for part in path:
             shown = shown[part] if isinstance(part, int) else getattr(shown, part)
+        if path[0] == "outcomes":  # the outcomes table is HTML from a template: the text, escaped for HTML
+            assert str(escape(shown_text(shown))) in page
+            continue
         escaped = md_escape(shown)
         assert escaped in page
         # Through the book's own parser, in a paragraph and in a table cell, the text comes back exactly.

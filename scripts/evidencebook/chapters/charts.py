@@ -151,9 +151,13 @@ def theme() -> alt.theme.ThemeConfig:
             "bar": {"color": PALETTE[0]},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 260},
             "legend": {"labelFontSize": 12, "titleFontSize": 12},
+            "header": {"labelFontSize": 12, "titleFontSize": 12},
+            # Text and lines on the page background take the page's text colour; static/kbcharts.js
+            # sets the dark theme's when the page is dark (a mark with its own colour keeps it).
+            "text": {"color": "#222"},
+            "rule": {"color": "#000"},
         }
     }
-
 
 
 @dataclass

@@ -86,7 +86,7 @@ def _bars(data: pd.DataFrame, y: str, x_title: str, sort="-x", text: str = "valu
         tooltip=[y, "value_text", "how known"],
     )
     bars = base.mark_bar().encode(color=_status_colour(domain))
-    labels = base.mark_text(align="left", dx=4, color="#222").encode(text=f"{text}:N")
+    labels = base.mark_text(align="left", dx=4).encode(text=f"{text}:N")
     return alt.layer(bars, labels).properties(width=250)
 
 

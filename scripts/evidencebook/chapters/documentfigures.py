@@ -90,8 +90,8 @@ def funding_gap_figure(package: DataPackage) -> Figure:
         x=alt.X("value:Q", title=f"{unit} {scale}"),
         color=alt.Color("document:N", title="Document", legend=alt.Legend(orient="bottom", labelLimit=400)),
     )
-    ranges = base.mark_rule(strokeWidth=3, color="#000").encode(x="value:Q", x2="value_max:Q")
-    labels = base.mark_text(align="left", dx=4, color="#222").encode(
+    ranges = base.mark_rule(strokeWidth=3).encode(x="value:Q", x2="value_max:Q")
+    labels = base.mark_text(align="left", dx=4).encode(
         x=alt.X("label_at:Q"), text="as printed:N"
     )
     chart = (
@@ -114,7 +114,7 @@ def funding_gap_figure(package: DataPackage) -> Figure:
         name="funding-gap-estimates",
         description=(
             f"Bar chart of {len(data)} funding-gap statements in {unit} {scale}, one bar each, grouped by document "
-            f"({', '.join(documents)}). A black line marks a range. The statements measure different things over "
+            f"({', '.join(documents)}). A thin line from the end of a bar marks a range. The statements measure different things over "
             "different periods and are never added together; where two disagree both are shown."
         ),
         source="; ".join(f"{package.source_label(k)}" for k in dict.fromkeys(data["source_key"])),
@@ -155,7 +155,7 @@ def life_expectancy_figure(package: DataPackage) -> Figure:
         tooltip=["year", "sex", "value", "attributed_to"],
     )
     bars = base.mark_bar().encode(color=alt.Color("sex:N", title="Sex", legend=alt.Legend(orient="bottom")))
-    labels = base.mark_text(dy=-6, color="#222").encode(text="value:Q")
+    labels = base.mark_text(dy=-6).encode(text="value:Q")
     years = " and ".join(dict.fromkeys(data["year"]))
     return figure(
         alt.layer(bars, labels).properties(width=280),
@@ -235,7 +235,7 @@ def population_figure(package: DataPackage) -> Figure:
         x2="people_max:Q",
         color=alt.Color("document:N", title="Document", legend=alt.Legend(orient="bottom", labelLimit=400)),
     )
-    labels = base.mark_text(align="left", dx=8, color="#222").encode(
+    labels = base.mark_text(align="left", dx=8).encode(
         x="people_max:Q", text="range as printed:N"
     )
     return figure(

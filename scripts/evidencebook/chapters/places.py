@@ -193,7 +193,9 @@ def region_tile_map(kb: KnowledgeBase):
     counts = base.mark_text(fontSize=15, fontWeight="bold", dy=22, color="black", cursor="pointer").encode(
         text="case studies:Q"
     )
-    chart = (squares + names + counts).properties(width=330, height=440)
+    # Drawn at its own size (static/kbcharts.js): the tiles are fixed squares, which a wider chart would
+    # only spread apart; 330 px fits a phone.
+    chart = (squares + names + counts).properties(width=330, height=440, usermeta={"kbFixedSize": True})
     description = (
         "Tile map of the nine English regions, laid out roughly as they lie (not to scale), each shaded by the number of "
         "case studies there: "

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..records.datasets import SCALE_FACTORS
 from ..records.kb import KnowledgeBase
+from .citations import short_citation
 from .render import case_docname
 from .text import format_figure
 
@@ -90,19 +91,6 @@ def outcome_rows(kb: KnowledgeBase) -> Iterator[dict]:
                 "unit": o.unit or "",
                 "amount": None if o.value is None else o.value * SCALE_FACTORS[o.scale],
             }
-
-
-def short_citation(kb: KnowledgeBase, key: str) -> str:
-    """'Ham and Alderwick (2015), Place-based systems of care': enough to tell the documents apart."""
-    entry = kb.bibliography.data.entries.get(key) if kb.bibliography.data else None
-    if entry is None:
-        return key
-    people = entry.persons.get("author") or entry.persons.get("editor") or []
-    names = [" ".join(p.last_names or p.first_names).replace("{", "").replace("}", "") for p in people]
-    who = names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} and others" if names else ""
-    title = entry.fields.get("title", key).replace("{", "").replace("}", "").split(":")[0].strip()
-    year = entry.fields.get("year", "n.d.")
-    return f"{who} ({year}), {title}" if who else f"{title} ({year})"
 
 
 def evidence_rank(kb: KnowledgeBase, evidence_type: str) -> int:

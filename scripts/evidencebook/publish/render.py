@@ -17,10 +17,10 @@ from pathlib import Path
 from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES
 from ..records.filecache import FileCache
 from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
-from ..records.schema import COMPARE_PAGE, LIST_FOLDER, CaseStudy, Outcome, SourceRef
+from ..records.schema import COMPARE_PAGE, LIST_FOLDER, CaseStudy
+from .caseoutcomes import outcomes_block
 from .html import plural, render
 from .text import (
-    format_figure,
     md_escape,
     md_token,
     plain_summary,
@@ -147,28 +147,6 @@ class PageWriter:
         etype = record.evidence.type
         return f"[{self.label('evidence_types', etype)}]{{.evidence-badge .evidence-{md_token(etype)}}}"
 
-    def source_cell(self, source: SourceRef | None, fallback: SourceRef) -> str:
-        ref = source or fallback
-        return f"{{cite:p}}`{md_token(ref.key)}`, {md_escape(ref.locator)}"
-
-    def outcome_row(self, record: CaseStudy, outcome: Outcome) -> str:
-        figure = format_figure(outcome.value, outcome.value_max, outcome.unit, outcome.scale, outcome.qualifier)
-        value = md_escape(figure) if figure else "*no figure*"
-        if outcome.direction:
-            value += f" ({md_escape(outcome.direction)})"
-        kind = f"[{self.label('outcome_kinds', outcome.kind)}]{{.outcome-kind .kind-{md_token(outcome.kind)}}}"
-        notes = md_escape(outcome.note) if outcome.note else ""
-        cells = [
-            md_escape(outcome.metric),
-            value,
-            kind,
-            md_escape(outcome.comparison or "—"),
-            md_escape(outcome.period or "—"),
-            self.source_cell(outcome.source, record.sources[0]),
-            notes,
-        ]
-        return "| " + " | ".join(cells) + " |"
-
     def compare_domains(self, record: CaseStudy) -> list[tuple[str, str]]:
         """The domains of a record's outcomes as (id, label), in vocabulary order."""
         used = {o.domain for o in record.outcomes}
@@ -210,9 +188,7 @@ class PageWriter:
         lines += ["## Outcomes", ""]
         if r.outcomes:
             lines += [
-                "| Measure | Figure | Kind | Compared with | Period | Source | Note |",
-                "|---|---|---|---|---|---|---|",
-                *(self.outcome_row(r, o) for o in r.outcomes),
+                outcomes_block(self.kb, r),
                 "",
                 raw_html_block(render("compare_link.html", page=f"{COMPARE_PAGE}.html", case_id=r.id, domains=self.compare_domains(r))),
                 "",
