@@ -31,7 +31,7 @@ from evidencebook.publish.database import (
     write_database,
 )
 from evidencebook.publish.sqlshape import shape
-from evidencebook.records.datasets import DATABASE_FILE, DATABASE_METADATA_FILE, load_package
+from evidencebook.records.datasets import DATABASE_FILE, DATABASE_METADATA_FILE, DataPackage, load_package
 from evidencebook.records.kb import load_knowledge_base, load_validated
 from evidencebook.records.schema import SourceRef, Strict, vocabulary
 
@@ -147,11 +147,11 @@ def test_data_package_tables_cannot_take_a_knowledge_base_tables_name(kb):
     knowledge = {t.name for t in knowledge_base_tables(kb)}
     assert not any(n.startswith(DATASET_PREFIX) for n in knowledge | set(VIEWS))
     assert "dataset_phc_2015_survey" in names
-    package = load_package(ROOT)
+    package = load_package(ROOT)  # cached and shared: changed only in a copy
     twin = dict(package.resources[0], name=package.resources[0]["name"].replace("-", "_"))
-    package.descriptor = dict(package.descriptor, resources=[*package.resources, twin])
+    doubled = DataPackage(package.data_dir, dict(package.descriptor, resources=[*package.resources, twin]))
     with pytest.raises(DatabaseError, match="rename one of them"):
-        package_tables(package, set())
+        package_tables(doubled, set())
 
 
 class Factor(Strict):
