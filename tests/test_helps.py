@@ -154,3 +154,30 @@ def test_the_real_knowledge_base_gives_every_factor_a_section_and_the_chapter_is
     counts = helps.factor_counts(kb, lessons)
     assert counts["case studies"].sum() > 0
     assert "chapters/what-helps" in (root / "_toc.yml").read_text(encoding="utf-8")
+
+
+# --- the integration checklist: from an area to its factors and the lessons on them -----------------
+
+
+def test_each_checklist_area_shows_its_factors_and_the_lessons_that_address_it(kb):
+    from bs4 import BeautifulSoup
+
+    from evidencebook.chapters.checklist_page import checklist_part
+    from evidencebook.chapters.frameworks import framework_items
+
+    soup = BeautifulSoup(checklist_part(kb), "html.parser")
+    item_factors = {item.id: item.factors for _, item in framework_items(kb)}
+    for theme in kb.checklist.themes:
+        for area in theme.areas:
+            block = soup.find(attrs={"data-area-id": area.id})
+            assert (block["data-theme-name"], block["data-area-name"]) == (theme.name, area.name)
+            expected = {f for i in area.framework_items for f in item_factors[i]}
+            shown = {a["href"].split("#factor-")[1] for a in block.select(".kb-checklist-factors a[href*='#factor-']")}
+            assert shown == expected, area.id
+    area = soup.find(attrs={"data-area-id": "so-transformation"})  # its items are about budgets, among others
+    lessons = [li.get_text(" ", strip=True) for li in area.select("#lessons-so-transformation li")]
+    assert [text.split(":")[0] for text in lessons] == ["Enabler", "Barrier", "Barrier"]  # what helped first
+    assert "Years of joint work" in lessons[0] and "Money could not be moved" in lessons[1]
+    assert not any("The pooled budget let the team" in text for text in lessons)  # a mechanism does not address an item
+    pointers = area.select(".kb-checklist-item .kb-item-evidence a")
+    assert len(pointers) == len(kb.checklist.themes[0].areas[0].items) and pointers[0]["href"] == "#lessons-so-transformation"

@@ -280,3 +280,26 @@ def groups_html(kb: KnowledgeBase, by: str, lessons: pd.DataFrame) -> Markup:
     caption = f"By {noun.lower()}: the factors their case studies' lessons are about, with the number of case studies, most first"
     headings = [noun, "Case studies with lessons", "Factors", type_heading(kb, HELPS), type_heading(kb, HINDERS)]
     return render("kb_table.html", css_class=f"kb-helps-by-{by}", caption=caption, headings=headings, rows=rows, more="")
+
+
+# --- the integration checklist's areas (chapters/checklist_page.py) --------------------------------
+
+# The lessons that address an area not yet in place: what helped, what it took, and what held others back.
+ADDRESSING_TYPES = (HELPS, "implementation", HINDERS)
+
+
+def area_factors(kb: KnowledgeBase, framework_item_ids: list[str]) -> list[str]:
+    """The factors of a checklist area, through the framework items it names, in the vocabulary's order."""
+    items = {item.id: item for _, item in framework_items(kb)}
+    named = {f for i in framework_item_ids for f in items[i].factors}
+    return [f for f in kb.vocab("factors").ids() if f in named]
+
+
+def area_lessons(kb: KnowledgeBase, factor_ids: list[str], lessons: pd.DataFrame) -> list[dict]:
+    """The lessons on any of `factor_ids` of the ADDRESSING_TYPES (in that order, then record order), each once,
+    with its type, its case study and its source."""
+    order = {t: n for n, t in enumerate(ADDRESSING_TYPES)}
+    chosen = lessons[lessons["factor_id"].isin(factor_ids) & lessons["type_id"].isin(ADDRESSING_TYPES)]
+    chosen = chosen.drop_duplicates(["case_id", "lesson"])
+    chosen = chosen.assign(_order=chosen["type_id"].map(order)).sort_values("_order", kind="stable")
+    return [{**entry, "type": row["type"], "type_id": row["type_id"]} for entry, (_, row) in zip(_lesson_entries(chosen), chosen.iterrows(), strict=True)]
