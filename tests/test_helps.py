@@ -181,3 +181,12 @@ def test_each_checklist_area_shows_its_factors_and_the_lessons_that_address_it(k
     assert not any("The pooled budget let the team" in text for text in lessons)  # a mechanism does not address an item
     pointers = area.select(".kb-checklist-item .kb-item-evidence a")
     assert len(pointers) == len(kb.checklist.themes[0].areas[0].items) and pointers[0]["href"] == "#lessons-so-transformation"
+
+
+def test_at_scale_each_list_shows_its_first_lessons_and_counts_the_rest(kb, lessons, monkeypatch):
+    monkeypatch.setattr(helps, "names_per_cell", lambda sizes: 1)  # as when the lists name more than LISTING_LIMIT
+    page = str(helps.factor_sections_html(kb, lessons))
+    hindered = page.split('id="factor-pooled-budgets-and-payment"', 1)[1].split('kb-side-hindered">', 1)[1].split("</div>", 1)[0]
+    assert "Money could not be moved" in hindered and "A second barrier" not in hindered
+    assert '<a href="../data/lessons.csv">and 1 more lesson in the lessons export</a>' in hindered
+    assert "more lesson" not in page.split('id="factor-leadership-and-relationships"', 1)[1].split("</details>", 1)[0]

@@ -35,8 +35,10 @@ def area_lines(
     """One area: its heading, its evidence (case studies, the items linking them, the factors of those items
     and the lessons on them), then its items. `evidence` holds the framework item names and the lessons."""
     names = evidence["names"]
-    factors = area_factors(kb, area.framework_items)
+    factors = evidence["factors"][area.id]
     labels = kb.vocab("factors")
+    lessons = evidence["lessons"][area.id]
+    lesson_cap = evidence["lesson_cap"]
     links = ", ".join(f"[{md_escape(names[i])}](#{item_anchor(i)})" for i in area.framework_items)
     noun = "item" if len(area.framework_items) == 1 else "items"
     more = more_text(len(rows) - cap) if cap is not None and len(rows) > cap else ""
@@ -60,7 +62,9 @@ def area_lines(
                 items=items,
                 statuses=STATUSES,
                 factors=[{"href": f"what-helps.html#{factor_anchor(f)}", "label": labels.label(f)} for f in factors],
-                lessons=area_lessons(kb, factors, evidence["lessons"]),
+                lessons=lessons[:lesson_cap],
+                lessons_total=len(lessons),
+                lessons_more=f"And {len(lessons) - lesson_cap:,} more in the lessons export." if lesson_cap is not None and len(lessons) > lesson_cap else "",
             )
         ),
         "",
@@ -73,7 +77,16 @@ def checklist_part(kb: KnowledgeBase, heading_level: int = 3) -> str:
     current = checklist(kb)
     cases = checklist_cases(kb)
     cap = names_per_cell([len(rows) for rows in cases.values()])
-    evidence = {"names": {item.id: item.name for _, item in framework_items(kb)}, "lessons": lesson_frame(kb)}
+    areas = [area for theme in current.themes for area in theme.areas]
+    every_lesson = lesson_frame(kb)
+    factors = {area.id: area_factors(kb, area.framework_items) for area in areas}
+    lessons = {area.id: area_lessons(kb, factors[area.id], every_lesson) for area in areas}
+    evidence = {
+        "names": {item.id: item.name for _, item in framework_items(kb)},
+        "factors": factors,
+        "lessons": lessons,
+        "lesson_cap": names_per_cell([len(found) for found in lessons.values()]),
+    }
     total = sum(len(a.items) for t in current.themes for a in t.areas)
     lines = [raw_html_block(render("checklist_tools.html", checklist_id=current.id, total=total)), ""]
     for theme in current.themes:

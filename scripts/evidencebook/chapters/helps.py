@@ -26,6 +26,7 @@ from ..publish.text import Markup, md_token
 from ..records.kb import KnowledgeBase
 from .frameworks import framework_items
 from .frameworks_page import item_anchor
+from .tables import names_per_cell
 
 HELPS, HINDERS = "enabler", "barrier"  # kept in the vocabulary by records/vocab.py (TERMS_THE_CHAPTERS_NAME)
 # What each type of lesson tells a reader, as the page heads its list; a new type is headed by its label.
@@ -38,6 +39,7 @@ TYPE_HEADINGS = {
     "cost": "What it cost",
 }
 FRAMEWORKS_PAGE = "frameworks.html"  # the frameworks chapter, a sibling of this one
+LESSONS_EXPORT = "../data/lessons.csv"  # every lesson, for lists cut short at scale (tables.LISTING_LIMIT)
 LESSON_COLUMNS = [
     *("case_id", "case", "url", "lesson", "type_id", "type", "factor_id", "factor", "statement"),
     *("source_key", "source_locator", "source_short", "level_id", "level", "theme_ids", "themes"),
@@ -182,6 +184,11 @@ def _lesson_entries(rows: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _more(n_more: int) -> str:
+    """What a list cut at its limit (tables.names_per_cell) says of the rest; empty when nothing was cut."""
+    return f"and {plural(n_more, 'more lesson')} in the lessons export" if n_more > 0 else ""
+
+
 def _factor_link(factor_id: str, text: str) -> dict[str, str]:
     return {"href": f"#{factor_anchor(factor_id)}", "text": text}
 
@@ -206,16 +213,19 @@ def overview_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
     return render("kb_table.html", css_class="kb-helps-overview", caption=caption, headings=headings, rows=rows, more="")
 
 
-def _case_links(rows: pd.DataFrame) -> list[dict[str, str]]:
+def _case_links(rows: pd.DataFrame, cap: int | None) -> list:
+    """Links to the case studies of `rows`, each once; above `cap`, the first `cap` and a count of the rest."""
     unique = rows.drop_duplicates("case_id")
-    return [{"href": row["url"], "text": row["case"]} for _, row in unique.iterrows()]
+    links: list = [{"href": row["url"], "text": row["case"]} for _, row in unique.head(cap).iterrows()]
+    return links + ([f"and {len(unique) - cap:,} more"] if cap is not None and len(unique) > cap else [])
 
 
 def both_ways_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
     """The factors that helped in one place and held the work back in another: the case studies of each
     side by side, the factor linked down to its lessons."""
     found = both_ways(kb, lessons)
-    rows = [[_factor_link(f.factor_id, f.factor), _case_links(f.helped), _case_links(f.hindered)] for f in found]
+    cap = names_per_cell([side["case_id"].nunique() for f in found for side in (f.helped, f.hindered)])
+    rows = [[_factor_link(f.factor_id, f.factor), _case_links(f.helped, cap), _case_links(f.hindered, cap)] for f in found]
     caption = (
         f"{plural(len(found), 'factor')} that helped in one case study and held the work back in another"
         if found else "No factor is yet named as helping in one case study and as holding the work back in another"
@@ -229,11 +239,22 @@ def factor_sections_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
     and the framework items about it."""
     items = items_by_factor(kb)
     types = kb.vocab("lesson_types").terms
+    every = {
+        (term.id, t.id): _lesson_entries(lessons[(lessons["factor_id"] == term.id) & (lessons["type_id"] == t.id)])
+        for term in kb.vocab("factors").terms
+        for t in types
+    }
+    cap = names_per_cell([len(entries) for entries in every.values()])
     factors = []
     for term in kb.vocab("factors").terms:
         on = lessons[lessons["factor_id"] == term.id]
         groups = [
-            {"type_id": t.id, "heading": type_heading(kb, t.id), "lessons": _lesson_entries(on[on["type_id"] == t.id])}
+            {
+                "type_id": t.id,
+                "heading": type_heading(kb, t.id),
+                "lessons": every[(term.id, t.id)][:cap],
+                "more": _more(len(every[(term.id, t.id)]) - (cap or 0)) if cap is not None else "",
+            }
             for t in types
         ]
         by_type = {g["type_id"]: g for g in groups}
@@ -257,7 +278,7 @@ def factor_sections_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
                 ],
             }
         )
-    return render("helps_factors.html", factors=factors)
+    return render("helps_factors.html", factors=factors, export=LESSONS_EXPORT)
 
 
 def groups_html(kb: KnowledgeBase, by: str, lessons: pd.DataFrame) -> Markup:
@@ -297,7 +318,7 @@ def area_factors(kb: KnowledgeBase, framework_item_ids: list[str]) -> list[str]:
 
 def area_lessons(kb: KnowledgeBase, factor_ids: list[str], lessons: pd.DataFrame) -> list[dict]:
     """The lessons on any of `factor_ids` of the ADDRESSING_TYPES (in that order, then record order), each once,
-    with its type, its case study and its source."""
+    with its type, its case study and its source (the caller cuts the list at scale)."""
     order = {t: n for n, t in enumerate(ADDRESSING_TYPES)}
     chosen = lessons[lessons["factor_id"].isin(factor_ids) & lessons["type_id"].isin(ADDRESSING_TYPES)]
     chosen = chosen.drop_duplicates(["case_id", "lesson"])
