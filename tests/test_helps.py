@@ -138,13 +138,20 @@ def test_factors_by_theme_and_by_level(kb, lessons):
     assert ("workforce", "data-sharing-and-digital") not in by_theme.index
     assert by_theme.loc[("integrated-health-and-social-care", "pooled-budgets-and-payment"), "case studies"] == 2
     levels = str(helps.groups_html(kb, "level", lessons))
-    assert re.findall(r"<tr><td>([^<]+)</td>", levels) == ["Place", "Neighbourhood"]  # the vocabulary's order
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th>', levels) == ["Place", "Neighbourhood"]  # the vocabulary's order
     themes = str(helps.groups_html(kb, "theme", lessons))
-    row = themes.split("<tr><td>Integrated health and social care</td>", 1)[1].split("</tr>", 1)[0]
-    factors = re.findall(r'<a href="#factor-([a-z-]+)">[^<]+ \((\d+)\)</a>', row.split("</td>", 2)[1])
-    # most case studies first, then the vocabulary's order; each links down to the factor's section
-    assert factors[:2] == [("pooled-budgets-and-payment", "2"), ("leadership-and-relationships", "1")]
-    assert "<td>2</td>" in row  # case studies with lessons in the theme
+    row = themes.split('<th scope="row">Integrated health and social care</th>', 1)[1].split("</tr>", 1)[0]
+    assert row.startswith("<td>2</td>")  # case studies with lessons in the theme
+    # one column per factor with lessons, in the vocabulary's order; each count links down to the factor's section
+    columns = re.findall(r'<th scope="col" class="kb-matrix-col"><a href="#factor-([a-z-]+)">', themes)
+    assert columns == [f for f in kb.vocab("factors").ids() if f in set(lessons["factor_id"])]
+    cells = re.findall(r"<td>(.*?)</td>", row)[1:]
+    pooled = cells[columns.index("pooled-budgets-and-payment")]
+    assert pooled.startswith('<a href="#factor-pooled-budgets-and-payment"><span aria-hidden="true">2</span>')
+    assert "2 case studies on Budgets, funding and payment (Integrated health and social care)" in pooled
+    assert "1 case study on Leadership and relationships" in cells[columns.index("leadership-and-relationships")]
+    workforce_row = themes.split('<th scope="row">Workforce</th>', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td>(.*?)</td>", workforce_row)[1 + columns.index("data-sharing-and-digital")] == ""
 
 
 def test_the_real_knowledge_base_gives_every_factor_a_section_and_the_chapter_is_in_the_contents(root):

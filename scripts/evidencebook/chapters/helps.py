@@ -282,25 +282,30 @@ def factor_sections_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
 
 
 def groups_html(kb: KnowledgeBase, by: str, lessons: pd.DataFrame) -> Markup:
-    """Per theme or level with lessons: its case studies with lessons, the factors they are about (linked
-    down to each factor, with the case studies), and those that helped or held the work back."""
+    """A compact table of counts: per theme or level with lessons (rows) and factor (columns), the case studies
+    in the group with a lesson on the factor, each count linked down to the factor's lessons."""
     frame = factors_by(kb, by, lessons)
     column = {"theme": "theme_ids", "level": "level_id"}[by]
     grouped = lessons.explode(column) if by == "theme" else lessons
+    factors = [t for t in kb.vocab("factors").terms if t.id in set(frame["factor_id"])]
+    counts = {(r["group_id"], r["factor_id"]): r["case studies"] for _, r in frame.iterrows()}
     rows = []
-    for (group_id, group), in_group in frame.groupby(["group_id", "group"], sort=False):
-        cases = grouped.loc[grouped[column] == group_id, "case_id"].nunique()
-
-        def links(count_column: str, rows_in=in_group) -> list[dict[str, str]]:
-            # most case studies first, then the vocabulary's order (a stable sort keeps it)
-            shown = rows_in[rows_in[count_column] > 0].sort_values(count_column, ascending=False, kind="stable")
-            return [_factor_link(r["factor_id"], f"{r['factor']} ({r[count_column]:,})") for _, r in shown.iterrows()]
-
-        rows.append([group, f"{cases:,}", links("case studies"), links(HELPS) or "–", links(HINDERS) or "–"])
+    for group_id, group in frame[["group_id", "group"]].drop_duplicates().itertuples(index=False):
+        cells = []
+        for factor in factors:
+            n = counts.get((group_id, factor.id), 0)
+            cells.append({"count": f"{n:,}", "href": f"#{factor_anchor(factor.id)}", "about": f"{_case_studies(n)} on {factor.label}"} if n else None)
+        rows.append({"label": group, "cases": f"{grouped.loc[grouped[column] == group_id, 'case_id'].nunique():,}", "cells": cells})
     noun = {"theme": "Theme", "level": "Level"}[by]
-    caption = f"By {noun.lower()}: the factors their case studies' lessons are about, with the number of case studies, most first"
-    headings = [noun, "Case studies with lessons", "Factors", type_heading(kb, HELPS), type_heading(kb, HINDERS)]
-    return render("kb_table.html", css_class=f"kb-helps-by-{by}", caption=caption, headings=headings, rows=rows, more="")
+    caption = f"Case studies with a lesson on each factor, by {noun.lower()}; a number leads to the factor's lessons"
+    return render(
+        "helps_matrix.html",
+        css_class=f"kb-helps-by-{by}",
+        caption=caption,
+        noun=noun,
+        factors=[{"anchor": factor_anchor(f.id), "label": f.label} for f in factors],
+        rows=rows,
+    )
 
 
 # --- the integration checklist's areas (chapters/checklist_page.py) --------------------------------
