@@ -225,13 +225,16 @@ def both_ways_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
     side by side, the factor linked down to its lessons."""
     found = both_ways(kb, lessons)
     cap = names_per_cell([side["case_id"].nunique() for f in found for side in (f.helped, f.hindered)])
-    rows = [[_factor_link(f.factor_id, f.factor), _case_links(f.helped, cap), _case_links(f.hindered, cap)] for f in found]
+    rows = [
+        {"factor": _factor_link(f.factor_id, f.factor), "helped": _case_links(f.helped, cap), "hindered": _case_links(f.hindered, cap)}
+        for f in found
+    ]
     caption = (
         f"{plural(len(found), 'factor')} that helped in one case study and held the work back in another"
         if found else "No factor is yet named as helping in one case study and as holding the work back in another"
     )
     headings = ["Factor", type_heading(kb, HELPS), type_heading(kb, HINDERS)]
-    return render("kb_table.html", css_class="kb-helps-both-ways", caption=caption, headings=headings, rows=rows, more="")
+    return render("helps_both_ways.html", caption=caption, headings=headings, rows=rows)
 
 
 def factor_sections_html(kb: KnowledgeBase, lessons: pd.DataFrame) -> Markup:
