@@ -55,7 +55,7 @@ def test_the_chapter_lists_every_lessons_case_study_under_each_of_its_factors(ch
 
 
 def test_the_chapters_sections_are_in_on_this_page_and_its_links_lead_somewhere(built_book: Path, chapter):
-    contents = [a.get_text(" ", strip=True) for a in chapter.select(".bd-toc-nav a")]
+    contents = [a.get_text(" ", strip=True) for a in chapter.select("#pst-page-toc-nav a")]
     assert contents == SECTIONS
     frameworks = BeautifulSoup((built_book / "chapters" / "frameworks.html").read_text(encoding="utf-8"), "html.parser")
     item_links = [a["href"] for a in chapter.select('a[href^="frameworks.html#"]')]
