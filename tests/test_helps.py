@@ -94,7 +94,7 @@ def test_a_factor_that_helped_in_one_case_study_and_hindered_in_another_is_on_bo
     assert set(found[0].hindered["case_id"]) == {"other-case"}
     table = str(helps.both_ways_html(kb, lessons))
     row = re.search(r'<tr><th scope="row"><a href="#factor-pooled-budgets-and-payment">.*?</tr>', table).group(0)
-    helped, hindered = re.findall(r"<td>(.*?)</td>", row)
+    helped, hindered = re.findall(r"<td data-label=\"[^\"]+\">(.*?)</td>", row)
     assert "sample-case.html" in helped and "other-case" not in helped
     assert "other-case.html" in hindered and "sample-case" not in hindered
     assert "1 factor that helped" in table
