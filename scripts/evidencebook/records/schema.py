@@ -29,7 +29,7 @@ RESERVED_IDS = frozenset({CATALOGUE_PAGE, COMPARE_PAGE, LIST_FOLDER})
 BOOK_ID_PREFIX = "kb-"
 # The checklist page writes each item's id as an HTML id as it is, beside ids it makes itself: the book's,
 # and ones derived from other ids (chapters/checklist_page.py). No checklist id may start like those.
-CHECKLIST_RESERVED_PREFIXES = (BOOK_ID_PREFIX, "theme-", "area-", "text-", "evidence-")
+CHECKLIST_RESERVED_PREFIXES = (BOOK_ID_PREFIX, "theme-", "area-", "text-", "evidence-", "lessons-")
 BIB_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
 
 

@@ -150,6 +150,106 @@
       say("Saved the assessment as " + link.download + " (in your downloads folder).");
     }
 
+    /* The action plan: every item not yet in place, with its area's factors and the lessons from case
+     * studies on them (the lists the page already shows), as Markdown or CSV, made here in the browser. */
+    var STATUS_LABELS = { "not-started": "Not started", "in-development": "In development", "in-place": "In place" };
+
+    function text(el) {
+      return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+    }
+
+    function planEntries() {
+      return items.filter(function (li) { return statusOf(li) !== "in-place"; }).map(function (li) {
+        var area = li.closest("[data-area-id]");
+        return {
+          theme: area.getAttribute("data-theme-name"),
+          area: area.getAttribute("data-area-name"),
+          id: li.getAttribute("data-item-id"),
+          text: text(li.querySelector(".kb-checklist-text")),
+          status: STATUS_LABELS[statusOf(li)],
+          factors: Array.prototype.map.call(area.querySelectorAll(".kb-checklist-factors a[href*='#factor-']"), text),
+          lessons: Array.prototype.map.call(area.querySelectorAll(".kb-checklist-lesson"), function (el) {
+            var link = el.querySelector("a");
+            return {
+              type: el.getAttribute("data-type"),
+              statement: text(el.querySelector(".kb-lesson-statement")),
+              caseTitle: text(link),
+              url: link.href, // absolute, so the plan's links work wherever it is opened
+              source: text(el.querySelector(".kb-source")).replace(/^\(|\)$/g, "")
+            };
+          })
+        };
+      });
+    }
+
+    function md(value) {
+      return String(value).replace(/[\\`*_[\]<>#|]/g, "\\$&");
+    }
+
+    function planMarkdown(entries) {
+      var who = partnership.value.trim();
+      var lines = ["# Action plan" + (who ? ": " + md(who) : ""), "",
+        "From the integration checklist of Shifting the centre of gravity, " + new Date().toISOString().slice(0, 10) + ". " +
+        entries.length + " of " + items.length + " items are not yet in place.", ""];
+      var lastArea = null;
+      entries.forEach(function (e) {
+        if (e.area !== lastArea) {
+          lastArea = e.area;
+          lines.push("## " + md(e.theme) + ": " + md(e.area), "");
+          if (e.factors.length) lines.push("Factors: " + e.factors.map(md).join(", "), "");
+          if (e.lessons.length) {
+            lines.push("Lessons from case studies that may help:", "");
+            e.lessons.forEach(function (l) {
+              lines.push("- " + md(l.type) + ": " + md(l.statement) + " [" + md(l.caseTitle) + "](<" + l.url + ">) (" + md(l.source) + ")");
+            });
+            lines.push("");
+          }
+          lines.push("Items:", "");
+        }
+        lines.push("- [ ] " + md(e.text) + " (" + e.status + ")");
+      });
+      return lines.join("\n") + "\n";
+    }
+
+    function csvCell(value) {
+      var s = String(value);
+      if (/^[=+\-@\t\r]/.test(s)) s = "'" + s; // no cell runs as a spreadsheet formula
+      return '"' + s.replace(/"/g, '""') + '"';
+    }
+
+    function planCsv(entries) {
+      var rows = [["theme", "area", "item_id", "item", "status", "factors", "lesson_type", "lesson", "case_study", "case_study_url", "source"]];
+      entries.forEach(function (e) {
+        var base = [e.theme, e.area, e.id, e.text, e.status, e.factors.join("; ")];
+        if (!e.lessons.length) rows.push(base.concat(["", "", "", "", ""]));
+        e.lessons.forEach(function (l) { rows.push(base.concat([l.type, l.statement, l.caseTitle, l.url, l.source])); });
+      });
+      return rows.map(function (r) { return r.map(csvCell).join(","); }).join("\r\n") + "\r\n";
+    }
+
+    function download(content, type, name) {
+      var url = URL.createObjectURL(new Blob([content], { type: type }));
+      var link = document.createElement("a");
+      link.href = url;
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      return name;
+    }
+
+    function plan(format) {
+      var entries = planEntries();
+      var name = fileName().replace(/\.json$/, "-action-plan." + format);
+      if (format === "csv") {
+        download(planCsv(entries), "text/csv;charset=utf-8", name);
+      } else {
+        download(planMarkdown(entries), "text/markdown;charset=utf-8", name);
+      }
+      say("Saved an action plan for the " + entries.length + " items not yet in place as " + name + " (in your downloads folder).");
+    }
+
     function load(file) {
       file.text().then(function (text) {
         var data;
@@ -192,6 +292,9 @@
     });
     partnership.addEventListener("input", store);
     root.querySelector(".kb-checklist-save").addEventListener("click", save);
+    root.querySelectorAll(".kb-checklist-plan").forEach(function (button) {
+      button.addEventListener("click", function () { plan(button.getAttribute("data-format")); });
+    });
     root.querySelector(".kb-checklist-print").addEventListener("click", function () { window.print(); });
     root.querySelector(".kb-checklist-reset").addEventListener("click", function () {
       if (!window.confirm("Set every item back to not started?")) return;
