@@ -102,6 +102,8 @@ def read_page(page: Page, html_root: Path, included: set[str], site_url: str) ->
         raise ValueError(f"{page.docname}.html: no article to print")
     for element in article.select(DROP):
         element.decompose()
+    for folded in article.select("details"):  # paper cannot be clicked open; charts inside draw only when shown
+        folded["open"] = ""
     heading = article.find("h1")
     page.title = " ".join(heading.get_text(" ").split()) if heading else page.docname
     prefix = page.anchor + "--"
@@ -158,7 +160,7 @@ def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium") ->
             page.goto(composed.resolve().as_uri(), wait_until="load", timeout=CHART_TIMEOUT_MS)
             page.wait_for_function(  # each chart drawn live (or failed: its static SVG stays)
                 "() => [...document.querySelectorAll('.kb-chart[data-kb-spec]')]"
-                ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed'))",
+                ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed') || !c.clientWidth)",
                 timeout=CHART_TIMEOUT_MS,
             )
             out.parent.mkdir(parents=True, exist_ok=True)
