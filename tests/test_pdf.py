@@ -19,11 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.build, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def pdf(built_book: Path, tmp_path_factory) -> PdfReader:
-    from .browser import require_chromium
-
-    require_chromium()
-    out = build_pdf(ROOT, built_book, tmp_path_factory.mktemp("pdf") / "book.pdf")
+def pdf(built_book: Path, browser, tmp_path_factory) -> PdfReader:
+    # The session's browser: a second Playwright session in the same process would fail.
+    out = build_pdf(ROOT, built_book, tmp_path_factory.mktemp("pdf") / "book.pdf", browser=browser)
     assert not (built_book / COMPOSED_FILE).exists(), "the composed page is not left in the site"
     return PdfReader(out)
 

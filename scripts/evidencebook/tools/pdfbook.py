@@ -149,38 +149,49 @@ def compose(root: Path, html_root: Path) -> str:
     )
 
 
-def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium") -> None:
-    """Print `composed` with Chromium once every chart is drawn."""
+def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium", browser=None) -> None:
+    """Print `composed` with Chromium once every chart is drawn (in `browser`, a Playwright browser the
+    caller already runs, or in one started here)."""
+    if browser is not None:
+        _print(browser, composed, out)
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium)
+        started = p.chromium.launch(executable_path=chromium)
         try:
-            page = browser.new_page(color_scheme="light")
-            page.goto(composed.resolve().as_uri(), wait_until="load", timeout=CHART_TIMEOUT_MS)
-            page.wait_for_function(  # each chart drawn live (or failed: its static SVG stays)
-                "() => [...document.querySelectorAll('.kb-chart[data-kb-spec]')]"
-                ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed') || !c.clientWidth)",
-                timeout=CHART_TIMEOUT_MS,
-            )
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(
-                path=str(out), format="A4", print_background=True, display_header_footer=True,
-                header_template=render("pdf_header.html"), footer_template=render("pdf_footer.html"),
-                margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
-                outline=True, tagged=True,
-            )
+            _print(started, composed, out)
         finally:
-            browser.close()
+            started.close()
 
 
-def build_pdf(root: Path, html_root: Path, out: Path) -> Path:
+def _print(browser, composed: Path, out: Path) -> None:
+    page = browser.new_page(color_scheme="light")
+    try:
+        page.goto(composed.resolve().as_uri(), wait_until="load", timeout=CHART_TIMEOUT_MS)
+        page.wait_for_function(  # each chart drawn live (or failed: its static SVG stays)
+            "() => [...document.querySelectorAll('.kb-chart[data-kb-spec]')]"
+            ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed') || !c.clientWidth)",
+            timeout=CHART_TIMEOUT_MS,
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(
+            path=str(out), format="A4", print_background=True, display_header_footer=True,
+            header_template=render("pdf_header.html"), footer_template=render("pdf_footer.html"),
+            margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+            outline=True, tagged=True,
+        )
+    finally:
+        page.close()
+
+
+def build_pdf(root: Path, html_root: Path, out: Path, browser=None) -> Path:
     if not (html_root / "index.html").is_file():
         raise FileNotFoundError(f"{html_root}: no built site: run `make book` first")
     composed = html_root / COMPOSED_FILE
     composed.write_text(compose(root, html_root), encoding="utf-8")
     try:
-        print_pdf(composed, out)
+        print_pdf(composed, out, browser=browser)
     finally:
         composed.unlink()  # not a page of the site
     return out
