@@ -68,12 +68,15 @@ def serve(directory: Path):
 
 
 class Page:
-    """A page opened offline: every request to another host is recorded and aborted."""
+    """A page opened offline: every request to another host is recorded and aborted, and every failed
+    response (status 400 or more) is recorded in `failed`, from the first request on."""
 
     def __init__(self, page):
         self.page = page
         self.external: list[str] = []
         self.console_errors: list[str] = []
+        self.failed: list[str] = []
+        page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         page.route("**/*", self._route)

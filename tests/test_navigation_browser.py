@@ -35,25 +35,13 @@ def case(built_book: Path) -> dict:
 
 
 @pytest.fixture
-def visit(browser, site):
-    """Open a page with every failed response recorded from the first request on (page.failed)."""
-    contexts = []
+def visit(open_page):
+    """Open a page at a width and colour scheme (touch for a phone); failed responses are in page.failed."""
 
     def _visit(path: str, width: int, scheme: str = "light", touch: bool = False) -> Page:
-        context = browser.new_context(
-            viewport={"width": width, "height": HEIGHT[width]}, color_scheme=scheme, has_touch=touch, is_mobile=touch
-        )
-        contexts.append(context)
-        page = Page(context.new_page())
-        page.failed = []
-        page.page.on("response", lambda r: page.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        page.page.goto(f"{site}/{path}")
-        page.page.wait_for_load_state("networkidle")
-        return page
+        return open_page(path, width, HEIGHT[width], color_scheme=scheme, has_touch=touch, is_mobile=touch)
 
-    yield _visit
-    for context in contexts:
-        context.close()
+    return _visit
 
 
 def navigation_link(page: Page, name: str = MENU_LINK):
