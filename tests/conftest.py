@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,9 +66,12 @@ def make_book(
             shutil.copy(path, cases / path.name)
     if not with_real_records or chapters is not None:
         pages = SMALL_BOOK_PAGES + [f"chapters/{name}" for name in chapters or []]
+        # A kept chapter keeps its hand-written pages (the generated ones, listed by a glob, it makes itself).
+        toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+        sections = {c["file"]: [s for s in c.get("sections", []) if "file" in s] for p in toc["parts"] for c in p["chapters"]}
+        chapters_toc = [{"file": page, **({"sections": sections[page]} if sections.get(page) else {})} for page in pages]
         (target / "_toc.yml").write_text(
-            "format: jb-book\nroot: index\nchapters:\n" + "".join(f"  - file: {page}\n" for page in pages),
-            encoding="utf-8",
+            yaml.safe_dump({"format": "jb-book", "root": "index", "chapters": chapters_toc}, sort_keys=False), encoding="utf-8"
         )
         for chapter in (target / "chapters").glob("*.md"):
             if f"chapters/{chapter.stem}" not in pages:

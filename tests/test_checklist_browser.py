@@ -1,6 +1,7 @@
 """The integration checklist in a real browser, offline: statuses drive the summaries, an assessment
 saved as a file loads back, it all works from the keyboard, the browser keeps answers between
-visits if asked, it prints the chosen statuses, and without JavaScript it is still the full list."""
+visits if asked, one theme shows at a time on screen (a link into another shows that one), it prints
+every theme with the chosen statuses, and without JavaScript it is still the full list."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def open_checklist(new_context, site):
         return page
 
     return _open
+
+
+def show_theme_of(page: Page, checklist, item_id: str) -> None:
+    """Press the button of the theme that holds `item_id`: one theme shows at a time."""
+    theme = next(t for t in checklist.themes for a in t.areas for i in a.items if i.id == item_id)
+    page.page.locator(".kb-checklist-themes button", has_text=theme.name).click()
+
+
+def on_screen(page: Page, selector: str) -> bool:
+    box = page.page.locator(selector).first.bounding_box()
+    return box is not None and 0 <= box["y"] < page.page.viewport_size["height"]
 
 
 def radio(page: Page, item_id: str, status: str):
@@ -105,6 +117,7 @@ def test_an_assessment_saved_as_a_file_loads_back(open_checklist, checklist, tmp
     items = [i for t in checklist.themes for a in t.areas for i in a.items]
     chosen = {items[0].id: "in-place", items[10].id: "in-development", items[-1].id: "in-place"}
     for item_id, status in chosen.items():
+        show_theme_of(page, checklist, item_id)
         radio(page, item_id, status).check()
     page.page.fill("#kb-checklist-partnership", "Sampletown partnership")
     with page.page.expect_download() as download_info:
@@ -213,6 +226,42 @@ def test_print_shows_each_items_chosen_status_and_no_tools(open_checklist, check
     assert not item.locator(".kb-status-not-started").is_visible()
     assert not page.page.locator(".kb-checklist-save").is_visible()
     assert page.page.locator(f'[data-summary-for="{area.id}"]').is_visible()
+
+
+def test_one_theme_shows_at_a_time_and_links_and_print_reach_the_others(open_checklist, checklist, site):
+    page = open_checklist()
+    first, second, last = checklist.themes[0], checklist.themes[1], checklist.themes[-1]
+    item = lambda theme: f'li[data-item-id="{theme.areas[0].items[0].id}"]'  # noqa: E731
+    buttons = page.page.locator(".kb-checklist-themes button")
+    assert buttons.all_inner_texts() == [t.name for t in checklist.themes]
+    assert [b.get_attribute("aria-pressed") for b in buttons.all()] == ["true"] + ["false"] * (len(checklist.themes) - 1)
+    assert page.page.is_visible(item(first)) and not page.page.is_visible(item(last))
+
+    buttons.last.click()
+    assert page.page.is_visible(item(last)) and not page.page.is_visible(item(first))
+    assert buttons.last.get_attribute("aria-pressed") == "true"
+    assert page.page.inner_text('[data-summary-for="all"]').startswith(f"Whole checklist. In place: 0 of {sum(len(a.items) for t in checklist.themes for a in t.areas)} ")
+
+    # the end of a theme leads on to the next, scrolled into view
+    buttons.first.click()
+    page.page.locator(".kb-checklist-next button", has_text=f"Next theme: {second.name}").click()
+    assert page.page.is_visible(item(second)) and not page.page.is_visible(item(first))
+    assert on_screen(page, f"#theme-{second.id}")
+
+    # a link to an area of a theme not shown shows it, scrolled to the area
+    linked = page.page.context.new_page()
+    linked.goto(f"{site}/{PAGE}#area-{last.areas[-1].id}")
+    linked.wait_for_selector(".kb-checklist-tools:not([hidden])")
+    assert linked.is_visible(f'li[data-item-id="{last.areas[-1].items[0].id}"]')
+    assert not linked.is_visible(item(first))
+    assert on_screen(Page(linked), f"#area-{last.areas[-1].id}")
+    linked.close()
+
+    # print has every theme, and no theme buttons
+    page.page.emulate_media(media="print")
+    assert all(page.page.is_visible(item(theme)) for theme in checklist.themes)
+    assert not buttons.first.is_visible() and not page.page.is_visible(".kb-checklist-next")
+    assert_clean(page)
 
 
 def test_without_javascript_the_page_is_the_full_plain_list(open_checklist, checklist):

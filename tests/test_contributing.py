@@ -478,12 +478,23 @@ def test_a_lost_marker_is_named_by_derive(book):
         )
 
 
-def test_the_book_page_includes_contributing_and_is_in_the_navigation(root):
-    page = (root / "chapters" / "contributing.md").read_text(encoding="utf-8")
-    assert "```{include} ../CONTRIBUTING.md" in page
+def test_the_book_pages_include_all_of_contributing_and_are_in_the_navigation(root):
+    """The guide is two pages of the book (the record's template and field table on their own): the
+    include markers cut CONTRIBUTING.md into parts that, put back together, are the whole file."""
+    guide = (root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    pages = {name: (root / "chapters" / f"{name}.md").read_text(encoding="utf-8") for name in ("contributing", "contributing/the-record")}
+    cuts = [line.split(":", 2)[2].strip() for text in pages.values() for line in text.splitlines() if line.startswith((":start-after:", ":end-before:"))]
+    assert len(cuts) == 4 and all(guide.count(cut) == 1 for cut in cuts), cuts
+    end_of_first, start_of_rest, start_of_record, end_of_record = cuts
+    first = guide[: guide.index(end_of_first)]
+    record = guide[guide.index(start_of_record) + len(start_of_record) : guide.index(end_of_record)]
+    rest = guide[guide.index(start_of_rest) + len(start_of_rest) :]
+    headings = [line for line in guide.splitlines() if line.startswith("## ")]
+    assert [h for h in headings if h in first + record + rest] == headings, "every section of the guide is on a page"
+    assert "## Every field at a glance" in record and "## The record" in first and "## Judging the evidence" in rest
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     reference = next(part for part in toc["parts"] if part["caption"] == "Reference")
-    assert reference["chapters"][-1] == {"file": "chapters/contributing"}
+    assert reference["chapters"][-1] == {"file": "chapters/contributing", "sections": [{"file": "chapters/contributing/the-record"}]}
 
 
 def test_the_issue_form_mirrors_the_required_fields_with_vocabulary_dropdowns(root):

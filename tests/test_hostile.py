@@ -117,7 +117,10 @@ class PageScan(HTMLParser):
         self._in_script = False
 
     def handle_starttag(self, tag, attrs):
-        self.tags.add(tag)
+        named = dict(attrs)
+        # The template's decorative icons (eb-icons.html) are the one inline SVG a case page may hold.
+        template_icon = tag == "svg" and "eb-icon" in (named.get("class") or "").split() and named.get("aria-hidden") == "true"
+        self.tags.add("template icon" if template_icon else tag)
         for name, value in attrs:
             if name.startswith("on"):
                 self.handlers.append((tag, name, value or ""))

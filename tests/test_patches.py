@@ -148,3 +148,4 @@ def test_the_search_page_script_replaces_what_the_installed_searchtools_still_do
     assert "Search.htmlToText(htmlText, anchor)" in tools and "Search._parseQuery(query)" in tools, "called through Search, so they can be wrapped"
     script = (ROOT / "scripts" / "evidencebook" / "sphinx" / "static" / "js" / "kb-search.js").read_text(encoding="utf-8")
     assert "Search._parseQuery = " in script and "Search.htmlToText = " in script
+    assert "if (Scorer.score)" in tools and "Scorer.score(item)" in tools, "Sphinx no longer calls the score hook kb-search.js sets"

@@ -2,8 +2,8 @@
  *
  * The page already works without this script: a plain list with radio buttons that can be set and
  * printed. This adds live summaries per theme and area, saving the assessment as a JSON file and
- * loading it back, a print button and, if the reader allows it, keeping the answers in this
- * browser (localStorage). Nothing is sent anywhere: there is no network code here at all.
+ * loading it back, a print button, one theme at a time on screen and, if the reader allows it,
+ * keeping the answers in this browser (localStorage). Nothing is sent anywhere: there is no network code here at all.
  */
 (function () {
   "use strict";
@@ -305,12 +305,70 @@
       say("Every item is set back to not started.");
     });
 
-    // A link to an area's case studies opens the (collapsed) list it points to.
+    // One theme at a time on screen: the whole checklist is about 21,000 px tall, a theme at most 7,500.
+    // Print shows every theme (evidencebook.css hides .kb-checklist-theme-off on screens only), and
+    // without this script the page is the full list.
+    var themes = [];
+    items.forEach(function (li) {
+      var area = li.closest("[data-theme-id]");
+      var id = area && area.getAttribute("data-theme-id");
+      if (!id || themes.some(function (t) { return t.id === id; })) return;
+      var summary = root.querySelector('[data-summary-for="' + id + '"]');
+      var section = summary && summary.closest("section");
+      if (section && section !== root) themes.push({ id: id, name: area.getAttribute("data-theme-name"), section: section });
+    });
+    var themeBar = tools.querySelector(".kb-checklist-themes");
+
+    function themeOf(element) {
+      for (var i = 0; i < themes.length; i += 1) if (themes[i].section.contains(element)) return themes[i];
+      return null;
+    }
+
+    function showTheme(theme) {
+      themes.forEach(function (t) {
+        t.section.classList.toggle("kb-checklist-theme-off", t !== theme);
+        t.button.setAttribute("aria-pressed", String(t === theme));
+      });
+    }
+
+    themes.forEach(function (theme, index) {
+      theme.button = document.createElement("button");
+      theme.button.type = "button";
+      theme.button.textContent = theme.name;
+      theme.button.addEventListener("click", function () { showTheme(theme); });
+      themeBar.appendChild(theme.button);
+      var next = themes[index + 1];
+      if (!next) return;
+      var after = document.createElement("p");
+      after.className = "kb-checklist-next";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Next theme: " + next.name;
+      button.addEventListener("click", function () {
+        showTheme(next);
+        next.section.scrollIntoView();
+        next.button.focus({ preventScroll: true });
+      });
+      after.appendChild(button);
+      theme.section.appendChild(after);
+    });
+
+    // A link into the checklist (an area, an item, an area's case studies) shows its theme, scrolls to
+    // it and opens the collapsed list it points to.
     function openTarget() {
-      var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+      var target = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+      var theme = target && themeOf(target);
+      if (theme && theme.section.classList.contains("kb-checklist-theme-off")) {
+        showTheme(theme);
+        target.scrollIntoView();
+      }
       if (target && target.tagName === "DETAILS" && root.contains(target)) target.open = true;
     }
     window.addEventListener("hashchange", openTarget);
+    if (themes.length > 1) {
+      themeBar.hidden = false;
+      showTheme(themes[0]);
+    }
     openTarget();
 
     tools.hidden = false;
