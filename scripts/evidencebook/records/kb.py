@@ -19,7 +19,7 @@ from .bib import Bibliography, load_bibliography
 from .filecache import FileCache, file_digest, files_digest, library_digest
 from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
-from .rules.record import RecordEntry
+from .rules.record import ID_LIST_FIELDS, RecordEntry
 from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
 from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, validate_data_file, validate_record_file
 from .vocab import Vocabulary, framework_items_vocabulary
@@ -73,9 +73,9 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     cache = open_record_cache(root)
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        record, record_problems, related_lines = validate_cached(cache, path, rel, vocabularies, bib)
+        record, record_problems, id_lines = validate_cached(cache, path, rel, vocabularies, bib)
         problems += record_problems
-        entries.append(RecordEntry(rel, path.stem, record, related_lines))
+        entries.append(RecordEntry(rel, path.stem, record, id_lines))
     cache.save()
     problems += rules.run("records", entries)
     records: dict[str, CaseStudy] = {}
@@ -136,23 +136,26 @@ def open_record_cache(root: Path) -> FileCache:
 
 def validate_cached(
     cache: FileCache, path: Path, rel: str, vocabularies, bib
-) -> tuple[CaseStudy | None, list[Problem], list[int]]:
-    """(record, problems, lines of its `related` entries). A record found valid before, with the same
-    text, is not parsed again; only valid records are cached, so every problem is always found afresh."""
+) -> tuple[CaseStudy | None, list[Problem], dict[str, list[int]]]:
+    """(record, problems, the line of each entry of its lists of ids, by field). A record found valid
+    before, with the same text, is not parsed again; only valid records are cached, so every problem
+    is always found afresh."""
     digest = file_digest(path)
     hit, cached = cache.get(rel, digest)
     if hit:
         return cached[0], [], cached[1]
     result = validate_record_file(path, rel, vocabularies, bib)
     record = result.record
-    related_lines = (
-        [result.loaded.line_of(("related", i)) for i in range(len(record.related))] if record else []
+    id_lines = (
+        {field: [result.loaded.line_of((field, i)) for i in range(len(getattr(record, field)))] for field in ID_LIST_FIELDS}
+        if record
+        else {}
     )
     if record is not None and not result.problems:
-        cache.put(rel, digest, (record, related_lines))
+        cache.put(rel, digest, (record, id_lines))
     else:
         cache.forget(rel)
-    return record, result.problems, related_lines
+    return record, result.problems, id_lines
 
 
 def load_structured_data(root: Path, bib: Bibliography, vocabularies: dict[str, Vocabulary] | None = None):

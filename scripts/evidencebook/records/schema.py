@@ -259,6 +259,11 @@ class CaseStudy(Strict):
     )
     related: list[Slug] = Field(default_factory=list, description="Ids of related case studies.", examples=[["greater-manchester-devolution"]])
     links: list[Link] = Field(default_factory=list, description="Web pages about it (http or https only).")
+    previous_ids: list[Slug] = Field(
+        default_factory=list,
+        description="Ids this case study had before; each keeps its old address working by redirecting here.",
+        examples=[[]],  # an empty list: a record copied from the template must not claim another's old address
+    )
     lessons: list[Lesson] = Field(
         default_factory=list,
         description="What the sources say helped or hindered it, how it worked, for whom and where, and what it took or cost.",

@@ -41,14 +41,22 @@ class RecordInput:
         return Problem(self.rel, self.loaded.line_of(loc), field_name(loc), message, fix)
 
 
+# A record's lists of case-study ids, checked against the other records (scope "records").
+ID_LIST_FIELDS = ("related", "previous_ids")
+
+
 @dataclass(frozen=True)
 class RecordEntry:
-    """Scope "records" (a list of these): a record file, its record if valid, and the lines of its `related` ids."""
+    """Scope "records" (a list of these): a record file, its record if valid, and the line of each entry
+    of its lists of ids (ID_LIST_FIELDS), by field."""
 
     rel: str
     stem: str
     record: CaseStudy | None
-    related_lines: list[int]
+    id_lines: dict[str, list[int]]
+
+    def problem(self, field: str, i: int, message: str, fix: str) -> Problem:
+        return Problem(self.rel, self.id_lines[field][i], f"{field}[{i}]", message, fix)
 
 
 # --- file names ------------------------------------------------------------------------------------
@@ -142,9 +150,10 @@ def vocabulary_term_known(item: RecordInput):
             yield found
 
 
-@rule("no-repeated-entries", "record", "`themes`, `model`, `organisations`, `illustrates`, `related` and each lesson's `factors` list each value once.")
+@rule("no-repeated-entries", "record", "`themes`, `model`, `organisations`, `illustrates`, `related`, `previous_ids` and each lesson's `factors` list each value once.")
 def no_repeated_entries(item: RecordInput):
-    lists = [((name,), getattr(item.record, name)) for name in ("themes", "model", "organisations", "illustrates", "related")]
+    names = ("themes", "model", "organisations", "illustrates", "related", "previous_ids")
+    lists = [((name,), getattr(item.record, name)) for name in names]
     lists += [(("lessons", k, "factors"), lesson.factors) for k, lesson in enumerate(item.record.lessons)]
     for loc, values in lists:
         for i, value in enumerate(values):
@@ -177,6 +186,24 @@ def period_in_order(item: RecordInput):
 def related_not_self(item: RecordInput):
     if item.record.id in item.record.related:
         yield item.problem(("related",), "lists the case study itself", "remove its own id")
+
+
+@rule("previous-id-not-own-id", "record", "`previous_ids` does not list the case study's own id.")
+def previous_id_not_own_id(item: RecordInput):
+    for i, old in enumerate(item.record.previous_ids):
+        if old == item.record.id:
+            yield item.problem(("previous_ids", i), "lists the case study's own id", "remove it: previous_ids lists only the ids it had before")
+
+
+@rule("previous-id-not-reserved", "record", "No id in `previous_ids` is the name of a page the book makes in cases/.")
+def previous_id_not_reserved(item: RecordInput):
+    for i, old in enumerate(item.record.previous_ids):
+        if old in RESERVED_IDS:
+            yield item.problem(
+                ("previous_ids", i),
+                f"{old!r} is the name of a page the book makes in cases/, which a redirect would overwrite",
+                "remove it: no case study ever had this id",
+            )
 
 
 # The outcome kinds that are about whether there is a number: a measured result gives one, a reported
@@ -263,10 +290,47 @@ def related_id_known(entries: list[RecordEntry]):
             continue
         for i, other in enumerate(entry.record.related):
             if other not in known:
-                yield Problem(
-                    entry.rel,
-                    entry.related_lines[i],
-                    f"related[{i}]",
+                yield entry.problem(
+                    "related",
+                    i,
                     f"{other!r} is not the id of any case study",
                     unknown_id_fix(other, known, "use the file name of a record in case_studies/ without .yml"),
                 )
+
+
+# --- previous ids: each old address redirects to exactly one case page ---------------------------------
+
+
+def _previous_ids(entries: list[RecordEntry]):
+    """(entry, position, previous id) for every previous id of every valid record."""
+    for entry in entries:
+        if entry.record is not None:
+            for i, old in enumerate(entry.record.previous_ids):
+                yield entry, i, old
+
+
+@rule("previous-id-not-a-current-id", "records", "No id in `previous_ids` is the id of a case study: its address is that case study's page, so it cannot redirect.")
+def previous_id_not_a_current_id(entries: list[RecordEntry]):
+    current = {entry.stem: entry.rel for entry in entries}
+    for entry, i, old in _previous_ids(entries):
+        if old in current and old != entry.stem:  # its own id is previous-id-not-own-id's
+            yield entry.problem(
+                "previous_ids",
+                i,
+                f"{old!r} is the id of the case study in {current[old]}, so its address cannot redirect here",
+                f"remove {old!r} from previous_ids, or rename that case study first (and list {old!r} in its previous_ids if it moved there)",
+            )
+
+
+@rule("previous-id-listed-once", "records", "No id is in the `previous_ids` of two case studies: an old address redirects to one page.")
+def previous_id_listed_once(entries: list[RecordEntry]):
+    first: dict[str, str] = {}
+    for entry, i, old in _previous_ids(entries):
+        if old in first and first[old] != entry.rel:
+            yield entry.problem(
+                "previous_ids",
+                i,
+                f"{old!r} is also a previous id of {first[old]}; an old address can redirect to one page only",
+                "keep it in the record of the case study the old page became, and remove it here",
+            )
+        first.setdefault(old, entry.rel)
