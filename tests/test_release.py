@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from evidencebook.records.book import read_book
+from evidencebook.records.editions import page_list_problems, pages_file, read_page_list
 from evidencebook.tools.metadata import CITATION_CFF, ZENODO_JSON, metadata_files
 from evidencebook.tools.release import ReleaseError, next_edition, release, set_edition
 
@@ -43,6 +44,13 @@ def no_problems(root: Path) -> list[str]:
     return []
 
 
+PAGES = ["index.html", "cases/sample-case.html", "chapters/overview.html"]
+
+
+def some_pages(root: Path) -> list[str]:
+    return list(PAGES)
+
+
 def test_next_edition_counts_releases_within_a_month_and_restarts_in_a_new_one():
     assert next_edition("2026.12.0", date(2026, 12, 3)) == "2026.12.1"
     assert next_edition("2026.12.4", date(2026, 12, 31)) == "2026.12.5"
@@ -63,7 +71,7 @@ def test_set_edition_changes_the_one_line_and_keeps_the_rest():
 def test_release_bumps_the_edition_everywhere_commits_and_tags(repo: Path):
     before = read_book(repo).edition
     year, month, _ = (int(p) for p in before.split("."))
-    edition = release(repo, date(year, month, 28), no_problems, no_problems)
+    edition = release(repo, date(year, month, 28), no_problems, no_problems, some_pages)
     assert edition == next_edition(before, date(year, month, 28))
     assert read_book(repo).edition == edition
     cff = yaml.safe_load((repo / CITATION_CFF).read_text(encoding="utf-8"))
@@ -74,7 +82,7 @@ def test_release_bumps_the_edition_everywhere_commits_and_tags(repo: Path):
     assert git(repo, "describe", "--exact-match", "HEAD").strip() == f"v{edition}"
     assert git(repo, "cat-file", "-t", f"v{edition}").strip() == "tag", "an annotated tag"
     # A second release the same day is the next one of the month.
-    assert release(repo, date(year, month, 28), no_problems, no_problems).endswith(str(int(edition.split(".")[2]) + 1))
+    assert release(repo, date(year, month, 28), no_problems, no_problems, some_pages).endswith(str(int(edition.split(".")[2]) + 1))
 
 
 def test_release_refuses_an_unclean_tree_invalid_records_stale_files_or_an_existing_tag(repo: Path):
@@ -84,19 +92,59 @@ def test_release_refuses_an_unclean_tree_invalid_records_stale_files_or_an_exist
 
     (repo / "notes.txt").write_text("draft", encoding="utf-8")
     with pytest.raises(ReleaseError, match="not committed"):
-        release(repo, today, no_problems, no_problems)
+        release(repo, today, no_problems, no_problems, some_pages)
     (repo / "notes.txt").unlink()
     with pytest.raises(ReleaseError, match="do not validate.*\n.*bad.yml"):
-        release(repo, today, lambda root: ["case_studies/bad.yml:3: title: missing"], no_problems)
+        release(repo, today, lambda root: ["case_studies/bad.yml:3: title: missing"], no_problems, some_pages)
     with pytest.raises(ReleaseError, match="make derive"):
-        release(repo, today, no_problems, lambda root: ["CITATION.cff"])
+        release(repo, today, no_problems, lambda root: ["CITATION.cff"], some_pages)
     git(repo, "tag", f"v{next_edition(read_book(repo).edition, today)}")
     with pytest.raises(ReleaseError, match="exists already"):
-        release(repo, today, no_problems, no_problems)
+        release(repo, today, no_problems, no_problems, some_pages)
     assert git(repo, "rev-parse", "HEAD") == head and (repo / "_config.yml").read_text(encoding="utf-8") == config, "nothing changed"
 
 
 def test_release_outside_a_git_checkout_says_so(tmp_path: Path, root: Path):
     (tmp_path / "_config.yml").write_text((root / "_config.yml").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(ReleaseError, match="git"):
-        release(tmp_path, date.today(), no_problems, no_problems)
+        release(tmp_path, date.today(), no_problems, no_problems, some_pages)
+
+
+def test_release_writes_the_editions_page_list_and_commits_it_with_the_edition(repo: Path):
+    edition = release(repo, date.today(), no_problems, no_problems, lambda root: [*PAGES, "index.html"])
+    listing = pages_file(repo, edition)
+    assert listing.read_text(encoding="utf-8") == "".join(f"{p}\n" for p in sorted(PAGES)), "sorted, once each"
+    assert git(repo, "ls-files", "--", f"data/editions/{edition}-pages.txt").strip() == f"data/editions/{edition}-pages.txt"
+    assert f"data/editions/{edition}-pages.txt" in git(repo, "show", "--name-only", "--format=", f"v{edition}")
+    assert read_page_list(listing, "x") == (sorted(PAGES), [])
+    assert page_list_problems(repo) == []
+
+
+@pytest.mark.parametrize("pages", [["../etc/passwd.html"], ["/index.html"], ["index.html?x=1"], []])
+def test_release_refuses_a_page_list_it_could_not_read_back(repo: Path, pages: list[str]):
+    head = git(repo, "rev-parse", "HEAD")
+    with pytest.raises(ReleaseError, match="page"):
+        release(repo, date.today(), no_problems, no_problems, lambda root: pages)
+    assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == "", "nothing changed"
+
+
+def test_an_editions_page_list_is_read_as_untrusted_input_line_by_line(tmp_path: Path):
+    folder = tmp_path / "data" / "editions"
+    folder.mkdir(parents=True)
+    listing = folder / "2026.12.0-pages.txt"
+    listing.write_text("index.html\ncases/a.html\n../../secret.html\n<script>.html\n\ncases/a.html\n", encoding="utf-8")
+    paths, problems = read_page_list(listing, "data/editions/2026.12.0-pages.txt")
+    assert paths == ["index.html", "cases/a.html"]
+    shown = [str(p) for p in problems]
+    assert shown[0] == (
+        "data/editions/2026.12.0-pages.txt:3: (line): '../../secret.html' is not a page path — write one page per line, "
+        "relative to the site's root, e.g. cases/wigan-deal.html (letters, digits, '-', '_', '.' and '/', ending .html)"
+    )
+    assert [p.line for p in problems] == [3, 4, 5, 6] and "listed twice" in shown[3]
+    (folder / "notes.md").write_text("hi", encoding="utf-8")
+    (folder / "2026.13.0-pages.txt").write_text("index.html\n", encoding="utf-8")
+    listing.write_bytes(b"\xff\xfe" + "index.html\n".encode("utf-16-le"))
+    found = {p.file: str(p) for p in page_list_problems(tmp_path)}
+    assert "not an edition's list of pages" in found["data/editions/2026.13.0-pages.txt"]
+    assert "not an edition's list of pages" in found["data/editions/notes.md"]
+    assert "UTF-16, not UTF-8" in found["data/editions/2026.12.0-pages.txt"]

@@ -18,6 +18,7 @@ from .datacheck_rules import (
     YAML_FILES,
 )
 from .datasets import DATA_DIR, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
+from .editions import EDITIONS_DIR
 from .validate import Problem, citation_problem
 
 
@@ -222,8 +223,8 @@ def _undescribed_files(data_dir: Path, described: set[str]) -> list[Problem]:
     problems = []
     for folder, dirs, files in os.walk(data_dir):
         here = Path(folder)
-        if here == data_dir:
-            dirs[:] = [d for d in dirs if d not in YAML_DIRS]
+        if here == data_dir:  # the YAML folders and the editions' page lists are checked by their own readers
+            dirs[:] = [d for d in dirs if d not in YAML_DIRS and d != EDITIONS_DIR]
         for entry in sorted([*dirs, *files]):
             path = here / entry
             rel = path.relative_to(data_dir).as_posix()

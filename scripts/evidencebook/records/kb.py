@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import rules
 from .bib import Bibliography, load_bibliography
+from .editions import page_list_problems
 from .filecache import FileCache, file_digest, files_digest, library_digest
 from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
@@ -62,7 +63,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     bib = load_bibliography(root / "references.bib")
     problems += [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
     frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib, vocabularies)
-    problems += data_problems
+    problems += data_problems + page_list_problems(root)
     from .datacheck import required_term_problems  # here: datasets imports this module
 
     problems += checked_data_package(root, bib) + required_term_problems(vocabularies)

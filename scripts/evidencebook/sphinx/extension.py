@@ -11,7 +11,8 @@
 - doctree-resolved: write each chart's data to data/charts/<name>.csv and link it (chartdata.py).
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
 - build-finished: write the exports, publish the data package (data/datapackage.json and its CSV
-  files), and check that every record has exactly one page.
+  files), and check that every record has exactly one page; then write the redirect pages of old
+  case-study addresses (publish/redirects.py) and sitemap.xml.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from ..publish.export import check_exports, write_exports
 from ..publish.furniture import list_page_titles, page_furniture
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.html import plural
+from ..publish.redirects import redirect_docnames, write_redirects
 from ..publish.render import CASES_DIR, case_docname, generate_pages
+from ..publish.sitemap import write_sitemap
 from ..publish.text import link_allowed
 from ..records.datasets import load_package
 from ..records.filecache import files_digest
@@ -318,27 +321,39 @@ def on_build_finished(app: Sphinx, exception) -> None:
     exported += publish_database(kb, package, outdir / "data")
     charts = {p.relative_to(outdir / "data").as_posix() for p in (outdir / CHART_DATA_DIR).glob("*.csv")}
     publish_datasets(package, outdir / "data", reserved={p.name for p in exported} | charts)
-    check_nothing_lost(app, kb, outdir, site)
+    redirects = redirect_docnames(kb)
+    remove_pages_no_longer_generated(app, outdir, keep=redirects)
+    check_nothing_lost(app, kb, outdir, site, redirects)
+    # After the check, which counts case pages: a redirect is an old address, not a page of its own.
+    write_redirects(kb, outdir, site)
+    if site:
+        write_sitemap(outdir, site, [app.builder.get_target_uri(doc) for doc in app.env.found_docs])
+    else:
+        logger.info("[evidencebook] no sitemap.xml: html.baseurl in _config.yml is not set, and a sitemap lists absolute addresses")
 
 
-def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path, site: str) -> None:
-    """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
-    # Pages generated under cases/ (records, A-Z list, comparison) or as a chapter's own pages that no longer
-    # exist, left with their sources by an earlier build: Sphinx never deletes an output, and a clean
-    # build would not have them.
+def remove_pages_no_longer_generated(app: Sphinx, outdir: Path, keep: set[str]) -> None:
+    """Pages generated under cases/ (records, A-Z list, comparison, redirects of old addresses) or as a
+    chapter's own pages that no longer exist, left with their sources by an earlier build: Sphinx never
+    deletes an output, and a clean build would not have them. `keep`: docnames written outside Sphinx."""
     generated = [outdir / CASES_DIR, *(outdir / "chapters" / name for name in SUBPAGE_CHAPTERS)]
     for page in sorted(p for folder in generated for p in folder.rglob("*.html")):
         docname = page.relative_to(outdir).with_suffix("").as_posix()
-        if docname not in app.env.found_docs:
+        if docname not in app.env.found_docs and docname not in keep:
             page.unlink()
             for source in (outdir / "_sources" / docname).parent.glob(f"{page.stem}.*"):
                 source.unlink()
             logger.info(f"[evidencebook] removed {docname}.html: its page is no longer generated")
+
+
+def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path, site: str, redirects: set[str]) -> None:
+    """Every record file became one page, one JSON entry and its CSV rows, with the record's exact values."""
     problems = []
     files = {path.stem for path in record_paths(Path(app.srcdir) / "case_studies")[0]}
     if files != set(kb.records):
         problems.append(f"record files that are not case studies in the book: {', '.join(sorted(files ^ set(kb.records)))}")
     pages = {page.stem for page in (outdir / CASES_DIR).glob("*.html")} - {CATALOGUE_PAGE, COMPARE_PAGE}
+    pages -= {Path(docname).name for docname in redirects}  # an earlier build's, rewritten after this check
     if pages != set(kb.records):
         problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
     problems += check_exports(kb, outdir / "data", site)

@@ -131,8 +131,22 @@ def cmd_release(args: argparse.Namespace) -> int:
     def stale(book_root: Path) -> list[str]:
         return [p.relative_to(book_root).as_posix() for p in stale_derived(book_root)]
 
+    def pages(book_root: Path) -> list[str]:
+        # The pages of the book as it is now: built (nothing to do when it is current), then read from the
+        # sitemap the build wrote. The edition changes no page's address, only footers.
+        from ..publish.sitemap import published_pages
+        from ..records.book import read_book
+        from ..sphinx.build import HTML_DIR, build
+
+        if build(book_root) != 0:
+            raise ReleaseError("the book does not build: fix what `make book` reports first")
+        try:
+            return published_pages(book_root / HTML_DIR, read_book(book_root).site)
+        except (OSError, ValueError) as err:
+            raise ReleaseError(str(err)) from err
+
     try:
-        edition = release(root, date.today(), problems, stale)
+        edition = release(root, date.today(), problems, stale, pages)
     except ReleaseError as err:
         print(f"No edition was cut: {err}", file=sys.stderr)
         return 1

@@ -4,7 +4,9 @@
 2. Every record and data file must validate, and the derived files must be current.
 3. The edition in _config.yml goes to the next calendar version: year.month.release, the release
    counting from 0 in each month (2026.12.0, 2026.12.1, 2027.1.0).
-4. CITATION.cff and .zenodo.json get the new edition and today's date; the change is committed as
+4. The edition's list of pages, data/editions/<edition>-pages.txt (records/editions.py), records the
+   address of every page it publishes, so that later editions can be checked to keep them working.
+5. CITATION.cff and .zenodo.json get the new edition and today's date; the change is committed as
    "Edition X" and tagged vX (annotated). Pushing is left to the maintainer: `git push --follow-tags`.
 """
 
@@ -17,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from ..records.book import CONFIG, EDITION, edition_problem, read_book
+from ..records.editions import page_list_text, pages_file
 from .metadata import metadata_files
 
 
@@ -55,9 +58,16 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def release(root: Path, today: date, validate: Callable[[Path], list[str]], stale: Callable[[Path], list[str]]) -> str:
+def release(
+    root: Path,
+    today: date,
+    validate: Callable[[Path], list[str]],
+    stale: Callable[[Path], list[str]],
+    pages: Callable[[Path], list[str]],
+) -> str:
     """Cut the next edition of the book at `root` (a git checkout) on `today`; returns it. `validate`
-    lists the records' problems and `stale` the derived files that are not current."""
+    lists the records' problems, `stale` the derived files that are not current, and `pages` the paths
+    of the pages the book publishes (relative to the site's root; the CLI builds the book for them)."""
     if not (root / CONFIG).is_file():
         raise ReleaseError(f"no {CONFIG} in {root}")
     git(root, "rev-parse", "--verify", "HEAD")
@@ -74,9 +84,21 @@ def release(root: Path, today: date, validate: Callable[[Path], list[str]], stal
     tag = f"v{edition}"
     if git(root, "tag", "--list", tag).strip():
         raise ReleaseError(f"the tag {tag} exists already")
+    published = pages(root)
+    if not published:
+        raise ReleaseError("the book publishes no pages: build it (`make book`) and try again")
+    try:
+        page_list = page_list_text(published)
+    except ValueError as err:
+        raise ReleaseError(f"the list of the edition's pages is wrong: {err}") from err
+    listing = pages_file(root, edition)
+    if listing.exists():
+        raise ReleaseError(f"{listing.relative_to(root).as_posix()} exists already")
     config = root / CONFIG
     config.write_text(set_edition(config.read_text(encoding="utf-8"), edition), encoding="utf-8")
-    changed = [config]
+    listing.parent.mkdir(parents=True, exist_ok=True)
+    listing.write_text(page_list, encoding="utf-8")
+    changed = [config, listing]
     for path, text in metadata_files(root, today.isoformat()).items():
         path.write_text(text, encoding="utf-8")
         changed.append(path)
