@@ -126,6 +126,12 @@ CASES = [
         "sample-case.yml:58: previous_ids[0]: 'other-case' is the id of the case study in case_studies/other-case.yml, so its address cannot redirect here — remove 'other-case'",
         near_miss=(edit(RECORD, to="case_studies/other-case.yml", id="other-case"), edit(RECORD, previous_ids=["sample-case-old"])),
     ),
+    Case(  # a record that fails the schema is still checked against the others: one run reports everything
+        "previous-id-not-a-current-id",
+        (edit(RECORD, to="case_studies/other-case.yml", id="other-case"), edit(RECORD, previous_ids=["other-case"], **BROKEN_SCHEMA)),
+        "previous_ids[0]: 'other-case' is the id of the case study in case_studies/other-case.yml",
+        draft=True,
+    ),
     Case(
         "previous-id-listed-once",
         (edit(RECORD, to="case_studies/other-case.yml", id="other-case", previous_ids=["sample-old"]), edit(RECORD, previous_ids=["sample-old"])),

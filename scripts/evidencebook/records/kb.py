@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,8 +21,8 @@ from .editions import page_list_problems
 from .filecache import FileCache, file_digest, files_digest, library_digest
 from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
-from .rules.record import ID_LIST_FIELDS, RecordEntry
-from .schema import CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
+from .rules.record import ID_LIST_FIELDS, ListedId, RecordEntry
+from .schema import ID_PATTERN, CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
 from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, validate_data_file, validate_record_file
 from .vocab import Vocabulary, framework_items_vocabulary
 from .vocabularies import read_vocabularies
@@ -137,8 +138,8 @@ def open_record_cache(root: Path) -> FileCache:
 
 def validate_cached(
     cache: FileCache, path: Path, rel: str, vocabularies, bib
-) -> tuple[CaseStudy | None, list[Problem], dict[str, list[int]]]:
-    """(record, problems, the line of each entry of its lists of ids, by field). A record found valid
+) -> tuple[CaseStudy | None, list[Problem], dict[str, list[ListedId]]]:
+    """(record, problems, the ids its lists of ids give, by field). A record found valid
     before, with the same text, is not parsed again; only valid records are cached, so every problem
     is always found afresh."""
     digest = file_digest(path)
@@ -147,16 +148,27 @@ def validate_cached(
         return cached[0], [], cached[1]
     result = validate_record_file(path, rel, vocabularies, bib)
     record = result.record
-    id_lines = (
-        {field: [result.loaded.line_of((field, i)) for i in range(len(getattr(record, field)))] for field in ID_LIST_FIELDS}
-        if record
-        else {}
-    )
+    id_lists = listed_ids(result.loaded)
     if record is not None and not result.problems:
-        cache.put(rel, digest, (record, id_lines))
+        cache.put(rel, digest, (record, id_lists))
     else:
         cache.forget(rel)
-    return record, result.problems, id_lines
+    return record, result.problems, id_lists
+
+
+def listed_ids(loaded) -> dict[str, list[ListedId]]:
+    """The well-formed ids in a record file's lists of ids (ID_LIST_FIELDS), read from the file as written:
+    a record with a problem elsewhere is checked against the others too, so one run reports everything."""
+    data = loaded.data if loaded is not None and isinstance(loaded.data, dict) else {}
+    found: dict[str, list[ListedId]] = {}
+    for name in ID_LIST_FIELDS:
+        values = data.get(name)
+        found[name] = [
+            ListedId(i, value, loaded.line_of((name, i)))
+            for i, value in enumerate(values if isinstance(values, list) else [])
+            if isinstance(value, str) and re.fullmatch(ID_PATTERN, value)
+        ]
+    return found
 
 
 def load_structured_data(root: Path, bib: Bibliography, vocabularies: dict[str, Vocabulary] | None = None):

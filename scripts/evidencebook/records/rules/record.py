@@ -46,17 +46,26 @@ ID_LIST_FIELDS = ("related", "previous_ids")
 
 
 @dataclass(frozen=True)
+class ListedId:
+    """A well-formed id in a list of ids of a record file: its position in the list, the id and its line."""
+
+    index: int
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
 class RecordEntry:
-    """Scope "records" (a list of these): a record file, its record if valid, and the line of each entry
-    of its lists of ids (ID_LIST_FIELDS), by field."""
+    """Scope "records" (a list of these): a record file, its record if valid, and the well-formed ids of its
+    lists of ids (ID_LIST_FIELDS) by field, read even from a record with problems."""
 
     rel: str
     stem: str
     record: CaseStudy | None
-    id_lines: dict[str, list[int]]
+    id_lists: dict[str, list[ListedId]]
 
-    def problem(self, field: str, i: int, message: str, fix: str) -> Problem:
-        return Problem(self.rel, self.id_lines[field][i], f"{field}[{i}]", message, fix)
+    def problem(self, field: str, listed: ListedId, message: str, fix: str) -> Problem:
+        return Problem(self.rel, listed.line, f"{field}[{listed.index}]", message, fix)
 
 
 # --- file names ------------------------------------------------------------------------------------
@@ -188,24 +197,6 @@ def related_not_self(item: RecordInput):
         yield item.problem(("related",), "lists the case study itself", "remove its own id")
 
 
-@rule("previous-id-not-own-id", "record", "`previous_ids` does not list the case study's own id.")
-def previous_id_not_own_id(item: RecordInput):
-    for i, old in enumerate(item.record.previous_ids):
-        if old == item.record.id:
-            yield item.problem(("previous_ids", i), "lists the case study's own id", "remove it: previous_ids lists only the ids it had before")
-
-
-@rule("previous-id-not-reserved", "record", "No id in `previous_ids` is the name of a page the book makes in cases/.")
-def previous_id_not_reserved(item: RecordInput):
-    for i, old in enumerate(item.record.previous_ids):
-        if old in RESERVED_IDS:
-            yield item.problem(
-                ("previous_ids", i),
-                f"{old!r} is the name of a page the book makes in cases/, which a redirect would overwrite",
-                "remove it: no case study ever had this id",
-            )
-
-
 # The outcome kinds that are about whether there is a number: a measured result gives one, a reported
 # change (a result the source states in words) has none.
 MEASURED = "measured"
@@ -288,35 +279,56 @@ def related_id_known(entries: list[RecordEntry]):
     for entry in entries:
         if entry.record is None:
             continue
-        for i, other in enumerate(entry.record.related):
+        for listed in entry.id_lists["related"]:
+            other = listed.value
             if other not in known:
                 yield entry.problem(
                     "related",
-                    i,
+                    listed,
                     f"{other!r} is not the id of any case study",
                     unknown_id_fix(other, known, "use the file name of a record in case_studies/ without .yml"),
                 )
 
 
 # --- previous ids: each old address redirects to exactly one case page ---------------------------------
+# Checked on every record file, valid or not, so that one run reports every clash at once.
 
 
 def _previous_ids(entries: list[RecordEntry]):
-    """(entry, position, previous id) for every previous id of every valid record."""
+    """(entry, listed id) for every well-formed previous id of every record file."""
     for entry in entries:
-        if entry.record is not None:
-            for i, old in enumerate(entry.record.previous_ids):
-                yield entry, i, old
+        for listed in entry.id_lists["previous_ids"]:
+            yield entry, listed
+
+
+@rule("previous-id-not-own-id", "records", "`previous_ids` does not list the case study's own id.")
+def previous_id_not_own_id(entries: list[RecordEntry]):
+    for entry, listed in _previous_ids(entries):
+        if listed.value == entry.stem:
+            yield entry.problem("previous_ids", listed, "lists the case study's own id", "remove it: previous_ids lists only the ids it had before")
+
+
+@rule("previous-id-not-reserved", "records", "No id in `previous_ids` is the name of a page the book makes in cases/.")
+def previous_id_not_reserved(entries: list[RecordEntry]):
+    for entry, listed in _previous_ids(entries):
+        if listed.value in RESERVED_IDS:
+            yield entry.problem(
+                "previous_ids",
+                listed,
+                f"{listed.value!r} is the name of a page the book makes in cases/, which a redirect would overwrite",
+                "remove it: no case study ever had this id",
+            )
 
 
 @rule("previous-id-not-a-current-id", "records", "No id in `previous_ids` is the id of a case study: its address is that case study's page, so it cannot redirect.")
 def previous_id_not_a_current_id(entries: list[RecordEntry]):
     current = {entry.stem: entry.rel for entry in entries}
-    for entry, i, old in _previous_ids(entries):
+    for entry, listed in _previous_ids(entries):
+        old = listed.value
         if old in current and old != entry.stem:  # its own id is previous-id-not-own-id's
             yield entry.problem(
                 "previous_ids",
-                i,
+                listed,
                 f"{old!r} is the id of the case study in {current[old]}, so its address cannot redirect here",
                 f"remove {old!r} from previous_ids, or rename that case study first (and list {old!r} in its previous_ids if it moved there)",
             )
@@ -325,11 +337,12 @@ def previous_id_not_a_current_id(entries: list[RecordEntry]):
 @rule("previous-id-listed-once", "records", "No id is in the `previous_ids` of two case studies: an old address redirects to one page.")
 def previous_id_listed_once(entries: list[RecordEntry]):
     first: dict[str, str] = {}
-    for entry, i, old in _previous_ids(entries):
+    for entry, listed in _previous_ids(entries):
+        old = listed.value
         if old in first and first[old] != entry.rel:
             yield entry.problem(
                 "previous_ids",
-                i,
+                listed,
                 f"{old!r} is also a previous id of {first[old]}; an old address can redirect to one page only",
                 "keep it in the record of the case study the old page became, and remove it here",
             )
