@@ -347,3 +347,11 @@ def test_the_built_book_publishes_whats_new(built_book: Path):
         assert 'rel="alternate" type="application/atom+xml"' in html and "feed.xml" in html
     if data["available"]:
         assert "Last changed" in (built_book / "cases" / "buurtzorg.html").read_text(encoding="utf-8")
+
+
+def test_a_copy_of_the_book_inside_another_checkout_claims_nothing(edited_repo: Path):
+    inner = edited_repo / "_build" / "copy"
+    shutil.copytree(edited_repo / "case_studies", inner / "case_studies")
+    shutil.copy(edited_repo / "_config.yml", inner / "_config.yml")
+    history = compute_history(inner, use_cache=False)
+    assert not history.available and "path_to_book" in history.note

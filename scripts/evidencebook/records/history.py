@@ -390,6 +390,12 @@ def compute_history(root: Path, current: dict[str, dict] | None = None, use_cach
             inside = False
         if not inside:
             raise HistoryUnavailable("it is not a git checkout (a downloaded archive, say), so it has no history")
+        # A copy of the book inside another checkout (a test's copy under _build/, say) is not that checkout's book.
+        folder = _git(root, "rev-parse", "--show-prefix").decode("utf-8", "replace").strip()
+        if folder != read_book(root).path_to_book:
+            raise HistoryUnavailable(
+                f"the book is in the folder {folder!r} of its git checkout, not where _config.yml's repository.path_to_book says"
+            )
         if _git(root, "rev-parse", "--is-shallow-repository").strip() == b"true":
             raise HistoryUnavailable(
                 "a shallow clone, whose history and edition tags are incomplete (fetch the full history: `git fetch --unshallow --tags`)"
