@@ -212,9 +212,9 @@ def entry_summary(change: dict[str, Any]) -> str:
 
 def feed_xml(history: History, book: Book, current: set[str], limit: int = FEED_ENTRIES) -> bytes:
     """The Atom feed of the latest `limit` changes, newest first, with absolute addresses."""
-    changes = list(history.changes)
     order = {(e.edition, e.released): i for i, e in enumerate(history.editions)}
-    changes.sort(key=lambda c: (c["date"], order.get((c["edition"], c["released"]), 0), c["id"]), reverse=True)
+    changes = sorted(history.changes, key=lambda c: c["id"])  # newest edition first, A to Z by id within one
+    changes.sort(key=lambda c: (c["date"], order.get((c["edition"], c["released"]), 0)), reverse=True)
     changes = changes[:limit]
     ET.register_namespace("", ATOM)
 

@@ -174,8 +174,11 @@ def _read_blobs(root: Path, oids: list[str]) -> dict[str, bytes]:
     out = _git(root, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
     blobs, at = {}, 0
     for oid in oids:
-        header_end = out.index(b"\n", at)
-        size = int(out[at:header_end].split()[2])
+        header_end = out.find(b"\n", at)
+        header = out[at:header_end].split()
+        if header_end < 0 or len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            raise HistoryUnavailable(f"git cat-file could not read the object {oid}")
+        size = int(header[2])
         blobs[oid] = out[header_end + 1 : header_end + 1 + size]
         at = header_end + 1 + size + 1
     return blobs
@@ -405,7 +408,7 @@ def compute_history(root: Path, current: dict[str, dict] | None = None, use_cach
         states = [(edition, tag, date, tag_states(root, tag, cache)) for edition, tag, date in tags]
         if cache is not None:
             cache.save()
-    except HistoryUnavailable as err:
+    except (HistoryUnavailable, ValueError, IndexError, OSError) as err:  # never a reason to fail the build
         return History(False, f"The changes between editions could not be read where this copy of the book was built: {err}.")
     if current is None:
         working = validate_folder(root)
