@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..records.datasets import CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, EXPORT_FILES
 from ..records.filecache import FileCache
+from ..records.history import Edition
 from ..records.kb import CONTEXT_GLOBS, KnowledgeBase, digest_inputs
 from ..records.schema import COMPARE_PAGE, LIST_FOLDER, CaseStudy
 from .caseoutcomes import outcomes_block
@@ -29,6 +30,7 @@ from .text import (
     shown_text,
     summary_html,
 )
+from .whatsnew import last_changed_text
 
 CASES_DIR = "cases"  # generated, git-ignored: <root>/cases/<id>.md and cases/index.md
 # The complete list for readers without JavaScript, A to Z, in a sub-folder so no case-study id can
@@ -121,9 +123,10 @@ def list_page_name(prefix: str) -> str:
 class PageWriter:
     """Renders pages for one knowledge base, with its vocabularies at hand."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, last_changed: dict[str, Edition] | None = None):
         self.kb = kb
         self.v = kb.vocabularies
+        self.last_changed = last_changed  # record id -> the edition it last changed in (None: history unknown)
 
     def label(self, vocab: str, term: str) -> str:
         return md_escape(self.v[vocab].label(term))
@@ -183,6 +186,9 @@ class PageWriter:
             lines.append(f":Organisations: {'; '.join(md_escape(o) for o in r.organisations)}")
         # The record's file: where a contributor corrects the page, and its id, which search finds.
         lines.append(f":Record: `case_studies/{md_token(r.id)}.yml`")
+        changed = last_changed_text(self.last_changed.get(r.id)) if self.last_changed is not None else ""
+        if changed:  # which edition last changed it (What's new, records/history.py)
+            lines.append(f":Last changed: {changed}")
         lines += [":::", "", raw_html_block(render("case_summary.html", summary=summary_html(r.summary))), ""]
         lines += ["## Evidence", "", f"{self.evidence_badge(r)} {md_escape(r.evidence.appraisal)}", ""]
         lines += ["## Outcomes", ""]
@@ -319,9 +325,9 @@ def open_page_cache(kb: KnowledgeBase) -> FileCache:
     return FileCache.open(kb.root, "case-pages", digest_inputs(kb.root, CONTEXT_GLOBS))
 
 
-def page_key(kb: KnowledgeBase, record: CaseStudy) -> str:
+def page_key(kb: KnowledgeBase, record: CaseStudy, last_changed: str = "") -> str:
     related = "\0".join(kb.records[o].title if o in kb.records else o for o in record.related)
-    return hashlib.sha256((record.model_dump_json() + "\0" + related).encode()).hexdigest()
+    return hashlib.sha256((record.model_dump_json() + "\0" + related + "\0" + last_changed).encode()).hexdigest()
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -343,16 +349,18 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def generate_pages(kb: KnowledgeBase) -> dict[str, list[str]]:
+def generate_pages(kb: KnowledgeBase, last_changed: dict[str, Edition] | None = None) -> dict[str, list[str]]:
     """Write cases/<id>.md for every record, cases/index.md and the A-Z list pages (cases/list/*.md);
-    remove pages of deleted records and list pages no longer needed."""
+    remove pages of deleted records and list pages no longer needed. `last_changed` says in which
+    edition each record last changed (records/history.py; None when the history is not known)."""
     out_dir = kb.root / CASES_DIR
-    writer = PageWriter(kb)
+    writer = PageWriter(kb, last_changed)
     changed, removed = [], []
     wanted = {f"{rid}.md" for rid in kb.records} | {"index.md", f"{COMPARE_PAGE}.md"}  # compare.py writes the latter
     rendered = open_page_cache(kb)
     for rid, record in kb.records.items():
-        path, key = out_dir / f"{rid}.md", page_key(kb, record)
+        edition = (last_changed or {}).get(rid)
+        path, key = out_dir / f"{rid}.md", page_key(kb, record, last_changed_text(edition) if last_changed is not None else "")
         hit, written = rendered.get(rid, key)
         if hit and file_stamp(path) == written:
             continue  # same record, same context, and the page on disk is the one written for it

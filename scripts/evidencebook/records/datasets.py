@@ -31,6 +31,7 @@ OUTCOMES_INDEX_FILE = "outcomes-index.json"  # what the outcomes comparison (cas
 DATABASE_FILE = "evidence-book.sqlite"
 DATABASE_METADATA_FILE = "metadata.json"
 LESSONS_FILE = "lessons.csv"  # one row per case-study lesson
+CHANGES_FILE = "changes.json"  # What's new: the changes between editions (publish/whatsnew.py)
 EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE, LESSONS_FILE)
 DATA_DIR = "data"
 # How a reader sees each status; what each status means is stated in the package's field description.

@@ -27,6 +27,7 @@ from ..chapters import GENERATED_DIR, SUBPAGE_CHAPTERS
 from ..publish.html import plural
 from ..records.book import source_provenance
 from ..records.filecache import LIBRARY, digests_read_once, files_digest
+from ..records.history import history_stamp
 from . import settings
 from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
 
@@ -73,7 +74,8 @@ def site_digest(root: Path) -> str:
     ]
     library = [path for path in sorted(LIBRARY.rglob("*")) if path.is_file() and "__pycache__" not in path.parts]
     provenance = source_provenance(root)
-    extra = f"{files_digest(LIBRARY, library)}\0{provenance.commit}\0{provenance.date}"
+    # What's new reads the edition tags too (records/history.py): a new tag is a new chapter and feed.
+    extra = f"{files_digest(LIBRARY, library)}\0{provenance.commit}\0{provenance.date}\0{history_stamp(root)}"
     return files_digest(root, inputs, extra.encode())
 
 

@@ -11,8 +11,8 @@
 - doctree-resolved: write each chart's data to data/charts/<name>.csv and link it (chartdata.py).
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
 - build-finished: write the exports, publish the data package (data/datapackage.json and its CSV
-  files), and check that every record has exactly one page; then write the redirect pages of old
-  case-study addresses (publish/redirects.py) and sitemap.xml.
+  files), What's new's data/changes.json and feed.xml, and check that every record has exactly one page;
+  then write the redirect pages of old case-study addresses (publish/redirects.py) and sitemap.xml.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sphinx.util.docutils import SphinxRole
 
 from ..chapters import SUBPAGE_CHAPTERS
 from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
+from ..chapters.generated import MARK as GENERATED_MARK
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.compare import generate_comparison_pages
 from ..publish.database import check_database, publish_database
@@ -42,11 +43,13 @@ from ..publish.furniture import list_page_titles, page_furniture
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.html import plural
 from ..publish.redirects import redirect_docnames, write_redirects
-from ..publish.render import CASES_DIR, case_docname, generate_pages
+from ..publish.render import CASES_DIR, case_docname, generate_pages, write_if_changed
 from ..publish.sitemap import write_sitemap
 from ..publish.text import link_allowed
+from ..publish.whatsnew import CHANGES_FILE, FEED_FILE, PART_NAME, changes_json, chapter_part, feed_xml
 from ..records.datasets import load_package
 from ..records.filecache import files_digest
+from ..records.history import compute_history
 from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
@@ -65,7 +68,7 @@ FAVICON = "favicon.svg"  # in static/; Sphinx copies it to _static/ and links it
 VENDOR_DIR = "_vendor"  # under _static/ in the output; kept out of the book's own _static/ so JB1 does not add it to every page
 CHART_MARK = 'class="kb-chart"'
 REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
-CHAPTER_PARTS = tuple(f"{GENERATED_DIR}/{name}" for name in PARTS)  # included by their chapters
+CHAPTER_PARTS = tuple(f"{GENERATED_DIR}/{name}" for name in (*PARTS, PART_NAME))  # included by their chapters
 MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
 DIGEST_MARK = "# evidencebook inputs digest:"
 STATIC_DIGEST = "evidencebook_static_digest"  # of sphinx/static/, set at config-inited
@@ -125,11 +128,15 @@ def on_builder_inited(app: Sphinx) -> None:
     first_pass = app.config[DEFER_CHAPTERS] and all(
         (root / f"{doc}.md").exists() for doc in REFERENCE_DOCS + CHAPTER_PARTS
     )
+    # What's new: the changes between editions, from git when the checkout has its history (records/history.py).
+    history = compute_history(root, {rid: record.model_dump(mode="json") for rid, record in kb.records.items()})
+    app.evidencebook_history = history  # type: ignore[attr-defined]
     if not first_pass:
         save_snapshot(kb, app.evidencebook_digest)  # chapter kernels load this instead of re-validating
         generate_reference_pages(kb)  # chapters/glossary.md and chapters/reading-list.md
         generate_chapter_parts(kb)  # chapters/_generated/: frameworks, checklist, data dictionary
-    result = generate_pages(kb)
+        write_if_changed(root / GENERATED_DIR / f"{PART_NAME}.md", f"{GENERATED_MARK}\n\n{chapter_part(history, set(kb.records))}")
+    result = generate_pages(kb, history.last_changed if history.available else None)
     compared = generate_comparison_pages(kb)
     for key in result:
         result[key] += compared[key]
@@ -320,7 +327,10 @@ def on_build_finished(app: Sphinx, exception) -> None:
     package = load_package(Path(app.srcdir))
     exported += publish_database(kb, package, outdir / "data")
     charts = {p.relative_to(outdir / "data").as_posix() for p in (outdir / CHART_DATA_DIR).glob("*.csv")}
-    publish_datasets(package, outdir / "data", reserved={p.name for p in exported} | charts)
+    history = app.evidencebook_history  # type: ignore[attr-defined]
+    (outdir / "data" / CHANGES_FILE).write_text(changes_json(history), encoding="utf-8")
+    (outdir / FEED_FILE).write_bytes(feed_xml(history, book_of(app)[0], set(kb.records)))
+    publish_datasets(package, outdir / "data", reserved={p.name for p in exported} | charts | {CHANGES_FILE})
     redirects = redirect_docnames(kb)
     remove_pages_no_longer_generated(app, outdir, keep=redirects)
     check_nothing_lost(app, kb, outdir, site, redirects)
