@@ -1,11 +1,16 @@
 """The integration checklist in a real browser, offline: statuses drive the summaries, an assessment
 saved as a file loads back, it all works from the keyboard, the browser keeps answers between
 visits if asked, one theme shows at a time on screen (a link into another shows that one), it prints
-every theme with the chosen statuses, and without JavaScript it is still the full list."""
+every theme with the chosen statuses, and without JavaScript it is still the full list. An item with
+factors of its own lists the lessons on them (and the action plan gives it those), one without points
+to its area's."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -20,8 +25,13 @@ PAGE = "chapters/checklist.html"
 
 
 @pytest.fixture(scope="module")
-def checklist():
-    return load_knowledge_base(ROOT).checklist
+def kb():
+    return load_knowledge_base(ROOT)
+
+
+@pytest.fixture(scope="module")
+def checklist(kb):
+    return kb.checklist
 
 
 @pytest.fixture
@@ -276,4 +286,129 @@ def test_without_javascript_the_page_is_the_full_plain_list(open_checklist, chec
     # the status buttons still work by hand, for printing
     radio(page, items[0].id, "in-place").check()
     assert radio(page, items[0].id, "in-place").is_checked()
+    assert_clean(page)
+
+
+# --- each item's own lessons (#21) ---------------------------------------------------------------------
+
+ADDRESSING = ("enabler", "implementation", "barrier")  # what helped, what it took, what held the work back
+
+
+def plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def lessons_on(kb, factors) -> list[str]:
+    """Computed here from the records: the statements of the lessons on any of `factors` that address an
+    item, what helped first, then what it took, then what held the work back (each in record order)."""
+    found = [
+        (ADDRESSING.index(lesson.type), plain(lesson.statement))
+        for record in kb.records.values()
+        for lesson in record.lessons
+        if lesson.type in ADDRESSING and set(lesson.factors) & set(factors)
+    ]
+    return [statement for _, statement in sorted(found, key=lambda pair: pair[0])]
+
+
+def area_factors(kb, area) -> set[str]:
+    items = {item.id: item for framework in kb.frameworks for item in framework.items}
+    return {f for i in area.framework_items for f in items[i].factors}
+
+
+def every_item(checklist):
+    return [(area, item) for theme in checklist.themes for area in theme.areas for item in area.items]
+
+
+def chosen_items(kb, checklist):
+    """An item with a factor its area has not (its lessons come partly from other areas or the page's
+    template), one of the last theme, and one without factors whose area lists lessons."""
+    items = every_item(checklist)
+    beyond = next(item for area, item in items if set(item.factors) - area_factors(kb, area) and lessons_on(kb, item.factors))
+    last = next(item for area, item in reversed(items) if item.factors and lessons_on(kb, item.factors))
+    bare = next((area, item) for area, item in items if not item.factors and lessons_on(kb, area_factors(kb, area)))
+    return beyond, last, bare
+
+
+def test_an_items_lessons_are_the_lessons_on_its_own_factors(open_checklist, kb, checklist):
+    page = open_checklist()
+    beyond, last, (bare_area, bare) = chosen_items(kb, checklist)
+    labels = {t.id: t.label for t in kb.vocab("factors").terms}
+    for item in (beyond, last):
+        expected = lessons_on(kb, item.factors)
+        show_theme_of(page, checklist, item.id)
+        li = page.page.locator(f'li[data-item-id="{item.id}"]')
+        factors = li.locator(".kb-item-factors a").all_inner_texts()
+        assert sorted(factors) == sorted(labels[f] for f in item.factors)
+        summary = li.locator("details.kb-item-evidence summary")
+        assert summary.inner_text() == f"Not in place yet? Lessons that may help ({len(expected)})"
+        assert li.locator("details.kb-item-evidence").get_attribute("data-more") is None  # no list is cut at this scale
+        summary.click()
+        shown = li.locator("details.kb-item-evidence li.kb-checklist-lesson .kb-lesson-statement")
+        shown.first.wait_for()
+        assert [plain(t) for t in shown.all_inner_texts()] == expected, item.id
+        assert shown.first.is_visible()
+
+    # an item without factors keeps its area's pointer, with the area's count
+    show_theme_of(page, checklist, bare.id)
+    li = page.page.locator(f'li[data-item-id="{bare.id}"]')
+    assert li.locator(".kb-item-factors").count() == 0 and li.locator("details").count() == 0
+    pointer = li.locator(".kb-item-evidence a")
+    assert pointer.get_attribute("href") == f"#lessons-{bare_area.id}"
+    assert pointer.inner_text() == f"Not in place yet? Lessons that may help ({len(lessons_on(kb, area_factors(kb, bare_area)))})"
+    pointer.click()
+    assert page.page.locator(f"#lessons-{bare_area.id} li.kb-checklist-lesson").first.is_visible()
+    assert_clean(page)
+
+
+def test_a_link_to_an_items_lessons_opens_them_in_its_theme(open_checklist, kb, checklist, site):
+    page = open_checklist()
+    _, last, _ = chosen_items(kb, checklist)
+    page.page.goto(f"{site}/{PAGE}#lessons-{last.id}")
+    page.page.wait_for_selector(".kb-checklist-tools:not([hidden])")
+    details = page.page.locator(f"#lessons-{last.id}")
+    assert details.evaluate("d => d.open")
+    assert details.locator("li.kb-checklist-lesson").count() == len(lessons_on(kb, last.factors))
+    assert on_screen(page, f"#lessons-{last.id}")
+    assert_clean(page)
+
+
+def test_the_action_plan_gives_each_item_the_lessons_on_its_own_factors(open_checklist, kb, checklist):
+    page = open_checklist()
+    beyond, last, (bare_area, bare) = chosen_items(kb, checklist)
+    items = every_item(checklist)
+    done = next(item for _, item in items if item.factors and item.id not in (beyond.id, last.id))
+    show_theme_of(page, checklist, done.id)
+    radio(page, done.id, "in-place").check()
+    show_theme_of(page, checklist, beyond.id)
+    radio(page, beyond.id, "in-development").check()
+    labels = {t.id: t.label for t in kb.vocab("factors").terms}
+
+    def download(fmt: str) -> str:
+        with page.page.expect_download() as info:
+            page.page.click(f'.kb-checklist-plan[data-format="{fmt}"]')
+        return Path(info.value.path()).read_text(encoding="utf-8")
+
+    rows = list(csv.DictReader(io.StringIO(download("csv"))))
+    assert not any(r["item_id"] == done.id for r in rows)  # in place: not in the plan
+    assert {r["item_id"] for r in rows} == {item.id for _, item in items} - {done.id}
+    for item in (beyond, last):
+        mine = [r for r in rows if r["item_id"] == item.id]
+        assert [plain(r["lesson"]) for r in mine] == lessons_on(kb, item.factors), item.id
+        assert {r["factors_of"] for r in mine} == {"item"}
+        assert {r["factors"] for r in mine} == {"; ".join(labels[f] for f in kb.vocab("factors").ids() if f in item.factors)}
+    assert {r["status"] for r in rows if r["item_id"] == beyond.id} == {"In development"}
+    mine = [r for r in rows if r["item_id"] == bare.id]
+    assert [plain(r["lesson"]) for r in mine] == lessons_on(kb, area_factors(kb, bare_area))
+    assert {r["factors_of"] for r in mine} == {"area"}
+
+    # Markdown: each item a task, its factors and its own lessons nested under it
+    blocks = download("md").split("\n- [ ] ")[1:]
+    first_line = lambda block: plain(block.split("\n", 1)[0].replace("\\", ""))  # noqa: E731
+    mine = next(b for b in blocks if first_line(b).startswith(plain(beyond.text)))
+    assert first_line(mine).endswith("(In development)")
+    lessons = [plain(line) for line in mine.split("\n## ", 1)[0].splitlines() if line.startswith("    - ")]
+    assert len(lessons) == len(lessons_on(kb, beyond.factors))
+    assert all(f": {statement} [" in line.replace("\\", "") for statement, line in zip(lessons_on(kb, beyond.factors), lessons, strict=True))
+    assert f"  - Lessons that may help ({len(lessons)}):" in mine
+    assert not any(first_line(b).startswith(plain(done.text)) for b in blocks)
     assert_clean(page)

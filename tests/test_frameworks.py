@@ -66,6 +66,18 @@ def test_checklist_is_complete_and_valid(kb):
         assert set(area.framework_items) <= framework_item_ids
 
 
+def test_checklist_items_name_one_to_three_factors_or_none(kb):
+    """Each item is linked to the factors its own text is about (#21): one to three, each once, from the
+    vocabulary; the few about nothing the vocabulary names have none."""
+    factors = set(kb.vocab("factors").ids())
+    items = [i for t in kb.checklist.themes for a in t.areas for i in a.items]
+    for item in items:
+        assert len(item.factors) <= 3 and len(set(item.factors)) == len(item.factors), item.id
+        assert set(item.factors) <= factors, item.id
+    bare = [i.id for i in items if not i.factors]
+    assert len(bare) <= 10, bare
+
+
 def test_framework_item_ids_are_unique_and_every_reference_exists(kb):
     ids = [item.id for f in kb.frameworks for item in f.items]
     assert len(ids) == len(set(ids))
@@ -89,9 +101,13 @@ def test_checklist_with_a_duplicate_id_or_unknown_framework_item_is_refused_with
     first_area = data["themes"][0]["areas"][0]
     first_area["items"][1]["id"] = first_area["items"][0]["id"]
     first_area["framework_items"] = ["stcog-area-supporting-transformaton"]
+    first_area["items"][2]["factors"] = ["workforce"]  # an alias, not a factor id
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     problems = load_knowledge_base(tmp_path).problems
     messages = {(p.file, p.field): p.message + " " + p.fix for p in problems}
+    factor = messages.get(("data/integration-checklist.yml", "themes[0].areas[0].items[2].factors[0]"), "")
+    assert "'workforce' is not in the factors vocabulary" in factor and "did you mean 'workforce-and-roles'?" in factor
+    assert "data/vocabularies/factors.yml" in factor
     duplicate = messages.get(("data/integration-checklist.yml", "themes[0].areas[0].items[1].id"), "")
     assert "used twice" in duplicate
     unknown = messages.get(("data/integration-checklist.yml", "themes[0].areas[0].framework_items[0]"), "")

@@ -188,8 +188,89 @@ def test_each_checklist_area_shows_its_factors_and_the_lessons_that_address_it(k
     assert [text.split(":")[0] for text in lessons] == ["Enabler", "Barrier", "Barrier"]  # what helped first
     assert "Years of joint work" in lessons[0] and "Money could not be moved" in lessons[1]
     assert not any("The pooled budget let the team" in text for text in lessons)  # a mechanism does not address an item
-    pointers = area.select(".kb-checklist-item .kb-item-evidence a")
-    assert len(pointers) == len(kb.checklist.themes[0].areas[0].items) and pointers[0]["href"] == "#lessons-so-transformation"
+    assert [li["data-lesson"] for li in area.select("#lessons-so-transformation li")] == ["1", "3", "4"]  # each lesson's key
+
+
+def _addressing_lessons_on(kb, factors) -> list[str]:
+    """Computed here from the records: the statements of the lessons on any of `factors` that address an item,
+    what helped first, then what it took, then what held the work back (each in record order)."""
+    types = ("enabler", "implementation", "barrier")
+    found = [
+        (types.index(lesson.type), lesson.statement)
+        for record in kb.records.values()
+        for lesson in record.lessons
+        if lesson.type in types and set(lesson.factors) & set(factors)
+    ]
+    return [statement for _, statement in sorted(found, key=lambda pair: pair[0])]
+
+
+def test_each_checklist_item_shows_its_own_factors_and_counts_the_lessons_on_them(kb):
+    """An item with factors names them and points to the lessons on ITS factors: the page gives their keys,
+    and every key is a lesson the page holds (in an area's list or, once, in the tools' template)."""
+    from bs4 import BeautifulSoup
+
+    from evidencebook.chapters.checklist_page import checklist_part
+
+    soup = BeautifulSoup(checklist_part(kb), "html.parser")
+    held = {li["data-lesson"]: li.select_one(".kb-lesson-statement").get_text() for li in soup.select(".kb-checklist-lesson")}
+    order = kb.vocab("factors").ids()
+    counted = 0
+    for item in (i for t in kb.checklist.themes for a in t.areas for i in a.items):
+        li = soup.find("li", attrs={"data-item-id": item.id})
+        shown = [a["href"].split("#factor-")[1] for a in li.select(".kb-item-factors a")]
+        assert shown == [f for f in order if f in item.factors], item.id
+        expected = _addressing_lessons_on(kb, item.factors)
+        own = li.select_one("details.kb-item-evidence")
+        if not expected:
+            assert own is None, item.id
+            continue
+        counted += 1
+        assert own["id"] == f"lessons-{item.id}"
+        assert own.summary.get_text() == f"Not in place yet? Lessons that may help ({len(expected)})"
+        assert [held[k] for k in own["data-lessons"].split()] == expected, item.id
+    assert counted
+    budgets = soup.find("li", attrs={"data-item-id": "so-transformation-2"}).select_one("details.kb-item-evidence")
+    assert budgets["data-lessons"] == "1 3 4"  # on budgets: the enabler first, then the two barriers
+    assert soup.select("template") == []  # every lesson an item needs is in an area's list already
+
+
+def test_a_lesson_an_item_needs_that_no_area_lists_is_held_once_in_a_template(kb):
+    from dataclasses import replace
+
+    from bs4 import BeautifulSoup
+
+    from evidencebook.chapters.checklist_page import checklist_part
+
+    # without its framework items, the information-sharing area lists no lesson: the one on shared records
+    # (key 2) is then on no area's list, but items on data sharing still need it
+    themes = [
+        theme.model_copy(update={"areas": [a.model_copy(update={"framework_items": []}) if a.id == "ss-information-sharing" else a for a in theme.areas]})
+        for theme in kb.checklist.themes
+    ]
+    soup = BeautifulSoup(checklist_part(replace(kb, checklist=kb.checklist.model_copy(update={"themes": themes}))), "html.parser")
+    (pool,) = soup.find_all("template", class_="kb-checklist-lesson-pool")  # (CSS selectors do not look inside a template)
+    assert [li["data-lesson"] for li in pool.find_all("li", class_="kb-checklist-lesson")] == ["2"]
+    assert soup.select('.kb-checklist-lessons li[data-lesson="2"]') == []
+    records = soup.find("li", attrs={"data-item-id": "ss-information-sharing-1"}).select_one("details.kb-item-evidence")
+    assert records["data-lessons"] == "2"
+
+
+def test_a_checklist_item_without_factors_points_to_its_areas_lessons(kb):
+    from dataclasses import replace
+
+    from bs4 import BeautifulSoup
+
+    from evidencebook.chapters.checklist_page import checklist_part
+
+    theme = kb.checklist.themes[0]
+    area = theme.areas[0]
+    bare = area.model_copy(update={"items": [area.items[0].model_copy(update={"factors": []}), *area.items[1:]]})
+    checklist = kb.checklist.model_copy(update={"themes": [theme.model_copy(update={"areas": [bare, *theme.areas[1:]]}), *kb.checklist.themes[1:]]})
+    soup = BeautifulSoup(checklist_part(replace(kb, checklist=checklist)), "html.parser")
+    li = soup.find("li", attrs={"data-item-id": area.items[0].id})
+    assert li.select_one(".kb-item-factors") is None and li.select_one("details") is None
+    pointer = li.select_one(".kb-item-evidence a")
+    assert pointer["href"] == f"#lessons-{area.id}" and pointer.get_text() == "Not in place yet? Lessons that may help (3)"
 
 
 def test_at_scale_each_list_shows_its_first_lessons_and_counts_the_rest(kb, lessons, monkeypatch):

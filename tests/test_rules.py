@@ -152,6 +152,12 @@ CASES = [
         "items[0].factors[0]: 'evaluaton' is not in the factors vocabulary — did you mean 'evaluation'?",
         near_miss=(edit("data/frameworks/gws-shifts.yml", items__0__factors=["evaluation"]),),
     ),
+    Case(
+        "data-vocabulary-term-known",
+        (edit("data/integration-checklist.yml", themes__0__areas__0__items__0__factors=["shared-purpose", "shared-vison"]),),
+        "themes[0].areas[0].items[0].factors[1]: 'shared-vison' is not in the factors vocabulary — did you mean 'shared-purpose'?",
+        near_miss=(edit("data/integration-checklist.yml", themes__0__areas__0__items__0__factors=["shared-purpose"]),),
+    ),
     Case("data-citation-key-known", (edit(GLOSSARY, definitions__0__source__key="nosuchwork2099"),), "definitions[0].source.key: cites 'nosuchwork2099'"),
     Case(
         "framework-item-id-unique",

@@ -330,4 +330,7 @@ def area_lessons(kb: KnowledgeBase, factor_ids: list[str], lessons: pd.DataFrame
     chosen = lessons[lessons["factor_id"].isin(factor_ids) & lessons["type_id"].isin(ADDRESSING_TYPES)]
     chosen = chosen.drop_duplicates(["case_id", "lesson"])
     chosen = chosen.assign(_order=chosen["type_id"].map(order)).sort_values("_order", kind="stable")
-    return [{**entry, "type": row["type"], "type_id": row["type_id"]} for entry, (_, row) in zip(_lesson_entries(chosen), chosen.iterrows(), strict=True)]
+    return [
+        {**entry, "type": row["type"], "type_id": row["type_id"], "case_id": row["case_id"], "lesson": int(row["lesson"])}
+        for entry, (_, row) in zip(_lesson_entries(chosen), chosen.iterrows(), strict=True)
+    ]

@@ -396,6 +396,16 @@ class ChecklistItem(Strict):
     id: Slug = Field(description="Unique within the checklist.")
     text: LongText = Field(description="What partners check, restated in our own words.")
     locator: Text = Field(description="Where the item is in the source.")
+    factors: list[str] = vocabulary(
+        "factors",
+        default_factory=list,
+        description=(
+            "The factors (data/vocabularies/factors.yml) the item's own text is about, judged against each factor's "
+            "definition: usually one to three. The checklist page points from the item to the case studies' lessons "
+            "on them. Leave out when the item is about none of them: the item then points to its area's lessons."
+        ),
+        examples=[["workforce-and-roles"]],
+    )
 
 
 class ChecklistArea(Strict):

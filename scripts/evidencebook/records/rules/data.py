@@ -25,7 +25,7 @@ class DataInput:
     obj: Any  # the validated model: Framework, GlossaryTerm, Checklist or ReadingList
     loaded: LoadedYaml
     bibliography: Bibliography
-    vocabularies: dict | None = None  # name -> Vocabulary, for fields that take terms (framework items' factors)
+    vocabularies: dict | None = None  # name -> Vocabulary, for fields that take terms (framework and checklist items' factors)
 
     def problem(self, loc: tuple, message: str, fix: str) -> Problem:
         return Problem(self.rel, self.loaded.line_of(loc), field_name(loc), message, fix)
@@ -77,7 +77,7 @@ def data_citation_key_known(data: DataInput):
             yield data.problem((*loc, "key"), *found)
 
 
-@rule("data-vocabulary-term-known", "data-file", "Every vocabulary-controlled value in data/ (framework items' `factors`) is a term of its vocabulary.")
+@rule("data-vocabulary-term-known", "data-file", "Every vocabulary-controlled value in data/ (framework items' and checklist items' `factors`) is a term of its vocabulary.")
 def data_vocabulary_term_known(data: DataInput):
     for loc, value, name, is_unit in vocabulary_fields(data.obj):
         vocab = (data.vocabularies or {}).get(name)

@@ -2,8 +2,9 @@
  *
  * The page already works without this script: a plain list with radio buttons that can be set and
  * printed. This adds live summaries per theme and area, saving the assessment as a JSON file and
- * loading it back, a print button, one theme at a time on screen and, if the reader allows it,
- * keeping the answers in this browser (localStorage). Nothing is sent anywhere: there is no network code here at all.
+ * loading it back, each item's own list of lessons, an action plan, a print button, one theme at a time
+ * on screen and, if the reader allows it, keeping the answers in this browser (localStorage). Nothing is
+ * sent anywhere: there is no network code here at all.
  */
 (function () {
   "use strict";
@@ -150,34 +151,98 @@
       say("Saved the assessment as " + link.download + " (in your downloads folder).");
     }
 
-    /* The action plan: every item not yet in place, with its area's factors and the lessons from case
-     * studies on them (the lists the page already shows), as Markdown or CSV, made here in the browser. */
+    /* An item's own lessons (the lessons on its factors). The page writes each lesson once per area that
+     * lists it, and the few no area lists once in a <template>; each carries its key (data-lesson), and an
+     * item names the keys of its lessons (data-lessons), so its list is built here from those. */
+    var lessonsByKey = null;
+
+    function lessonByKey(key) {
+      if (!lessonsByKey) {
+        lessonsByKey = {};
+        var found = Array.prototype.slice.call(root.querySelectorAll(".kb-checklist-lesson[data-lesson]"));
+        root.querySelectorAll("template.kb-checklist-lesson-pool").forEach(function (pool) {
+          found = found.concat(Array.prototype.slice.call(pool.content.querySelectorAll(".kb-checklist-lesson[data-lesson]")));
+        });
+        found.forEach(function (el) {
+          var k = el.getAttribute("data-lesson");
+          if (!Object.prototype.hasOwnProperty.call(lessonsByKey, k)) lessonsByKey[k] = el;
+        });
+      }
+      return Object.prototype.hasOwnProperty.call(lessonsByKey, key) ? lessonsByKey[key] : null;
+    }
+
+    function ownLessons(details) {
+      return (details.getAttribute("data-lessons") || "").split(" ").filter(Boolean).map(lessonByKey).filter(Boolean);
+    }
+
+    // Opening an item's "Lessons that may help" shows its own list in place of the pointer to its factors.
+    function showOwnLessons(details) {
+      if (!details.open || details.getAttribute("data-shown") === "1") return;
+      var list = document.createElement("ul");
+      list.className = "kb-lessons";
+      ownLessons(details).forEach(function (el) { list.appendChild(el.cloneNode(true)); });
+      var more = parseInt(details.getAttribute("data-more") || "0", 10);
+      if (more > 0) {
+        var li = document.createElement("li");
+        li.className = "kb-more";
+        var link = document.createElement("a");
+        link.href = "../data/lessons.csv";
+        link.textContent = "And " + more.toLocaleString("en-GB") + " more in the lessons export.";
+        li.appendChild(link);
+        list.appendChild(li);
+      }
+      Array.prototype.slice.call(details.children).forEach(function (child) {
+        if (child.tagName !== "SUMMARY") child.remove();
+      });
+      details.appendChild(list);
+      details.setAttribute("data-shown", "1");
+    }
+
+    root.querySelectorAll("details.kb-item-evidence[data-lessons]").forEach(function (details) {
+      details.addEventListener("toggle", function () { showOwnLessons(details); });
+      showOwnLessons(details); // one opened before this script ran
+    });
+
+    /* The action plan: every item not yet in place, with its own factors and the lessons from case studies
+     * on them (for an item without factors, its area's), as Markdown or CSV, made here in the browser. */
     var STATUS_LABELS = { "not-started": "Not started", "in-development": "In development", "in-place": "In place" };
 
     function text(el) {
       return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
     }
 
+    function lessonEntry(el) {
+      var link = el.querySelector("a");
+      return {
+        type: el.getAttribute("data-type"),
+        statement: text(el.querySelector(".kb-lesson-statement")),
+        caseTitle: text(link),
+        url: link.href, // absolute, so the plan's links work wherever it is opened
+        source: text(el.querySelector(".kb-source")).replace(/^\(|\)$/g, "")
+      };
+    }
+
+    function factorNames(container) {
+      return Array.prototype.map.call(container.querySelectorAll("a[href*='#factor-']"), text);
+    }
+
     function planEntries() {
       return items.filter(function (li) { return statusOf(li) !== "in-place"; }).map(function (li) {
         var area = li.closest("[data-area-id]");
+        var ownFactors = li.querySelector(".kb-item-factors");
+        var own = li.querySelector("details.kb-item-evidence[data-lessons]");
+        var areaFactors = area.querySelector(".kb-checklist-factors");
         return {
           theme: area.getAttribute("data-theme-name"),
           area: area.getAttribute("data-area-name"),
           id: li.getAttribute("data-item-id"),
           text: text(li.querySelector(".kb-checklist-text")),
           status: STATUS_LABELS[statusOf(li)],
-          factors: Array.prototype.map.call(area.querySelectorAll(".kb-checklist-factors a[href*='#factor-']"), text),
-          lessons: Array.prototype.map.call(area.querySelectorAll(".kb-checklist-lesson"), function (el) {
-            var link = el.querySelector("a");
-            return {
-              type: el.getAttribute("data-type"),
-              statement: text(el.querySelector(".kb-lesson-statement")),
-              caseTitle: text(link),
-              url: link.href, // absolute, so the plan's links work wherever it is opened
-              source: text(el.querySelector(".kb-source")).replace(/^\(|\)$/g, "")
-            };
-          })
+          factorsOf: ownFactors ? "item" : "area",
+          factors: ownFactors ? factorNames(ownFactors) : areaFactors ? factorNames(areaFactors) : [],
+          more: own ? parseInt(own.getAttribute("data-more") || "0", 10) : 0,
+          lessons: (ownFactors ? (own ? ownLessons(own) : []) :
+            Array.prototype.slice.call(area.querySelectorAll(".kb-checklist-lessons .kb-checklist-lesson"))).map(lessonEntry)
         };
       });
     }
@@ -190,23 +255,25 @@
       var who = partnership.value.trim();
       var lines = ["# Action plan" + (who ? ": " + md(who) : ""), "",
         "From the integration checklist of Shifting the centre of gravity, " + new Date().toISOString().slice(0, 10) + ". " +
-        entries.length + " of " + items.length + " items are not yet in place.", ""];
+        entries.length + " of " + items.length + " items are not yet in place. Under each, the lessons from case studies " +
+        "on its factors that may help (for an item without factors of its own, its area's).", ""];
       var lastArea = null;
       entries.forEach(function (e) {
         if (e.area !== lastArea) {
           lastArea = e.area;
           lines.push("## " + md(e.theme) + ": " + md(e.area), "");
-          if (e.factors.length) lines.push("Factors: " + e.factors.map(md).join(", "), "");
-          if (e.lessons.length) {
-            lines.push("Lessons from case studies that may help:", "");
-            e.lessons.forEach(function (l) {
-              lines.push("- " + md(l.type) + ": " + md(l.statement) + " [" + md(l.caseTitle) + "](<" + l.url + ">) (" + md(l.source) + ")");
-            });
-            lines.push("");
-          }
-          lines.push("Items:", "");
         }
         lines.push("- [ ] " + md(e.text) + " (" + e.status + ")");
+        if (e.factors.length) {
+          lines.push("  - " + (e.factorsOf === "item" ? "Factors: " : "Factors (of its area): ") + e.factors.map(md).join(", "));
+        }
+        if (e.lessons.length) {
+          lines.push("  - Lessons that may help (" + (e.lessons.length + e.more) + "):");
+          e.lessons.forEach(function (l) {
+            lines.push("    - " + md(l.type) + ": " + md(l.statement) + " [" + md(l.caseTitle) + "](<" + l.url + ">) (" + md(l.source) + ")");
+          });
+          if (e.more) lines.push("    - And " + e.more + " more in the lessons export.");
+        }
       });
       return lines.join("\n") + "\n";
     }
@@ -218,9 +285,9 @@
     }
 
     function planCsv(entries) {
-      var rows = [["theme", "area", "item_id", "item", "status", "factors", "lesson_type", "lesson", "case_study", "case_study_url", "source"]];
+      var rows = [["theme", "area", "item_id", "item", "status", "factors", "factors_of", "lesson_type", "lesson", "case_study", "case_study_url", "source"]];
       entries.forEach(function (e) {
-        var base = [e.theme, e.area, e.id, e.text, e.status, e.factors.join("; ")];
+        var base = [e.theme, e.area, e.id, e.text, e.status, e.factors.join("; "), e.factorsOf];
         if (!e.lessons.length) rows.push(base.concat(["", "", "", "", ""]));
         e.lessons.forEach(function (l) { rows.push(base.concat([l.type, l.statement, l.caseTitle, l.url, l.source])); });
       });
