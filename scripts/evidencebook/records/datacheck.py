@@ -43,7 +43,14 @@ from .datacheck_rules import (
     SCHEMA_KEYS,
     SUPPORTED_TYPES,
 )
-from .datasets import DATA_DIR, DATABASE_FILE, DATABASE_METADATA_FILE, EXPORT_FILES, PACKAGE_FILE
+from .datasets import (
+    DATA_DIR,
+    DATA_SCRIPT_FILES,
+    DATABASE_FILE,
+    DATABASE_METADATA_FILE,
+    EXPORT_FILES,
+    PACKAGE_FILE,
+)
 from .validate import Problem
 from .vocab import TERMS_THE_CHAPTERS_NAME
 
@@ -169,7 +176,7 @@ def _checked_resources(
         if isinstance(name, str):
             seen.add(name)
         path = res.get("path")
-        path_problem = _path_problem(path, data_dir, (*EXPORT_FILES, DATABASE_FILE, DATABASE_METADATA_FILE))
+        path_problem = _path_problem(path, data_dir, (*EXPORT_FILES, *DATA_SCRIPT_FILES.values(), DATABASE_FILE, DATABASE_METADATA_FILE))
         if path_problem:
             add("path", *path_problem)
         elif path.lower() in paths:
