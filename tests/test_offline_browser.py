@@ -50,7 +50,7 @@ class FilePage(Page):
 @pytest.fixture(scope="module")
 def offline_site(built_book: Path, tmp_path_factory) -> Path:
     """The offline edition of the session's built book, zipped and unzipped (no second build)."""
-    from evidencebook.tools.offline import write_offline_zip
+    from evidencebook.tools.offline import site_files, write_offline_zip
 
     folder = tmp_path_factory.mktemp("offline-edition")
     archive = write_offline_zip(built_book, folder / "edition.zip", EDITION)
@@ -58,6 +58,9 @@ def offline_site(built_book: Path, tmp_path_factory) -> Path:
         z.extractall(folder / "unzipped")
     site = folder / "unzipped" / f"evidence-book-{EDITION}"
     assert (site / "index.html").is_file()
+    unzipped = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert unzipped == site_files(built_book), "the zip holds every file of the built site"
+    assert (site / "data" / "catalogue-index.js").read_bytes() == (built_book / "data" / "catalogue-index.js").read_bytes()
     return site
 
 

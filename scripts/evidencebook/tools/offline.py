@@ -17,8 +17,9 @@ from ..records.book import OFFLINE_PATH
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build's clock reaches the bytes
 FILE_MODE = 0o644
-# Not part of the edition: Sphinx's build marker, and a copy of the offline edition CI publishes in the site.
-SKIPPED = {".buildinfo", ".buildinfo.bak"}
+# Not part of the edition: Sphinx's build marker and the book's build stamp (sphinx/build.py, STAMP), and
+# the copy of the offline edition CI publishes in the site.
+SKIPPED = {".buildinfo", ".buildinfo.bak", ".evidencebook-build.json"}
 SKIPPED_DIRS = {OFFLINE_PATH.split("/")[0]}
 
 
