@@ -11,10 +11,10 @@ BUILD  := _build
 HTML   := $(BUILD)/html
 PORT   ?= 8000
 
-.PHONY: book test test-fast validate derive serve datasette pdf clean lock setup bench cold-builds help
+.PHONY: book test test-fast validate derive serve datasette pdf offline clean lock setup bench cold-builds help
 
 help:
-	@sed -n '2,4p' Makefile; echo "Other targets: test-fast validate derive serve datasette pdf clean lock bench cold-builds"
+	@sed -n '2,4p' Makefile; echo "Other targets: test-fast validate derive serve datasette pdf offline clean lock bench cold-builds"
 
 setup: $(STAMP)
 
@@ -60,6 +60,11 @@ datasette: book
 # `make book` never needs it.
 pdf: book
 	$(BIN)/evidencebook pdf
+
+# The offline edition: the built site as one zip (_build/offline/evidence-book-<edition>.zip) that works
+# unzipped and opened from disk with no network; the same site gives the same bytes. Needs no Chromium.
+offline: book
+	$(BIN)/evidencebook offline
 
 clean:
 	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md chapters/_generated \

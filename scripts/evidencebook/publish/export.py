@@ -18,6 +18,7 @@ from typing import Any
 from ..records.datasets import (
     CATALOGUE_INDEX_FILE,
     CATALOGUE_TEXT_FILE,
+    DATA_SCRIPT_FILES,
     EXPORT_FILES,
     LESSONS_FILE,
     OUTCOMES_INDEX_FILE,
@@ -170,13 +171,35 @@ def export_texts(kb: KnowledgeBase, base_url: str = "", cite: Cite | None = None
 
 
 def write_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "", cite: Cite | None = None) -> list[Path]:
+    """Write the exports, and each index the site's scripts read also as a script (DATA_SCRIPT_FILES)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    texts = export_texts(kb, base_url, cite)
+    texts.update({script: data_script(name, texts[name]) for name, script in DATA_SCRIPT_FILES.items()})
     written = []
-    for name, text in export_texts(kb, base_url, cite).items():
+    for name, text in texts.items():
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+DATA_SCRIPT_HEAD = "window.kbData=window.kbData||{};window.kbData[{name}]="
+
+
+def data_script(name: str, json_text: str) -> str:
+    """The JSON file `name` as a script that assigns it to window.kbData[name], for a page opened from
+    disk, which may load a script but not fetch a file (static/js/kb-dom.js). JSON is a JavaScript
+    expression; U+2028 and U+2029, allowed raw in a JSON string, are escaped for older engines."""
+    body = json_text.rstrip("\n").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return DATA_SCRIPT_HEAD.replace("{name}", json.dumps(name)) + body + ";\n"
+
+
+def data_from_script(name: str, script_text: str) -> Any:
+    """What data_script(name, ...) assigns, read back (None when the text is not such a script)."""
+    head = DATA_SCRIPT_HEAD.replace("{name}", json.dumps(name))
+    if not script_text.startswith(head) or not script_text.endswith(";\n"):
+        return None
+    return json.loads(script_text[len(head) : -2])
 
 
 # --- The catalogue's index (read by static/js/catalogue.js) ----------------------------------------
@@ -406,6 +429,10 @@ def check_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[
     text = read(CATALOGUE_INDEX)
     if text is not None:
         same_ids(CATALOGUE_INDEX, [r[0] for r in json.loads(text).get("records", [])])
+    for name, script in DATA_SCRIPT_FILES.items():  # the scripts a page opened from disk reads: the same data
+        json_text, script_text = read(name), read(script)
+        if json_text is not None and script_text is not None and data_from_script(name, script_text) != json.loads(json_text):
+            problems.append(f"{script}: does not hold the data of {name}")
     text = read(OUTCOMES_INDEX_FILE)
     if text is not None:  # every outcome once, under its own case study: (case id, outcome number)
         compared = json.loads(text)

@@ -26,6 +26,9 @@ from .yamlsafe import load_yaml_text
 CONFIG = "_config.yml"
 EDITION = re.compile(r"^(\d{4})\.(\d{1,2})\.(\d+)$")  # 2026.12.0: year, month, release in that month
 UNKNOWN = "unknown"
+# Where the published site keeps the latest offline edition (`make offline`, tools/offline.py): CI copies
+# the zip there, and the home page links it at this address under the site's.
+OFFLINE_PATH = "offline/evidence-book.zip"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
@@ -48,6 +51,11 @@ class Book:
     def page_url(self, docname: str) -> str:
         """The published address of a page (relative when the site's address is not configured)."""
         return f"{self.site}{docname}.html"
+
+    @property
+    def offline_url(self) -> str:
+        """The latest offline edition on the published site (relative when its address is not configured)."""
+        return f"{self.site}{OFFLINE_PATH}"
 
     def source_url(self, path: str, action: str = "blob") -> str:
         """A file of the book on the repository: action "blob" shows it, "edit" opens GitHub's editor."""

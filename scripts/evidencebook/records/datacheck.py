@@ -46,6 +46,7 @@ from .datacheck_rules import (
 from .datasets import (
     CHANGES_FILE,
     DATA_DIR,
+    DATA_SCRIPT_FILES,
     DATABASE_FILE,
     DATABASE_METADATA_FILE,
     EXPORT_FILES,
@@ -176,7 +177,9 @@ def _checked_resources(
         if isinstance(name, str):
             seen.add(name)
         path = res.get("path")
-        path_problem = _path_problem(path, data_dir, (*EXPORT_FILES, DATABASE_FILE, DATABASE_METADATA_FILE, CHANGES_FILE))
+        path_problem = _path_problem(
+            path, data_dir, (*EXPORT_FILES, *DATA_SCRIPT_FILES.values(), DATABASE_FILE, DATABASE_METADATA_FILE, CHANGES_FILE)
+        )
         if path_problem:
             add("path", *path_problem)
         elif path.lower() in paths:

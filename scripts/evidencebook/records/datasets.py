@@ -33,6 +33,12 @@ DATABASE_METADATA_FILE = "metadata.json"
 LESSONS_FILE = "lessons.csv"  # one row per case-study lesson
 CHANGES_FILE = "changes.json"  # What's new: the changes between editions (publish/whatsnew.py)
 EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE, LESSONS_FILE)
+# The indexes the site's own scripts read, each also published as a script that assigns it to a global
+# (window.kbData["<name>.json"]): a page opened from disk (file://, the offline edition) may not fetch a
+# file, but it may load a script (static/js/kb-dom.js, loadJson). Not downloads: the catalogue does not list them.
+DATA_SCRIPT_FILES = {
+    name: name.removesuffix(".json") + ".js" for name in (CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE)
+}
 DATA_DIR = "data"
 # How a reader sees each status; what each status means is stated in the package's field description.
 STATUS_LABELS = {

@@ -47,6 +47,7 @@ from ..publish.render import CASES_DIR, case_docname, generate_pages, write_if_c
 from ..publish.sitemap import write_sitemap
 from ..publish.text import link_allowed
 from ..publish.whatsnew import CHANGES_FILE, FEED_FILE, PART_NAME, changes_json, chapter_part, feed_xml
+from ..records.book import read_book
 from ..records.datasets import load_package
 from ..records.filecache import files_digest
 from ..records.history import compute_history
@@ -77,6 +78,7 @@ CODE_CELL = "```{code-cell}"
 SHARED_SCRIPTS = {"catalogue": ("kb-dom",), "outcomes": ("kb-dom",)}
 SEARCH_SCRIPT = "kb-search.js"  # in static/js/: loaded on the search page alone
 MENU_SCRIPT = "kb-menu.js"  # in static/js/: the menu button's name and state, on every page
+OFFLINE_SUBSTITUTION = "offline_edition"  # {{ offline_edition }} in index.md: a link to the latest offline edition
 
 
 def on_config_inited(app: Sphinx, config) -> None:
@@ -97,6 +99,11 @@ def on_config_inited(app: Sphinx, config) -> None:
     # book included; without one, a browser asks for /favicon.ico and gets a 404 on every first visit.
     if not config.html_favicon:
         config.html_favicon = str(STATIC / FAVICON)
+    # The home page links the latest offline edition where CI publishes it (records/book.py, OFFLINE_PATH),
+    # by the site's full address: the zip is not part of a build (`make offline` makes it), and from the
+    # offline edition itself the link leads to the newest one online. A new dict: see html_static_path.
+    link = f"[the offline edition](<{read_book(Path(app.srcdir)).offline_url}>)"
+    config.myst_substitutions = {**(config.myst_substitutions or {}), OFFLINE_SUBSTITUTION: link}
 
 
 def _kb(app: Sphinx) -> KnowledgeBase:

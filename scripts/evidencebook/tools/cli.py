@@ -200,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("pdf", help="print the built book as one PDF with Chromium (make pdf)")
     p.add_argument("--out", type=Path, help="where to write it (default: the site's own copy, _build/html/evidence-book.pdf)")
     p.set_defaults(func=cmd_pdf)
+    p = sub.add_parser("offline", help="zip the built site into the offline edition, to open from disk (make offline)")
+    p.add_argument("--site", type=Path, help="the built site (default: _build/html)")
+    p.add_argument("--out", type=Path, help="the zip to write (default: _build/offline/evidence-book-<edition>.zip)")
+    p.set_defaults(func=cmd_offline)
     p = sub.add_parser("changed-pages", help="list the pages added, changed or removed since a git ref")
     p.add_argument("--base", required=True, help="the git ref to compare with, e.g. origin/main")
     p.add_argument("--site-url", default="", help="prefix page paths with this address")
@@ -309,6 +313,23 @@ def cmd_pdf(args: argparse.Namespace) -> int:
     site_url = str(((config.get("sphinx") or {}).get("config") or {}).get("html_baseurl") or "")
     out = build_pdf(root, html_root, args.out or html_root / PDF_FILE, site_url)
     print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_offline(args: argparse.Namespace) -> int:
+    from ..records.book import read_book
+    from .offline import write_offline_zip, zip_name
+
+    root = find_root(args.root)
+    site = args.site or root / "_build" / "html"
+    edition = read_book(root).edition
+    out = args.out or root / "_build" / "offline" / zip_name(edition)
+    try:
+        write_offline_zip(site, out, edition)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"evidencebook offline: {err}", file=sys.stderr)
+        return 1
+    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB): unzip it and open index.html in its folder")
     return 0
 
 

@@ -15,7 +15,7 @@
   "use strict";
   var root = document.querySelector('[data-kb-module="catalogue"]');
   if (!root) return;
-  var fold = window.kbDom.fold, make = window.kbDom.make; // kb-dom.js
+  var fold = window.kbDom.fold, make = window.kbDom.make, loadJson = window.kbDom.loadJson; // kb-dom.js
 
   var PAGE_SIZE = 50; // results drawn at a time; "Show more" draws the next ones
   var FIRST_VALUES = 8; // a long facet shows this many choices until "Show all" is pressed
@@ -300,17 +300,10 @@
 
   // --- loading ----------------------------------------------------------------------------------
 
-  function fetchJson(url) {
-    return fetch(url).then(function (response) {
-      if (!response.ok) throw new Error(response.status + " " + response.statusText + " for " + url);
-      return response.json();
-    });
-  }
-
   function loadSummaries() {
     if (textRequest) return;
     setState("loading-text");
-    textRequest = fetchJson(new URL(root.getAttribute("data-kb-text"), document.baseURI).href)
+    textRequest = loadJson(new URL(root.getAttribute("data-kb-text"), document.baseURI).href)
       .then(function (words) {
         summaryWords = words.map(fold);
         setState("ready");
@@ -340,7 +333,7 @@
 
   setState("loading");
   root.appendChild(make("p", { className: "kb-cat-loading", text: "Loading the filters\u2026" }));
-  fetchJson(new URL(root.getAttribute("data-kb-index"), document.baseURI).href)
+  loadJson(new URL(root.getAttribute("data-kb-index"), document.baseURI).href)
     .then(start)
     .catch(function (err) {
       setState("failed");

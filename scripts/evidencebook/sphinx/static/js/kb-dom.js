@@ -1,5 +1,6 @@
 // Helpers shared by the catalogue (catalogue.js) and the outcomes comparison (outcomes.js); the
-// extension loads this script before either of them (sphinx/extension.py, SHARED_SCRIPTS).
+// extension loads this script before either of them (sphinx/extension.py, SHARED_SCRIPTS). They work
+// on a page opened from disk too (file://, the offline edition: `make offline`).
 (function () {
   "use strict";
 
@@ -23,5 +24,38 @@
     return node;
   }
 
-  window.kbDom = { fold: fold, make: make };
+  // The JSON a page's script filters (data/*.json, named by data-kb-index), parsed. Fetched, unless the
+  // page was opened from disk (file://: the offline edition), where a browser refuses to fetch a file: it
+  // then loads the same data as a script, published beside the JSON (data/<name>.js, publish/export.py),
+  // which assigns it to window.kbData["<name>.json"]. Only such a page loads the script.
+  function loadJson(url) {
+    if (window.location.protocol !== "file:") {
+      return fetch(url).then(function (response) {
+        if (!response.ok) throw new Error(response.status + " " + response.statusText + " for " + url);
+        return response.json();
+      });
+    }
+    return new Promise(function (resolve, reject) {
+      var path = url.split(/[?#]/)[0];
+      var name = decodeURIComponent(path.slice(path.lastIndexOf("/") + 1));
+      var script = document.createElement("script");
+      script.src = path.replace(/\.json$/, ".js");
+      script.onload = function () {
+        var data = window.kbData && window.kbData[name];
+        script.remove();
+        if (data === undefined) reject(new Error(script.src + " does not hold " + name));
+        else {
+          delete window.kbData[name]; // the page's script keeps what it needs
+          resolve(data);
+        }
+      };
+      script.onerror = function () {
+        script.remove();
+        reject(new Error("could not load " + script.src));
+      };
+      document.head.appendChild(script);
+    });
+  }
+
+  window.kbDom = { fold: fold, make: make, loadJson: loadJson };
 })();

@@ -8,11 +8,24 @@
 //   links; they are taken from the article, without the breadcrumb and the way back to the catalogue.
 // - A case study's id finds its page first. Searched as words, an id ties with any page that has the
 //   same words (a framework page listing that case study) and Sphinx breaks ties by title.
+// And a fourth, for a page opened from disk (file://, the offline edition): Sphinx fetches each result's
+// page for its snippet, which a browser refuses there (an error per result); the results are listed
+// without snippets instead, and the page says why.
 // Loaded on the search page only (sphinx/extension.py), deferred, so after searchtools.js and before
 // it runs the query. tests/test_patches.py checks that the installed searchtools.js still has the two
 // functions wrapped here; tests/test_search_browser.py that numbers are found and snippets are the body.
 (function () {
   "use strict";
+  if (window.location.protocol === "file:" && typeof DOCUMENTATION_OPTIONS !== "undefined") {
+    DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY = false; // read as each result is listed
+    var results = document.getElementById("search-results");
+    if (results) {
+      var note = document.createElement("p");
+      note.className = "kb-search-offline";
+      note.textContent = "Opened from disk, this page lists the pages found without a snippet of each.";
+      results.parentNode.insertBefore(note, results);
+    }
+  }
   if (typeof Search === "undefined" || typeof Scorer === "undefined" || !Search._parseQuery || !Search.htmlToText) return;
   var FURNITURE = ".kb-breadcrumb, .kb-back, .headerlink, script, style";
 

@@ -10,7 +10,7 @@
   "use strict";
   var root = document.querySelector('[data-kb-module="outcomes"]');
   if (!root) return;
-  var fold = window.kbDom.fold, make = window.kbDom.make; // kb-dom.js
+  var fold = window.kbDom.fold, make = window.kbDom.make, loadJson = window.kbDom.loadJson; // kb-dom.js
 
   var PAGE_SIZE = 100; // rows drawn at a time; "Show more" draws the next ones
   // outcome fields (see compare.outcomes_index)
@@ -385,11 +385,7 @@
 
   setState("loading");
   root.appendChild(make("p", { className: "kb-cmp-loading", text: "Loading the outcomes\u2026" }));
-  fetch(new URL(root.getAttribute("data-kb-index"), document.baseURI).href)
-    .then(function (response) {
-      if (!response.ok) throw new Error(response.status + " " + response.statusText);
-      return response.json();
-    })
+  loadJson(new URL(root.getAttribute("data-kb-index"), document.baseURI).href)
     .then(start)
     .catch(function (err) {
       setState("failed");
