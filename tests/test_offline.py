@@ -68,13 +68,14 @@ def test_the_same_site_gives_the_same_bytes_and_holds_every_file(tmp_path):
         assert archive.testzip() is None
 
 
-def test_the_build_markers_and_a_published_copy_of_the_edition_stay_out(tmp_path):
+def test_the_build_markers_a_published_copy_of_the_edition_and_the_pdf_stay_out(tmp_path):
     site = tmp_path / "site"
     make_site(site)
     (site / ".buildinfo").write_text("# Sphinx build info\n")
     (site / ".evidencebook-build.json").write_text('{"site": "digest"}\n')
     (site / "offline").mkdir()
     (site / "offline" / "evidence-book.zip").write_bytes(b"PK old edition")
+    (site / "evidence-book.pdf").write_bytes(b"%PDF-1.4 the whole book, downloaded on its own")
     assert site_files(site) == sorted(FILES)
 
 

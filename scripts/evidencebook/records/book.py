@@ -29,6 +29,8 @@ UNKNOWN = "unknown"
 # Where the published site keeps the latest offline edition (`make offline`, tools/offline.py): CI copies
 # the zip there, and the home page links it at this address under the site's.
 OFFLINE_PATH = "offline/evidence-book.zip"
+# The whole book as one PDF (`make pdf`, tools/pdfbook.py), written into the site's root; CI publishes it.
+PDF_PATH = "evidence-book.pdf"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 
 
@@ -56,6 +58,11 @@ class Book:
     def offline_url(self) -> str:
         """The latest offline edition on the published site (relative when its address is not configured)."""
         return f"{self.site}{OFFLINE_PATH}"
+
+    @property
+    def pdf_url(self) -> str:
+        """The latest whole-book PDF on the published site (relative when its address is not configured)."""
+        return f"{self.site}{PDF_PATH}"
 
     def source_url(self, path: str, action: str = "blob") -> str:
         """A file of the book on the repository: action "blob" shows it, "edit" opens GitHub's editor."""

@@ -79,6 +79,7 @@ SHARED_SCRIPTS = {"catalogue": ("kb-dom",), "outcomes": ("kb-dom",)}
 SEARCH_SCRIPT = "kb-search.js"  # in static/js/: loaded on the search page alone
 MENU_SCRIPT = "kb-menu.js"  # in static/js/: the menu button's name and state, on every page
 OFFLINE_SUBSTITUTION = "offline_edition"  # {{ offline_edition }} in index.md: a link to the latest offline edition
+PDF_SUBSTITUTION = "whole_book_pdf"  # {{ whole_book_pdf }} in index.md: a link to the latest whole-book PDF
 
 
 def on_config_inited(app: Sphinx, config) -> None:
@@ -99,11 +100,16 @@ def on_config_inited(app: Sphinx, config) -> None:
     # book included; without one, a browser asks for /favicon.ico and gets a 404 on every first visit.
     if not config.html_favicon:
         config.html_favicon = str(STATIC / FAVICON)
-    # The home page links the latest offline edition where CI publishes it (records/book.py, OFFLINE_PATH),
-    # by the site's full address: the zip is not part of a build (`make offline` makes it), and from the
-    # offline edition itself the link leads to the newest one online. A new dict: see html_static_path.
-    link = f"[the offline edition](<{read_book(Path(app.srcdir)).offline_url}>)"
-    config.myst_substitutions = {**(config.myst_substitutions or {}), OFFLINE_SUBSTITUTION: link}
+    # The home page links the latest offline edition and whole-book PDF where CI publishes them
+    # (records/book.py), by the site's full address: neither is part of a build (`make offline` and
+    # `make pdf` make them), and from the offline edition the links lead to the newest ones online.
+    # A new dict: see html_static_path.
+    book = read_book(Path(app.srcdir))
+    config.myst_substitutions = {
+        **(config.myst_substitutions or {}),
+        OFFLINE_SUBSTITUTION: f"[the offline edition](<{book.offline_url}>)",
+        PDF_SUBSTITUTION: f"[the whole book as one PDF](<{book.pdf_url}>)",
+    }
 
 
 def _kb(app: Sphinx) -> KnowledgeBase:

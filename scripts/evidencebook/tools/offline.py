@@ -13,13 +13,14 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..records.book import OFFLINE_PATH
+from ..records.book import OFFLINE_PATH, PDF_PATH
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no build's clock reaches the bytes
 FILE_MODE = 0o644
-# Not part of the edition: Sphinx's build marker and the book's build stamp (sphinx/build.py, STAMP), and
-# the copy of the offline edition CI publishes in the site.
-SKIPPED = {".buildinfo", ".buildinfo.bak", ".evidencebook-build.json"}
+# Not part of the edition: Sphinx's build marker and the book's build stamp (sphinx/build.py, STAMP), the
+# copy of the offline edition CI publishes in the site, and the whole-book PDF (`make pdf`, some 20 MB,
+# downloaded on its own).
+SKIPPED = {".buildinfo", ".buildinfo.bak", ".evidencebook-build.json", PDF_PATH}
 SKIPPED_DIRS = {OFFLINE_PATH.split("/")[0]}
 
 

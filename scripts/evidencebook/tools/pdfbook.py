@@ -20,12 +20,12 @@ from bs4 import BeautifulSoup
 from markupsafe import Markup
 
 from ..publish.html import render
-from ..records.book import UNKNOWN, long_date, read_book, source_provenance
+from ..records.book import PDF_PATH, UNKNOWN, long_date, read_book, source_provenance
 from ..records.datasets import CATALOGUE_INDEX_FILE
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
 from ..records.yamlsafe import load_yaml_file
 
-PDF_FILE = "evidence-book.pdf"
+PDF_FILE = PDF_PATH  # in the site's root, where CI publishes it and the home page links it
 COMPOSED_FILE = "_print-book.html"  # written at the site root, so the pages' relative addresses resolve
 # Pages that only work on screen (filters in the browser): the appendix and the chapters carry their content.
 SCREEN_ONLY = {f"cases/{CATALOGUE_PAGE}", f"cases/{COMPARE_PAGE}"}
