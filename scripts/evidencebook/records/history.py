@@ -231,7 +231,7 @@ def validate_folder(base: Path) -> dict[str, RecordState]:
     references as the build validates (the same functions), keyed by file stem."""
     from . import rules
     from .bib import load_bibliography
-    from .kb import load_structured_data, record_paths
+    from .kb import listed_ids, load_structured_data, record_paths
     from .rules.record import RecordEntry
     from .validate import validate_record_file
     from .vocab import framework_items_vocabulary
@@ -246,9 +246,8 @@ def validate_folder(base: Path) -> dict[str, RecordState]:
     for path in paths:
         rel = path.relative_to(base).as_posix()
         result = validate_record_file(path, rel, vocabularies, bib)
-        related = [result.loaded.line_of(("related", i)) for i in range(len(result.record.related))] if result.record else []
         results.append((path, rel, result))
-        entries.append(RecordEntry(rel, path.stem, result.record, related))
+        entries.append(RecordEntry(rel, path.stem, result.record, listed_ids(result.loaded)))
     set_problems = rules.run("records", entries)
     states = {}
     for path, rel, result in results:

@@ -12,6 +12,7 @@ tagged PDF. `make book` never needs it.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -26,7 +27,7 @@ from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
 from ..records.yamlsafe import load_yaml_file
 
 PDF_FILE = PDF_PATH  # in the site's root, where CI publishes it and the home page links it
-COMPOSED_FILE = "_print-book.html"  # written at the site root, so the pages' relative addresses resolve
+COMPOSED_FILE = "_print-book.html"  # beside links to the site's files (build_pdf), so relative addresses resolve
 # Pages that only work on screen (filters in the browser): the appendix and the chapters carry their content.
 SCREEN_ONLY = {f"cases/{CATALOGUE_PAGE}", f"cases/{COMPARE_PAGE}"}
 BIBLIOGRAPHY = "bibliography"
@@ -188,10 +189,13 @@ def _print(browser, composed: Path, out: Path) -> None:
 def build_pdf(root: Path, html_root: Path, out: Path, browser=None) -> Path:
     if not (html_root / "index.html").is_file():
         raise FileNotFoundError(f"{html_root}: no built site: run `make book` first")
-    composed = html_root / COMPOSED_FILE
-    composed.write_text(compose(root, html_root), encoding="utf-8")
-    try:
+    # The composed page is not a page of the site, and others may read the site meanwhile (the tests do):
+    # it is written in a folder of its own whose entries link to the site's, so its addresses resolve.
+    with tempfile.TemporaryDirectory(prefix="evidencebook-pdf-") as folder:
+        stage = Path(folder)
+        for entry in html_root.iterdir():
+            (stage / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+        composed = stage / COMPOSED_FILE
+        composed.write_text(compose(root, html_root), encoding="utf-8")
         print_pdf(composed, out, browser=browser)
-    finally:
-        composed.unlink()  # not a page of the site
     return out
