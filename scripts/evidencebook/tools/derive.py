@@ -295,6 +295,14 @@ ISSUE_FORM_HEADER = """\
 
 # Fields of the record the form leaves out or asks for differently: the id is made from the title.
 _FORM_SKIP = {"id"}
+# How a line of the form's Sources field separates the work from the place in it. The form tells
+# contributors, and `evidencebook from-issue` (tools/from_issue.py) reads the lines by it.
+SOURCE_LINE_SEPARATOR = " | "
+SOURCE_LINE_EXAMPLE = "Place-Based Health Commission (2016) Get well soon: reimagining place-based health | Case study 4, p. 34"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def issue_form(vocabularies: dict[str, Vocabulary]) -> str:
@@ -360,7 +368,9 @@ def issue_form(vocabularies: dict[str, Vocabulary]) -> str:
                 "Sources",
                 type("Info", (), {"description": (
                     "Every source that describes it, one per line: the full reference (authors, year, title, publisher "
-                    "or web address) and where in it (" + (SourceRef.model_fields["locator"].description or "") + ")"
+                    f"or web address), then a vertical bar ({SOURCE_LINE_SEPARATOR.strip()}) and "
+                    + _lower_first(SourceRef.model_fields["locator"].description or "")
+                    + " For example: " + SOURCE_LINE_EXAMPLE
                 )})(),
                 None,
                 required=True,
