@@ -1,4 +1,4 @@
-"""Command line: `evidencebook validate | build | derive | export | new | fix | pdf | changed-pages | release`.
+"""Command line: `evidencebook validate | build | derive | export | new | from-issue | fix | pdf | changed-pages | release`.
 
 Run through make (make validate, make derive, make new-case-study, make fix, make release) or as `python -m evidencebook`.
 """
@@ -193,6 +193,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--from", dest="from_id", default=None, metavar="ID", help="start from this existing record (see CONTRIBUTING.md for what is kept)")
     p.add_argument("--id", dest="record_id", default=None, help="the id to use instead of one made from the title")
     p.set_defaults(func=cmd_new)
+    p = sub.add_parser(
+        "from-issue",
+        help="draft a record from the body of a 'Suggest a case study' issue; exit 0 valid, 1 invalid, 2 not the form's body",
+    )
+    p.add_argument("--body", type=Path, required=True, help="a file holding the issue's body, as GitHub wrote it")
+    p.add_argument("--number", type=int, default=None, help="the issue's number, to link the pull request to it")
+    p.add_argument(
+        "--comment",
+        type=Path,
+        default=None,
+        metavar="OUT.md",
+        help="write the pull-request body (valid) or the issue comment listing the problems (otherwise) here",
+    )
+    p.set_defaults(func=cmd_from_issue)
     p = sub.add_parser("fix", help="rewrite records in the canonical layout (never changes a value)")
     p.add_argument("files", nargs="*", help="record files (default: every record in case_studies/)")
     p.add_argument("--check", action="store_true", help="change nothing; fail if a record is not in the canonical layout")
@@ -277,6 +291,31 @@ def cmd_new(args: argparse.Namespace) -> int:
         f"  5. make book && make serve, then open http://127.0.0.1:8000/cases/{made.record_id}.html"
     )
     return 0
+
+
+def cmd_from_issue(args: argparse.Namespace) -> int:
+    from .from_issue import EXIT_UNUSABLE, EXIT_VALID, MAX_BODY, Draft, draft_from_issue, inert, write_markdown
+
+    root = find_root(args.root)
+    try:
+        raw = args.body.read_bytes()
+        if len(raw) > MAX_BODY * 4:  # more bytes than MAX_BODY characters can take: refused before decoding
+            draft = Draft(EXIT_UNUSABLE, reason=f"it is {len(raw):,} bytes long, more than the form can produce")
+        else:
+            draft = draft_from_issue(root, raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        draft = Draft(EXIT_UNUSABLE, reason=f"the body cannot be read as UTF-8 text ({type(err).__name__})")
+    if args.comment is not None:
+        write_markdown(draft, args.comment, args.number)
+    if draft.status == EXIT_VALID:
+        print(f"Wrote {draft.path.relative_to(root).as_posix()} (id: {draft.record_id}); it passes validation.")
+    elif draft.status == EXIT_UNUSABLE:
+        print(f"evidencebook from-issue: the body is not the form's: {draft.reason}", file=sys.stderr)
+    else:
+        print(f"evidencebook from-issue: the draft has {plural(len(draft.problems), 'problem')}; nothing was written:", file=sys.stderr)
+        for label, message, fix in draft.problems:
+            print(f"  {inert(f'{label}: {message} — {fix}', 400)}", file=sys.stderr)
+    return draft.status
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
