@@ -294,7 +294,15 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_from_issue(args: argparse.Namespace) -> int:
-    from .from_issue import EXIT_UNUSABLE, EXIT_VALID, MAX_BODY, Draft, draft_from_issue, inert, write_markdown
+    from .from_issue import (
+        EXIT_UNUSABLE,
+        EXIT_VALID,
+        MAX_BODY,
+        Draft,
+        draft_from_issue,
+        inert,
+        write_markdown,
+    )
 
     root = find_root(args.root)
     try:
@@ -314,7 +322,7 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
     else:
         print(f"evidencebook from-issue: the draft has {plural(len(draft.problems), 'problem')}; nothing was written:", file=sys.stderr)
         for label, message, fix in draft.problems:
-            print(f"  {inert(f'{label}: {message} — {fix}', 400)}", file=sys.stderr)
+            print(f"  {label}: {inert(message, 300)} — {inert(fix, 600)}", file=sys.stderr)
     return draft.status
 
 

@@ -343,13 +343,32 @@ def draft_from_issue(root: Path, body: str) -> Draft:
     # Validated as a file of its own, outside the book, so every problem is found (even with no usable id)
     # and case_studies/ only ever gains a record that passes.
     checked_id = record_id or "untitled"
+    # The schema stops the validator's other rules (the region for England, say) when a field fails, so
+    # the copy validated leaves out the source lines already reported: every other problem is found too.
+    # With none left, a stand-in source keeps the schema satisfied; it is never written or reported.
+    reported = {int(m.group(1)) for f, _, _ in own if (m := re.match(r"sources\[(\d+)\]", f))}
+    kept = [i for i in range(len(sources)) if i not in reported]
+    checked_data = {**data, "id": checked_id, "sources": [data["sources"][i] for i in kept]}
+    if reported and not kept and bib.keys:
+        checked_data["sources"] = [{"key": next(iter(bib.keys)), "locator": "stand-in"}]
     with tempfile.TemporaryDirectory() as tmp:
         checked_path = Path(tmp) / f"{checked_id}.yml"
-        checked_path.write_text(dump_canonical({**data, "id": checked_id}), encoding="utf-8", newline="\n")
+        checked_path.write_text(dump_canonical(checked_data), encoding="utf-8", newline="\n")
         checked = _validate(root, checked_path, f"case_studies/{checked_id}.yml")
     draft = Draft(EXIT_VALID, record_id, None, text, data, [], sources, free_text)
     claimed = {f for f, _, _ in own} | ({"id", "(file)"} if any(f == "title" for f, _, _ in own) else set())
-    merged = own + [(p.field, p.message, p.fix) for p in checked if not _covered(p.field, claimed)]
+    merged = list(own)
+    for problem in checked:
+        where = problem.field
+        found = re.match(r"sources\[(\d+)\]", where)
+        if found:  # back to the index of the line in the whole list
+            if not kept:
+                continue
+            where = f"sources[{kept[int(found.group(1))]}]" + where[found.end() :]
+        elif where == "sources" and reported:
+            continue
+        if not _covered(where, claimed):
+            merged.append((where, problem.message, problem.fix))
     draft.problems = [(_label_of(f, form, sources), message, fix) for f, message, fix in merged]
     if draft.problems:
         draft.status = EXIT_INVALID
@@ -397,12 +416,12 @@ def comment_markdown(draft: Draft, number: int | None) -> str:
             + "\n\nEdit the issue and keep each `###` heading the form wrote, with your answer below it (an answer "
             "must not itself contain a line that is one of the headings), or open a new issue with the form.\n"
         )
-    lines = [f"{problem_label}: {message} — {fix}" for problem_label, message, fix in draft.problems]
+    lines = [f"{problem_label}: {inert(message, MAX_SHOWN)} — {inert(fix, 3 * MAX_SHOWN)}" for problem_label, message, fix in draft.problems]
     count = len(draft.problems)
     return (
         f"Thank you for the suggestion. The draft record made from this issue does not pass the book's checks yet: "
         f"{count} {'problem' if count == 1 else 'problems'}, each with the form field it is in and what to do.\n\n"
-        + code_block("\n".join(inert(line, 2 * MAX_SHOWN) for line in lines))
+        + code_block("\n".join(lines))
         + "\n\nEdit the issue to fix them; the draft is made again after each edit, and a pull request is "
         "opened once it passes.\n"
     )
@@ -412,7 +431,7 @@ def pr_body_markdown(draft: Draft, number: int | None) -> str:
     rel = f"case_studies/{draft.record_id}.yml"
     out = []
     if number is not None:
-        out += [f"Drafted from the case study suggested in #{number}; merging closes it (closes #{number}).", ""]
+        out += [f"Closes #{number}: a draft of the case study suggested there.", ""]
     out += [
         f"`evidencebook from-issue` wrote `{rel}` from the form's answers, in the canonical layout, and the validator "
         "passes it. It is a draft: the form cannot check what only a reader of the sources can.",
