@@ -313,6 +313,11 @@ def cmd_from_issue(args: argparse.Namespace) -> int:
             draft = draft_from_issue(root, raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         draft = Draft(EXIT_UNUSABLE, reason=f"the body cannot be read as UTF-8 text ({type(err).__name__})")
+    except Exception:  # a bug here, not a verdict on the issue: 3, never the 1 that makes the workflow comment
+        import traceback
+
+        traceback.print_exc()
+        return 3
     if args.comment is not None:
         write_markdown(draft, args.comment, args.number)
     if draft.status == EXIT_VALID:
