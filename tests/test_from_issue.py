@@ -297,3 +297,21 @@ def test_draft_from_issue_in_process_matches_the_command(book: Path):
     draft = draft_from_issue(book, VALID)
     assert draft.status == 0 and draft.path == book / "case_studies" / "testborough-social-prescribing-alliance.yml"
     assert draft.path.read_text(encoding="utf-8") == draft.text
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("Outcomes", "Title (the record's id is made from it): the id 'outcomes' is the name of a page"),
+        ("🚑 ★", "Title: has no letters or digits to make the record's id from — give the title in words"),
+        ("../../../.github/workflows/x", None),  # a path is only words to id_from_title: github-workflows-x
+    ],
+)
+def test_the_id_comes_from_the_title_and_a_bad_one_is_explained(book: Path, title: str, expected: str | None):
+    before = everything(book)
+    result, out = from_issue(book, with_answer(VALID, "Title", title))
+    if expected is None:
+        assert result.returncode == 0 and everything(book) - before == {"case_studies/github-workflows-x.yml"}
+    else:
+        assert result.returncode == 1 and everything(book) == before
+        assert expected in out, out
