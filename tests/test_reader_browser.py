@@ -50,21 +50,13 @@ def measured(cases) -> dict[str, dict]:
 
 
 @pytest.fixture
-def phone(browser, site):
-    """Open a page as a phone would: 390 px, touch."""
-    contexts = []
+def phone(open_page):
+    """Open a page as a phone would: 390 px, touch (conftest's open_page, which closes its contexts)."""
 
     def _open(path: str, scheme: str = "light") -> Page:
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, color_scheme=scheme)
-        contexts.append(context)
-        page = Page(context.new_page())
-        page.page.goto(f"{site}/{path}")
-        page.page.wait_for_load_state("networkidle")
-        return page
+        return open_page(path, 390, 844, is_mobile=True, has_touch=True, color_scheme=scheme)
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 def card(page: Page, domain: str):
