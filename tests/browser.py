@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import os
@@ -101,6 +102,27 @@ class Page:
             route.abort()
 
 
+@contextmanager
+def page_opener(browser, base: str, page_class: type[Page] = Page, wait: str = "networkidle"):
+    """A function opening `base`/path in a new browser context (as `page_class`, waiting for `wait`);
+    the contexts it opened close when the `with` block ends."""
+    contexts = []
+
+    def _open(path: str, width: int = 1280, height: int = 900, **options) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = page_class(context.new_page())
+        page.page.goto(f"{base}/{path}")
+        page.page.wait_for_load_state(wait)
+        return page
+
+    try:
+        yield _open
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def assert_no_horizontal_scroll(page: Page, what: str) -> None:
     widths = page.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], (
@@ -123,3 +145,64 @@ def address(page: Page) -> str:
     """The page's address as its own script last set it. Playwright's `page.url` learns of
     history.replaceState from a later browser event, so read straight after a change it can lag."""
     return page.page.evaluate("window.location.href")
+
+
+# Decodes a PNG in the page and measures its pixels: mean brightness (0–255, the mean of R, G and B), the
+# share of dark pixels (relative luminance under 0.1) and the luminance of the most common colour.
+PIXELS_JS = """async (png) => {
+  const image = new Image();
+  image.src = 'data:image/png;base64,' + png;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = image.width; canvas.height = image.height;
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const data = context.getImageData(0, 0, image.width, image.height).data;
+  const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const luminance = (r, g, b) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const counts = new Map();
+  let dark = 0, sum = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    sum += (data[i] + data[i + 1] + data[i + 2]) / 3;
+    if (luminance(data[i], data[i + 1], data[i + 2]) < 0.1) dark += 1;
+    const key = data[i] + ',' + data[i + 1] + ',' + data[i + 2];
+    counts.set(key, (counts.get(key) || 0) + 1);
+  }
+  const pixels = data.length / 4;
+  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0].split(',').map(Number);
+  return {mean: sum / pixels, dark: dark / pixels, common: luminance(...common)};
+}"""
+
+
+def pixel_stats(page: Page, png: bytes) -> dict:
+    """A screenshot's pixels measured in the browser (PIXELS_JS): `mean`, `dark` and `common`."""
+    return page.page.evaluate(PIXELS_JS, base64.b64encode(png).decode("ascii"))
+
+
+# --- axe-core (the copy axe-playwright-python ships; nothing is downloaded) ---------------------------
+
+AXE_JS = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+# The dark theme changes colours and swaps theme-specific images, nothing else: the light pass runs every
+# rule axe runs by default and the experimental ones (label-content-name-mismatch is one), the dark pass
+# the rules that look at colours and images. Only violations are collected in full (resultTypes): axe
+# otherwise lists every node that passed, which takes most of its time on a long page.
+AXE_OPTIONS = {
+    "light": "{rules: Object.fromEntries(axe.getRules(['experimental']).map(r => [r.ruleId, {enabled: true}])), resultTypes: ['violations']}",
+    "dark": "{runOnly: {type: 'rule', values: DARK_RULES}, resultTypes: ['violations']}",
+}
+DARK_RULES = ["color-contrast", "link-in-text-block", "image-alt", "svg-img-alt", "role-img-alt"]
+
+
+def axe_problems(page: Page, where: str, scheme: str) -> list[str]:
+    """The serious and critical violations axe finds on an open page, one line each."""
+    page.page.wait_for_timeout(300)  # charts drawn, theme settled
+    page.page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    known = {rule["ruleId"] for rule in page.page.evaluate("axe.getRules()")}
+    assert set(DARK_RULES) <= known, "an axe rule the dark pass runs was renamed"
+    result = page.page.evaluate(f"async (DARK_RULES) => await axe.run(document, {AXE_OPTIONS[scheme]})", DARK_RULES)
+    return [
+        f"{where} ({scheme}): {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) {[n['target'] for n in v['nodes'][:3]]}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -91,9 +93,44 @@ def knowledge_root(target: Path, records: list[Path] = ()) -> Path:
     return target
 
 
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """`make(folder)` run once per test session, however many xdist workers ask: the first worker runs it
+    under a lock in a folder all workers share, the others wait and get the same folder. What `make`
+    raises is raised in every worker that asks (a failed build must fail every test that needs it)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's own
+    folder, done = base / f"shared-{name}", base / f"shared-{name}.json"
+    with open(base / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                make(folder)
+                outcome = {"error": None}
+            except (Exception, pytest.fail.Exception) as err:  # kept for the workers that ask later
+                outcome = {"error": f"{type(err).__name__}: {err}"}
+            done.write_text(json.dumps(outcome), encoding="utf-8")
+    error = json.loads(done.read_text(encoding="utf-8"))["error"]
+    if error:
+        pytest.fail(f"making the shared {name} failed: {error}")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def real_kb():
+    """The real records, data and references, loaded and valid (tests read it; none may change it)."""
+    from evidencebook.records.kb import load_knowledge_base
+
+    kb = load_knowledge_base(ROOT)
+    assert kb.ok, kb.problems
+    return kb
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +140,23 @@ def built_book() -> Path:
     if result.returncode != 0:
         pytest.fail(f"strict build of the book failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
     return ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def unusual_site(tmp_path_factory) -> Path:
+    """The whole book with valid but unusual data (tests/unusual_book.py), built strictly once per session."""
+    from .unusual_book import apply_cases, apply_new_terms
+
+    def make(folder: Path) -> None:
+        book = make_book(folder / "book", with_real_records=True)
+        apply_cases(book)
+        apply_new_terms(book)
+        result = run_build(book)
+        assert result.returncode == 0, (
+            "the book with unusual but valid data did not build:\n" + result.stdout[-5000:] + result.stderr[-5000:]
+        )
+
+    return made_once(tmp_path_factory, "unusual-book", make) / "book" / "_build" / "html"
 
 
 # --- the built book in headless Chromium (tests/browser.py); one server and one browser per session ---
@@ -132,21 +186,10 @@ def browser():
 @pytest.fixture
 def open_page(browser, site):
     """Open a page of the built book offline (see browser.Page); contexts close after the test."""
-    from .browser import Page
+    from .browser import page_opener
 
-    contexts = []
-
-    def _open(path: str, width: int = 1280, height: int = 900, **options) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height}, **options)
-        contexts.append(context)
-        page = Page(context.new_page())
-        page.page.goto(f"{site}/{path}")
-        page.page.wait_for_load_state("networkidle")
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
+    with page_opener(browser, site) as opener:
+        yield opener
 
 
 # --- markers: `make test-fast` runs what needs no build, no browser and no other process ---------------

@@ -240,6 +240,9 @@ def test_the_patches_change_no_published_byte_but_the_search_titles_they_escape(
     incremental test above covers an image written by a parallel worker.)"""
     plain = make_book(tmp_path / "plain", with_real_records=True)
     source, copy = same_commit_date(built_book.parent.parent, plain)  # pages name their source commit and its date
+    # The chapters' executed notebooks, from the session's build: code cells run in a kernel of their own,
+    # which no patch reaches, and executing every chapter again on one job would double this test's time.
+    shutil.copytree(built_book.parent / ".jupyter_cache", plain / "_build" / ".jupyter_cache")
     result = run_build(plain, "--plain-sphinx", "--jobs", "1")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert not re.search(PARALLEL_READ, result.stdout) and not re.search(PARALLEL_WRITE, result.stdout)

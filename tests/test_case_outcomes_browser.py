@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import assert_no_horizontal_scroll
-from .test_catalogue_browser import AXE_JS, AXE_OPTIONS, DARK_RULES, SERIOUS
+from .browser import assert_no_horizontal_scroll, axe_problems, pixel_stats
 
 SHOWN = ["Measure", "Figure", "Kind", "Compared with", "Source"]  # what every outcome shows, at any width
 ROW_HEIGHT = 200  # CSS px: the tallest row the desktop table may have
@@ -86,32 +85,15 @@ def test_each_source_is_short_and_opens_its_full_reference(open_page, widest_cas
 
 
 # The mean luminance of a strip of the screen (a screenshot, decoded by the browser).
-STRIP_JS = """async (png) => {
-  const image = new Image();
-  image.src = 'data:image/png;base64,' + png;
-  await image.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = image.width; canvas.height = image.height;
-  const context = canvas.getContext('2d');
-  context.drawImage(image, 0, 0);
-  const data = context.getImageData(0, 0, image.width, image.height).data;
-  let sum = 0;
-  for (let i = 0; i < data.length; i += 4) sum += (data[i] + data[i + 1] + data[i + 2]) / 3;
-  return sum / (data.length / 4);
-}"""
-
-
 def edges(page) -> tuple[float, float]:
     """The mean brightness of the table wrapper's left and right 10 px, its table made invisible (so
     only the wrapper's own background, the shadows, is left)."""
-    import base64
-
     box = page.page.locator(".kb-outcomes-wrap").first.bounding_box()  # on screen: its top is above the viewport's middle
     top = max(box["y"], 0) + 200  # below the page's sticky header
     strips = []
     for x in (box["x"], box["x"] + box["width"] - 10):
         png = page.page.screenshot(clip={"x": x, "y": top, "width": 10, "height": 100})
-        strips.append(page.page.evaluate(STRIP_JS, base64.b64encode(png).decode("ascii")))
+        strips.append(pixel_stats(page, png)["mean"])
     return strips[0], strips[1]
 
 
@@ -141,12 +123,7 @@ def test_axe_finds_no_serious_or_critical_violations_on_the_case_page(open_page,
     path, _ = widest_case
     page = open_page(path, width, color_scheme=scheme)
     page.page.locator("table.kb-outcomes details summary").first.click()  # a reference open, too
-    page.page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.page.evaluate(f"async (DARK_RULES) => await axe.run(document, {AXE_OPTIONS[scheme]})", DARK_RULES)
-    problems = [
-        f"{v['id']} ({v['impact']}) {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"] if v["impact"] in SERIOUS
-    ]
-    assert problems == []
+    assert axe_problems(page, f"{path} at {width} px", scheme) == []
     out = built_book.parent / "screenshots"
     out.mkdir(exist_ok=True)
     page.page.screenshot(path=str(out / f"case-outcomes-{width}-{scheme}.png"), full_page=True)

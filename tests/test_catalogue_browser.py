@@ -11,14 +11,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .browser import Page, address, assert_no_horizontal_scroll, assert_title_on_screen
+from .browser import Page, address, assert_no_horizontal_scroll, assert_title_on_screen, axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
 CATALOGUE = "cases/index.html"
 PHONE = {"width": 390, "height": 844}
-AXE_JS = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
-SERIOUS = {"serious", "critical"}
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
@@ -268,31 +266,6 @@ def axe_pages(built_book: Path) -> list[str]:
     if (built_book / "chapters" / "checklist.html").exists():  # the checklist tool (another issue)
         pages.append("chapters/checklist.html")
     return pages
-
-
-# The dark theme changes colours and swaps theme-specific images, nothing else: the light pass runs every
-# rule axe runs by default and the experimental ones (label-content-name-mismatch is one), the dark pass
-# the rules that look at colours and images. Not running the structural rules twice saves about half a
-# minute per test session.
-AXE_OPTIONS = {
-    "light": "{rules: Object.fromEntries(axe.getRules(['experimental']).map(r => [r.ruleId, {enabled: true}]))}",
-    "dark": "{runOnly: {type: 'rule', values: DARK_RULES}}",
-}
-DARK_RULES = ["color-contrast", "link-in-text-block", "image-alt", "svg-img-alt", "role-img-alt"]
-
-
-def axe_problems(page: Page, path: str, scheme: str) -> list[str]:
-    """The serious and critical violations axe finds on an open page, one line each."""
-    page.page.wait_for_timeout(300)  # charts drawn, theme settled
-    page.page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    known = {rule["ruleId"] for rule in page.page.evaluate("axe.getRules()")}
-    assert set(DARK_RULES) <= known, "an axe rule the dark pass runs was renamed"
-    result = page.page.evaluate(f"async (DARK_RULES) => await axe.run(document, {AXE_OPTIONS[scheme]})", DARK_RULES)
-    return [
-        f"{path} ({scheme}): {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) {[n['target'] for n in v['nodes'][:3]]}"
-        for v in result["violations"]
-        if v["impact"] in SERIOUS
-    ]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -4,12 +4,11 @@ including after the reader switches theme while reading."""
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
 
-from .browser import assert_no_horizontal_scroll
+from .browser import assert_no_horizontal_scroll, pixel_stats
 
 WIDTHS = [390, 1366]
 MIN_TEXT_PX = 10
@@ -89,37 +88,14 @@ COLOURS_JS = """() => {
             lightest: Math.max(...texts.map(t => luminance(getComputedStyle(t).fill)))};
   });
 }"""
-PIXELS_JS = """async (png) => {
-  const image = new Image();
-  image.src = 'data:image/png;base64,' + png;
-  await image.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = image.width; canvas.height = image.height;
-  const context = canvas.getContext('2d');
-  context.drawImage(image, 0, 0);
-  const data = context.getImageData(0, 0, image.width, image.height).data;
-  const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-  const counts = new Map();
-  let dark = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    const l = 0.2126 * channel(data[i]) + 0.7152 * channel(data[i + 1]) + 0.0722 * channel(data[i + 2]);
-    if (l < 0.1) dark += 1;
-    const key = data[i] + ',' + data[i + 1] + ',' + data[i + 2];
-    counts.set(key, (counts.get(key) || 0) + 1);
-  }
-  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0].split(',').map(Number);
-  return {dark: dark / (data.length / 4), common: 0.2126 * channel(common[0]) + 0.7152 * channel(common[1]) + 0.0722 * channel(common[2])};
-}"""
-
-
 def chart_colours(page) -> list[dict]:
     """Each chart's guide texts' luminance, and its pixels' (the chart's own screenshot)."""
     charts = page.page.evaluate(COLOURS_JS)
     for i, chart in enumerate(charts):
         locator = page.page.locator(".kb-chart").nth(i)
         locator.scroll_into_view_if_needed()
-        png = base64.b64encode(locator.screenshot()).decode("ascii")
-        chart.update(page.page.evaluate(PIXELS_JS, png))
+        stats = pixel_stats(page, locator.screenshot())
+        chart.update(dark=stats["dark"], common=stats["common"])
     return charts
 
 

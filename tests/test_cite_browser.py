@@ -13,8 +13,7 @@ from pybtex.database import parse_string
 
 from evidencebook.records.book import long_date
 
-from .browser import assert_no_horizontal_scroll
-from .test_catalogue_browser import AXE_JS, AXE_OPTIONS, DARK_RULES, SERIOUS
+from .browser import assert_no_horizontal_scroll, axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -86,10 +85,7 @@ def test_axe_finds_nothing_serious_on_a_case_page_after_copying(open_page, case,
     page = open_case(open_page, case, 1366, color_scheme=scheme)
     page.page.get_by_role("button", name="Copy the reference").click()
     page.page.get_by_text("Copied the reference.").wait_for()
-    page.page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.page.evaluate(f"async (DARK_RULES) => await axe.run(document, {AXE_OPTIONS[scheme]})", DARK_RULES)
-    serious = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}" for v in result["violations"] if v["impact"] in SERIOUS]
-    assert serious == []
+    assert axe_problems(page, "a case page after copying its reference", scheme) == []
 
 
 def test_without_javascript_the_reference_is_there_with_the_build_date(open_page, case):

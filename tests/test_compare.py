@@ -16,8 +16,8 @@ from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, ROOT, knowledge_root
 from .test_hostile import ACCEPTED, HOSTILE
-from .test_hostile_inert import apply_cases
 from .test_output_escaping import LIVE_HTML, LIVE_MYST, RAW_BLOCK
+from .unusual_book import apply_cases
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from evidencebook.publish.headline import headline_cards, headline_cards_html, s
 from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import ROOT, knowledge_root
-from .test_hostile_inert import apply_cases
 from .test_output_escaping import LIVE_HTML, RAW_BLOCK
+from .unusual_book import apply_cases
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from .browser import assert_no_horizontal_scroll, assert_title_on_screen
+from .browser import assert_no_horizontal_scroll, assert_title_on_screen, axe_problems
 from .conftest import ROOT
-from .test_catalogue_browser import AXE_JS, AXE_OPTIONS, DARK_RULES, SERIOUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -95,18 +94,9 @@ def test_a_factor_link_opens_that_factors_lessons(open_page):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_or_critical_violations_on_the_chapter(open_page, scheme):
-    axe = AXE_JS.read_text(encoding="utf-8")
     page = open_page(PAGE, color_scheme=scheme)
     page.page.evaluate("document.querySelectorAll('details.kb-factor').forEach(d => d.open = true)")  # the lessons too
-    page.page.wait_for_timeout(300)
-    page.page.evaluate(axe)
-    result = page.page.evaluate(f"async (DARK_RULES) => await axe.run(document, {AXE_OPTIONS[scheme]})", DARK_RULES)
-    problems = [
-        f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes) {[n['target'] for n in v['nodes'][:3]]}"
-        for v in result["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert problems == []
+    assert axe_problems(page, PAGE, scheme) == []
 
 
 # --- the checklist: an item not in place points to the lessons, and the action plan carries them ---------

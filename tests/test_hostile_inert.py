@@ -2,7 +2,7 @@
 survey CSV files, references.bib, a record's title), described by tests/hostile_data/inert/manifest.yml.
 
 Every case is valid data, so the book builds; one build of the whole book with all of them applied
-checks that each is published inert: shown as text, never run, never a live javascript: link, never
+(conftest's `unusual_site`, shared with test_new_terms.py) checks that each is published inert: shown as text, never run, never a live javascript: link, never
 a file of the build machine, never a spreadsheet formula in a published CSV.
 """
 
@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-import yaml
 
 from .chartfiles import chart_downloads
-from .conftest import ROOT, make_book, run_build
+from .conftest import ROOT
 from .test_hostile import live_scheme, scan
+from .unusual_book import CASES, EDITED_FILES
 
-CORPUS = Path(__file__).parent / "hostile_data" / "inert"
-CASES: dict[str, dict] = yaml.safe_load((CORPUS / "manifest.yml").read_text(encoding="utf-8"))["cases"]
 PASSWD = b"root:x:0:0"  # the first line of /etc/passwd: an {include} or {download} of it would publish it
 
 
@@ -35,14 +32,6 @@ def formula_cells(text: str) -> list[str]:
     ]
 
 
-def apply_cases(book: Path) -> None:
-    for name, case in CASES.items():
-        path = book / case["file"]
-        text = path.read_bytes().decode("utf-8")
-        assert case["replace"] in text, f"{name}: {case['replace']!r} is no longer in {case['file']}: update the case"
-        path.write_bytes(text.replace(case["replace"], case["with"], 1).encode("utf-8"))
-
-
 def test_the_manifest_holds_at_least_fifteen_cases_each_published_inert():
     assert len(CASES) >= 15
     for name, case in CASES.items():
@@ -51,20 +40,9 @@ def test_the_manifest_holds_at_least_fifteen_cases_each_published_inert():
         assert case["replace"] in (ROOT / case["file"]).read_text(encoding="utf-8"), name
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory) -> Path:
-    """The whole book (real records) with every case applied, built strictly once."""
-    book = make_book(tmp_path_factory.mktemp("hostile-data") / "book", with_real_records=True)
-    apply_cases(book)
-    result = run_build(book)
-    if result.returncode != 0:
-        pytest.fail("the book with hostile but valid data did not build:\n" + result.stdout[-5000:] + result.stderr[-5000:])
-    return book / "_build" / "html"
-
-
 @pytest.mark.build
-def test_hostile_data_is_published_inert(hostile_site):
-    html = hostile_site
+def test_hostile_data_is_published_inert(unusual_site):
+    html = unusual_site
     files = [p for p in html.rglob("*") if p.is_file()]
     assert [p for p in files if PASSWD in p.read_bytes()] == [], "a file of the build machine was published"
 
@@ -73,10 +51,9 @@ def test_hostile_data_is_published_inert(hostile_site):
     assert published
     for path in published:
         assert formula_cells(path.read_text(encoding="utf-8")) == [], path.relative_to(html)
-    edited = {case["file"] for case in CASES.values()}
     for source in sorted((ROOT / "data").rglob("*.csv")):
         relative = source.relative_to(ROOT / "data").as_posix()
-        if f"data/{relative}" not in edited:  # untouched files are published byte for byte (negative numbers stay)
+        if f"data/{relative}" not in EDITED_FILES:  # untouched files are published byte for byte (negative numbers stay)
             assert (html / "data" / relative).read_bytes() == source.read_bytes(), relative
     chart_csvs = [text for page in html.rglob("*.html") for text in chart_downloads(page).values()]
     assert chart_csvs
@@ -103,11 +80,11 @@ def test_hostile_data_is_published_inert(hostile_site):
 
 @pytest.mark.build
 @pytest.mark.browser
-def test_no_hostile_data_runs_in_a_browser(hostile_site, browser):
+def test_no_hostile_data_runs_in_a_browser(unusual_site, browser):
     from .browser import Page, serve
 
     paths = sorted({p for case in CASES.values() for p in case.get("shown_on", [])} | {"cases/index.html", "cases/outcomes.html", "cases/outcomes/hospital-use.html", "chapters/glossary.html", "chapters/reading-list.html"})
-    with serve(hostile_site) as site:
+    with serve(unusual_site) as site:
         for path in paths:
             context = browser.new_context()
             try:

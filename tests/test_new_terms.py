@@ -5,7 +5,6 @@ theme is shown like the others."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,19 +15,8 @@ from evidencebook.chapters.outcomes import kind_chart, kind_summary, outcome_fra
 from evidencebook.chapters.places import region_lists_html, region_tiles
 from evidencebook.records.kb import load_knowledge_base
 
-from .conftest import FIXTURES, knowledge_root, make_book, run_build
-
-NEW_KIND = "  - id: projected\n    label: Projected\n    definition: A figure carried forward from a trend.\n"
-
-
-def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-
-
-def replace_once(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{path.name} no longer holds {old!r}: update the test"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from .conftest import FIXTURES, knowledge_root
+from .unusual_book import NEW_KIND, append, replace_once
 
 
 def test_a_new_outcome_kind_gets_a_colour_of_its_own():
@@ -67,37 +55,10 @@ def test_a_new_outcome_kind_is_listed_charted_and_counted_after_the_known_ones(k
 
 
 @pytest.mark.build
-def test_the_whole_book_builds_with_new_terms_in_every_vocabulary_and_a_csv_saved_with_a_bom(tmp_path):
-    """One build of the whole book with several valid additions at once (a build takes a minute or two)."""
-    book = make_book(tmp_path / "book", with_real_records=True)
-    vocabularies = book / "data" / "vocabularies"
-    append(vocabularies / "outcome_kinds.yml", NEW_KIND)
-    append(
-        vocabularies / "levels.yml",
-        "  - id: county\n    label: County\n    definition: A shire county.\n"
-        "    population_min: 600000\n    population_max: 1500000\n",
-    )
-    append(
-        vocabularies / "evidence_types.yml",
-        "  - id: case-report\n    label: Case report\n    rank: 8\n    definition: One account.\n",
-    )
-    append(
-        vocabularies / "themes.yml",
-        "  - id: housing\n    label: Housing and health\n    definition: Homes.\n",
-    )
-    record = book / "case_studies" / "birmingham-umbrella-sexual-health.yml"
-    replace_once(record, "kind: target", "kind: projected")
-    replace_once(record, "level: place\n", "level: county\n")
-    replace_once(record, "themes:\n", "themes:\n  - housing\n")
-    replace_once(
-        book / "case_studies" / "all-together-better-sunderland.yml", "type: descriptive", "type: case-report"
-    )
-    population = book / "data" / "population-levels.csv"
-    population.write_bytes(b"\xef\xbb\xbf" + population.read_bytes())
-
-    result = run_build(book)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    pages = book / "_build" / "html" / "chapters"
+def test_the_whole_book_builds_with_new_terms_in_every_vocabulary_and_a_csv_saved_with_a_bom(unusual_site):
+    """The whole book, built with new terms in four vocabularies used by two records and a CSV file
+    saved with a byte-order mark (tests/unusual_book.py; the same build carries the hostile values)."""
+    pages = unusual_site / "chapters"
     outcomes = (pages / "outcomes.html").read_text(encoding="utf-8")
     assert "Projected" in outcomes  # in the table of kinds, and as a section of its domain's page
     assert "kind-projected" in "".join(p.read_text(encoding="utf-8") for p in (pages / "outcomes").glob("*.html"))

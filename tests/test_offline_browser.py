@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .browser import Page
+from .browser import Page, page_opener
 from .test_charts_browser import drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
@@ -66,19 +66,9 @@ def offline_site(built_book: Path, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def open_file(browser, offline_site):
-    contexts = []
-
-    def _open(path: str, width: int = 1280, height: int = 900) -> FilePage:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = FilePage(context.new_page())
-        page.page.goto(f"{offline_site.as_uri()}/{path}")
-        page.page.wait_for_load_state("load")
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
+    """Open a page of the unzipped edition from disk, as a FilePage; contexts close after the test."""
+    with page_opener(browser, offline_site.as_uri(), FilePage, wait="load") as opener:
+        yield opener
 
 
 def in_site(site: Path, url: str) -> bool:

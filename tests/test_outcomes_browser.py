@@ -14,8 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .browser import address, assert_no_horizontal_scroll, assert_title_on_screen
-from .test_catalogue_browser import AXE_JS, AXE_OPTIONS, DARK_RULES, SERIOUS
+from .browser import address, assert_no_horizontal_scroll, assert_title_on_screen, axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.build]
 
@@ -222,18 +221,12 @@ PAGES = [VIEW, f"{VIEW}?domain=hospital-use&q=emergency+admissions", "cases/outc
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS)
 def test_axe_finds_no_serious_or_critical_violations_on_the_comparison(open_page, scheme, width):
-    axe = AXE_JS.read_text(encoding="utf-8")
     problems = []
     for path in PAGES:
         page = open_page(path, width, color_scheme=scheme)
         if path.startswith(VIEW):
             ready(page)
-        page.page.evaluate(axe)
-        result = page.page.evaluate(f"async (DARK_RULES) => await axe.run(document, {AXE_OPTIONS[scheme]})", DARK_RULES)
-        for violation in result["violations"]:
-            if violation["impact"] in SERIOUS:
-                targets = [n["target"] for n in violation["nodes"][:3]]
-                problems.append(f"{path} ({scheme}, {width} px): {violation['id']} ({violation['impact']}) {targets}")
+        problems += axe_problems(page, f"{path} at {width} px", scheme)
     assert problems == []
 
 

@@ -24,7 +24,7 @@ from evidencebook.records.kb import load_knowledge_base
 from evidencebook.sphinx.extension import unlink_unsafe_addresses
 
 from .conftest import ROOT, knowledge_root
-from .test_hostile_inert import apply_cases
+from .unusual_book import apply_cases
 
 LIVE_HTML = re.compile(r"<(script|img|svg|iframe)\b|\son\w+=\"|(href|src)=\"?javascript:", re.I)
 RAW_BLOCK = re.compile(r"^( *)(`{3,})\{raw\} html\n(?P<html>.*?)\n\1\2$", re.S | re.M)

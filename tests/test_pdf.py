@@ -13,19 +13,21 @@ from pypdf import PdfReader
 from evidencebook.records.book import read_book
 from evidencebook.tools.pdfbook import COMPOSED_FILE, book_parts, build_pdf, read_page
 
-from .conftest import ROOT
+from .conftest import ROOT, made_once
 
 pytestmark = [pytest.mark.browser, pytest.mark.build, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def pdf(built_book: Path, browser, tmp_path_factory) -> PdfReader:
-    # The session's browser: a second Playwright session in the same process would fail.
-    site_changed = built_book.stat().st_mtime_ns
-    out = build_pdf(ROOT, built_book, tmp_path_factory.mktemp("pdf") / "book.pdf", browser=browser)
-    # Other tests read the site meanwhile: the composed page is never written into it, even for a while.
-    assert not (built_book / COMPOSED_FILE).exists() and built_book.stat().st_mtime_ns == site_changed
-    return PdfReader(out)
+    def make(folder: Path) -> None:
+        # The session's browser: a second Playwright session in the same process would fail.
+        site_changed = built_book.stat().st_mtime_ns
+        build_pdf(ROOT, built_book, folder / "book.pdf", browser=browser)
+        # Other tests read the site meanwhile: the composed page is never written into it, even for a while.
+        assert not (built_book / COMPOSED_FILE).exists() and built_book.stat().st_mtime_ns == site_changed
+
+    return PdfReader(made_once(tmp_path_factory, "pdf", make) / "book.pdf")  # printed once, whichever worker asks
 
 
 @pytest.fixture(scope="module")

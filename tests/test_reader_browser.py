@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from evidencebook.publish.html import plural
 
-from .browser import Page, assert_no_horizontal_scroll
-from .test_catalogue_browser import CATALOGUE, axe_problems
+from .browser import Page, assert_no_horizontal_scroll, axe_problems
+from .test_catalogue_browser import CATALOGUE
 from .test_catalogue_browser import ready as catalogue_ready
 from .test_outcomes_browser import ready as view_ready
 from .test_outcomes_browser import shown_in_order

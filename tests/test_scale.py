@@ -32,7 +32,7 @@ from evidencebook.chapters.tables import (
 )
 from evidencebook.publish.export import catalogue_index
 from evidencebook.records.book import read_book
-from evidencebook.records.kb import KnowledgeBase, load_knowledge_base
+from evidencebook.records.kb import KnowledgeBase
 
 from .conftest import ROOT
 
@@ -43,22 +43,15 @@ COPIES = 13  # 111 real records x 13 = 1,443 (1,092 in England): past every limi
 
 
 @pytest.fixture(scope="module")
-def real() -> KnowledgeBase:
-    kb = load_knowledge_base(ROOT)
-    assert kb.ok, kb.problems
-    return kb
-
-
-@pytest.fixture(scope="module")
-def big(real: KnowledgeBase) -> KnowledgeBase:
+def big(real_kb: KnowledgeBase) -> KnowledgeBase:
     """The real records, each cloned COPIES times under new ids."""
     records = {}
     for i in range(COPIES):
-        for rid, record in real.records.items():
+        for rid, record in real_kb.records.items():
             new_id = rid if i == 0 else f"{rid}-copy-{i}"
             records[new_id] = record if i == 0 else record.model_copy(update={"id": new_id})
     assert len(records) > MARKS_PER_CHART
-    return dataclasses.replace(real, records=dict(sorted(records.items())))
+    return dataclasses.replace(real_kb, records=dict(sorted(records.items())))
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +82,13 @@ def chart_marks(fig) -> list[dict]:
 # --- charts ---------------------------------------------------------------------------------------
 
 
-def test_charts_at_todays_size_draw_one_linked_segment_per_case_study(real):
-    outcomes = outcome_frame(real)
-    fig = kind_chart(real, outcomes, "domain", "Domain", labels(real, "outcome_domains"), "t", "Chart.")
+def test_charts_at_todays_size_draw_one_linked_segment_per_case_study(real_kb):
+    outcomes = outcome_frame(real_kb)
+    fig = kind_chart(real_kb, outcomes, "domain", "Domain", labels(real_kb, "outcome_domains"), "t", "Chart.")
     assert all(re.fullmatch(r"\.\./cases/[a-z0-9-]+\.html", m["url"]) for m in chart_marks(fig))
     assert "Each segment is one case study" in fig.description
-    fig = evidence_chart(real)
-    assert len(chart_marks(fig)) == len(real.records)
+    fig = evidence_chart(real_kb)
+    assert len(chart_marks(fig)) == len(real_kb.records)
 
 
 @pytest.mark.parametrize(
@@ -175,10 +168,10 @@ def summary_rows(page: str) -> list[tuple[str, str, int]]:
     ]
 
 
-def test_strongest_cases_above_the_limit_count_them_by_evidence_type(real, facet_ids):
-    strong = strongest_cases(real)
-    assert len(CASE_PAGE.findall(strongest_cases_html(real, strong))) == len(strong)
-    page = strongest_cases_html(real, strong, limit=1)
+def test_strongest_cases_above_the_limit_count_them_by_evidence_type(real_kb, facet_ids):
+    strong = strongest_cases(real_kb)
+    assert len(CASE_PAGE.findall(strongest_cases_html(real_kb, strong))) == len(strong)
+    page = strongest_cases_html(real_kb, strong, limit=1)
     assert f"{len(strong)} case studies: too many to list on this page" in page and CASES_EXPORT in page
     rows = summary_rows(page)
     assert sum(n for _, _, n in rows) == len(strong)
@@ -309,22 +302,22 @@ def test_framework_lists_above_the_limit_show_a_few_case_studies_and_count_the_r
         assert len(CASE_PAGE.findall(evidence)) == min(len(rows), cap if cap is not None else len(rows))
 
 
-def test_summary_names_a_few_compared_case_studies_above_the_limit_and_links_the_rest(real):
+def test_summary_names_a_few_compared_case_studies_above_the_limit_and_links_the_rest(real_kb):
     from evidencebook.chapters.findings import COMPARISON_TYPES, comparison_case_links, with_comparison
 
-    assert comparison_case_links(real).count("{case}`") == len(with_comparison(real))
-    compared = [real.records[i] for i in with_comparison(real)]
+    assert comparison_case_links(real_kb).count("{case}`") == len(with_comparison(real_kb))
+    compared = [real_kb.records[i] for i in with_comparison(real_kb)]
     copies = 1001 // len(compared) + 1
     records = {
         f"{r.id}-copy-{n}": r.model_copy(update={"id": f"{r.id}-copy-{n}"})
         for n in range(copies)
         for r in compared
     }
-    text = comparison_case_links(dataclasses.replace(real, records=records))
+    text = comparison_case_links(dataclasses.replace(real_kb, records=records))
     assert text.count("{case}`") == NAMES_PER_CELL
     ((href, more),) = MORE.findall(text)
     assert int(more.replace(",", "")) == len(records) - NAMES_PER_CELL
     url = urlsplit(html.unescape(href))
     assert url.path == CATALOGUE_URL
     assert dict(parse_qsl(url.query)) == {"evidence": ",".join(COMPARISON_TYPES)}
-    assert set(COMPARISON_TYPES) <= set(real.vocab("evidence_types").ids())
+    assert set(COMPARISON_TYPES) <= set(real_kb.vocab("evidence_types").ids())

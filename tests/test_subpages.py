@@ -18,7 +18,7 @@ from evidencebook.chapters.generated import generate_chapter_parts, subpage_list
 from evidencebook.chapters.subpages import MARK, SubPage, chunks, continued_name, page_name, write_subpages
 from evidencebook.publish.compare import comparison_frame
 from evidencebook.records.datasets import load_package
-from evidencebook.records.kb import KnowledgeBase, load_knowledge_base
+from evidencebook.records.kb import load_knowledge_base
 
 from .conftest import FIXTURES, ROOT, knowledge_root
 
@@ -26,15 +26,8 @@ TABLE_ROWS = re.compile(r"<tbody>(.*?)</tbody>", re.S)
 
 
 @pytest.fixture(scope="module")
-def real() -> KnowledgeBase:
-    kb = load_knowledge_base(ROOT)
-    assert kb.ok, kb.problems
-    return kb
-
-
-@pytest.fixture(scope="module")
-def pages(real) -> dict[str, list[SubPage]]:
-    return subpage_lists(real)
+def pages(real_kb) -> dict[str, list[SubPage]]:
+    return subpage_lists(real_kb)
 
 
 def rows_on(page: SubPage) -> int:
@@ -70,9 +63,9 @@ def test_page_names_are_the_ids_and_never_a_path_or_each_other():
         chunks(pd.DataFrame(), 0, 1)
 
 
-def test_every_outcome_is_on_exactly_one_page_of_its_place_and_one_of_its_domain(real, pages):
-    table = comparison_frame(real)
-    for chapter, groups, key in (("overview", op.place_groups(real), "place_id"), ("outcomes", op.domain_groups(real), "domain_id")):
+def test_every_outcome_is_on_exactly_one_page_of_its_place_and_one_of_its_domain(real_kb, pages):
+    table = comparison_frame(real_kb)
+    for chapter, groups, key in (("overview", op.place_groups(real_kb), "place_id"), ("outcomes", op.domain_groups(real_kb), "domain_id")):
         by_name = {p.name: p for p in pages[chapter]}
         assert sum(len(rows) for *_, rows in groups) == len(table)
         for group_id, name, _, rows in groups:
@@ -85,7 +78,7 @@ def test_every_outcome_is_on_exactly_one_page_of_its_place_and_one_of_its_domain
         assert all(re.sub(r"-page-\d+$", "", n) in names for n in by_name)  # no page without its group
 
 
-def test_a_group_on_several_pages_links_them_in_order_and_its_last_page_links_to_all_of_it(real, pages):
+def test_a_group_on_several_pages_links_them_in_order_and_its_last_page_links_to_all_of_it(real_kb, pages):
     names = [p.name for p in pages["overview"]]
     continued = [n for n in names if n.endswith("-page-2")]
     assert continued, "the real book has a place with more outcomes than one page holds"
@@ -99,9 +92,9 @@ def test_a_group_on_several_pages_links_them_in_order_and_its_last_page_links_to
     assert "../../data/outcomes.csv" in texts[last] and "../../cases/outcomes.html" not in texts[first]
 
 
-def test_the_outcomes_pages_keep_each_kind_in_its_own_table(real, pages):
-    kinds = [t.id for t in real.vocab("outcome_kinds").terms]
-    table = comparison_frame(real)
+def test_the_outcomes_pages_keep_each_kind_in_its_own_table(real_kb, pages):
+    kinds = [t.id for t in real_kb.vocab("outcome_kinds").terms]
+    table = comparison_frame(real_kb)
     expected = Counter(zip(table["domain_id"], table["kind_id"], strict=True))
     listed: Counter = Counter()
     for page in pages["outcomes"]:
@@ -120,12 +113,12 @@ def test_sources_are_listed_once_a_page_and_each_row_links_to_its_own(pages):
         assert set(re.findall(r'href="#kb-source-(\d+)"', page.text)) == set(numbers), page.name
 
 
-def test_the_chapters_split_at_scale_stay_bounded(real, monkeypatch):
+def test_the_chapters_split_at_scale_stay_bounded(real_kb, monkeypatch):
     """However many outcomes, a place or domain has at most MAX_PAGES pages, and says how many it leaves out."""
     monkeypatch.setattr(op, "ROWS_PER_PAGE", 3)
     monkeypatch.setattr(op, "MAX_PAGES", 2)
-    for chapter, groups in (("overview", op.place_groups(real)), ("outcomes", op.domain_groups(real))):
-        made = op.overview_subpages(real) if chapter == "overview" else op.outcomes_subpages(real)
+    for chapter, groups in (("overview", op.place_groups(real_kb)), ("outcomes", op.domain_groups(real_kb))):
+        made = op.overview_subpages(real_kb) if chapter == "overview" else op.outcomes_subpages(real_kb)
         assert len(made) <= 2 * len(groups)
         for _, name, _, rows in groups:
             group = [p for p in made if p.name == name or p.name.startswith(f"{name}-page-")]
@@ -134,11 +127,11 @@ def test_the_chapters_split_at_scale_stay_bounded(real, monkeypatch):
                 assert f"{len(rows) - 6:,} more outcome" in group[-1].text, name
 
 
-def test_frameworks_and_datasets_get_a_page_each(real, pages):
+def test_frameworks_and_datasets_get_a_page_each(real_kb, pages):
     from evidencebook.chapters.frameworks_page import ROWS_PER_PAGE
 
-    assert [p.name for p in pages["frameworks"] if "-page-" not in p.name] == [f.id for f in real.frameworks]
-    for framework in real.frameworks:
+    assert [p.name for p in pages["frameworks"] if "-page-" not in p.name] == [f.id for f in real_kb.frameworks]
+    for framework in real_kb.frameworks:
         own = [p for p in pages["frameworks"] if p.name == framework.id or p.name.startswith(f"{framework.id}-page-")]
         assert own[0].text.startswith(f"(framework-{framework.id})=\n# ")
         labels = [label for p in own for label in re.findall(r"^\(item-([^)]+)\)=\n## ", p.text, flags=re.M)]
