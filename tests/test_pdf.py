@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from evidencebook.chapters import SUBPAGE_CHAPTERS
 from evidencebook.records.book import read_book
 from evidencebook.tools.pdfbook import COMPOSED_FILE, book_parts, build_pdf, read_page
 
@@ -53,8 +54,11 @@ def test_every_chapter_and_case_study_is_in_it_in_order(texts, built_book):
     missing = [c["title"] for c in cases if " ".join(c["title"].split()) not in everything]
     assert not missing, f"case studies not in the PDF: {missing[:5]}"
     # Each chapter starts on a page of its own, after the title page and the contents, in the contents' order.
+    parts = book_parts(ROOT, built_book)
+    split = {p.docname.split("/")[1] for part in parts for p in part.pages if p.docname.count("/") == 2}
+    assert set(SUBPAGE_CHAPTERS) <= split, "the pages a chapter is split into are printed with it"
     position = 1
-    for part in book_parts(ROOT, built_book):
+    for part in parts:
         for page in part.pages[:1] if part.appendix else part.pages:
             read_page(page, built_book, set(), "")
             found = next((i for i in range(position + 1, len(texts)) if page_text(texts[i]).startswith(page.title)), None)

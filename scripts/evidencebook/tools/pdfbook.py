@@ -61,14 +61,19 @@ class Part:
         return "part-" + "-".join(self.caption.lower().split())
 
 
-def _entries(items: list) -> list[str]:
-    """Docnames of a _toc.yml list of chapters, with their sections, in order."""
+def _entries(items: list, html_root: Path) -> list[str]:
+    """Docnames of a _toc.yml list of chapters, with their sections, in order; a `glob` section (the pages
+    a chapter is split into) gives the built pages it matches, sorted by name as Sphinx lists them."""
     found = []
     for item in items or []:
-        if isinstance(item, dict) and isinstance(item.get("file"), str):
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("file"), str):
             found.append(item["file"].removesuffix(".md").removesuffix(".ipynb"))
-        if isinstance(item, dict):
-            found += _entries(item.get("sections", []))
+        if isinstance(item.get("glob"), str):
+            pattern = item["glob"].removesuffix(".md")
+            found += sorted(page.relative_to(html_root).with_suffix("").as_posix() for page in html_root.glob(pattern + ".html"))
+        found += _entries(item.get("sections", []), html_root)
     return found
 
 
@@ -77,7 +82,7 @@ def book_parts(root: Path, html_root: Path) -> list[Part]:
     toc = load_yaml_file(root / "_toc.yml").data or {}
     parts = [Part("Introduction", [Page(str(toc.get("root", "index")))])]
     for part in toc.get("parts", []):
-        pages = [Page(d) for d in _entries(part.get("chapters", [])) if d not in SCREEN_ONLY and d != BIBLIOGRAPHY]
+        pages = [Page(d) for d in _entries(part.get("chapters", []), html_root) if d not in SCREEN_ONLY and d != BIBLIOGRAPHY]
         if pages:
             parts.append(Part(str(part.get("caption", "")), pages))
     index = json.loads((html_root / "data" / CATALOGUE_INDEX_FILE).read_text(encoding="utf-8"))
