@@ -152,6 +152,8 @@ def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(columns or rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
+            if columns and list(row) != list(columns):  # a column added to the rows but not the header, or the other way
+                raise ValueError(f"a row has the columns {list(row)}, the header {list(columns)}: make them agree")
             writer.writerow({k: "" if val is None else csv_text(val) for k, val in row.items()})
     return buffer.getvalue()
 
