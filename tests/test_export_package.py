@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import frictionless
 import pytest
 
 from evidencebook.publish import exportpackage
-from evidencebook.publish.database import publish_database
+from evidencebook.publish.database import DATASET_PREFIX, VIEWS, database_tables, publish_database
 from evidencebook.publish.export import export_texts, write_exports
 from evidencebook.publish.exportpackage import (
     EXPORTS,
@@ -21,6 +22,7 @@ from evidencebook.publish.exportpackage import (
     ExportPackageError,
     check_export_package,
     export_descriptor,
+    lookup_tables,
     publish_export_package,
 )
 from evidencebook.publish.sqlshape import shape
@@ -176,3 +178,81 @@ def test_the_built_book_publishes_a_valid_exports_package_beside_the_survey_pack
     assert check_export_package(data) == []
     descriptor = json.loads((data / EXPORT_PACKAGE_FILE).read_text(encoding="utf-8"))
     assert descriptor["homepage"].startswith("https://") and descriptor["version"]
+
+
+# --- the data dictionary's pages of the exports (chapters/exports/, publish/exportdictionary.py) ----------
+
+
+@pytest.fixture(scope="module")
+def pages(kb):
+    from evidencebook.publish.exportdictionary import export_pages
+
+    return export_pages(kb, load_package(ROOT))
+
+
+def test_each_export_has_a_page_describing_every_column_from_the_package(kb, pages, published):
+    descriptor = json.loads(published.read_text(encoding="utf-8"))
+    for export in EXPORTS:
+        page = pages[export.name]
+        resource = next(r for r in descriptor["resources"] if r["name"] == export.name)
+        assert page.startswith(f"(export-{export.name})=\n# ")
+        assert f'href="../../data/{export.path}" download' in page
+        for spec in resource["schema"]["fields"]:
+            assert f"<code>{spec['name']}</code>" in page, f"{export.path}: {spec['name']} is not on its page"
+    here = "../../chapters/exports/"
+    assert f'values from <a href="{here}lookups-evidence-types.html#lookup-evidence-types">lookups/evidence_types.csv (id)</a>' in pages["case-studies"]
+    assert f'values from <a href="{here}case-studies.html">case-studies.csv (id)</a>' in pages["outcomes"]
+
+
+def test_every_vocabulary_has_a_page_listing_every_term(kb, pages):
+    index = pages["lookups"]
+    for name, vocab in kb.vocabularies.items():
+        if name == "framework_items":
+            continue
+        anchor, own = f"lookup-{name.replace('_', '-')}", f"lookups-{name.replace('_', '-')}"
+        page = pages[own]
+        assert page.startswith(f"({anchor})=\n# Lookup table: ") and f"`/chapters/exports/{own}`" in index
+        assert f'href="../../data/lookups/{name}.csv" download' in page
+        for term in vocab.terms:
+            assert f"<code>{html_escape(term.id)}</code>" in page, f"{name}: {term.id}"
+    assert "(lookup-works)=" in index and "</bibliography>`" in index
+    for column in ("id", "label", "definition", "aliases", "rank", "currency", "population_min"):
+        assert f"<code>{column}</code>" in index  # the columns the vocabularies' tables share, described once
+
+
+def test_the_database_pages_describe_every_table_and_column(kb, pages):
+    page = pages["database"] + pages["database-frameworks"]
+    lookups = {t.name for t in lookup_tables(kb)}
+    for table in database_tables(kb, load_package(ROOT)):
+        if table.name.startswith(DATASET_PREFIX) or table.name in lookups:
+            assert f"- `{table.name}`: " in page, table.name  # linked to the page that describes it
+            continue
+        assert re.search(f"\\(db-{table.name.replace('_', '-')}\\)=\n#+ {re.escape(table.name.replace('_', chr(92) + '_'))}\n", page), table.name
+        for column in table.columns:
+            assert f"<code>{column.name}</code>" in page, f"{table.name}.{column.name}"
+    assert all(f"- `{name}`: " in page for name in VIEWS)
+    assert 'refers to <a href="../../chapters/exports/database.html#db-case-studies">case_studies.id</a>' in page
+    assert "(db-frameworks)=" in pages["database-frameworks"] and "(db-frameworks)=" not in pages["database"]
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+@pytest.mark.build
+def test_the_exports_pages_link_only_to_files_and_anchors_that_exist(built_book):
+    chapters = built_book / "chapters"
+    pages = [chapters / "exports.html", chapters / "data-dictionary.html", *sorted((chapters / "exports").glob("*.html"))]
+    assert len(pages) > 10
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"#:?]*)(?:#([^"]*))?"', text):
+            path, anchor = href
+            target = (page.parent / path).resolve() if path else page
+            if path.startswith(("_", "/")) or "_static" in path:
+                continue
+            assert target.is_file(), f"{page.name}: {path} does not exist"
+            if anchor and target.suffix == ".html":
+                assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), f"{page.name}: {path}#{anchor}"

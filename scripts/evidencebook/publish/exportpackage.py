@@ -215,7 +215,8 @@ def _path_of(resource: str) -> str:
     return next((export.path for export in EXPORTS if export.name == resource), lookup_path(resource))
 
 
-def _lookup_tables(kb: KnowledgeBase) -> list[Table]:
+def lookup_tables(kb: KnowledgeBase) -> list[Table]:
+    """The database's tables the lookup files copy: one per vocabulary, and the works cited."""
     return vocabulary_tables(kb) + [works_table(kb)]
 
 
@@ -250,21 +251,23 @@ def _csv_properties() -> dict:
     return {"format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "dialect": {"delimiter": ",", "header": True}}
 
 
+def cells(row: tuple) -> list:
+    """A row of a lookup table as its CSV file writes it: whole numbers without a decimal point."""
+    return [number(v) if isinstance(v, float) else v for v in row]
+
+
 def lookup_files(kb: KnowledgeBase) -> dict[str, str]:
     """Each lookup table's CSV text by its path under data/: the rows of the database's table."""
     return {
-        lookup_path(t.name): to_csv(
-            [{c.name: number(v) if isinstance(v, float) else v for c, v in zip(t.columns, row, strict=True)} for row in t.rows],
-            tuple(t.column_names()),
-        )
-        for t in _lookup_tables(kb)
+        lookup_path(t.name): to_csv([dict(zip(t.column_names(), cells(row), strict=True)) for row in t.rows], tuple(t.column_names()))
+        for t in lookup_tables(kb)
     }
 
 
 def export_descriptor(kb: KnowledgeBase, package: DataPackage | None, edition: str = "", site: str = "") -> dict:
     """The data package describing the exports, their lookup tables and the database."""
     tables = _tables_by_name(kb)
-    lookups = _lookup_tables(kb)
+    lookups = lookup_tables(kb)
     resources_of = {export.table: export.name for export in EXPORTS} | {t.name: t.name for t in lookups}
     resources = []
     for export in EXPORTS:
