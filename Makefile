@@ -68,7 +68,7 @@ offline: book
 
 clean:
 	rm -rf $(BUILD) cases conf.py .pytest_cache chapters/glossary.md chapters/reading-list.md chapters/_generated \
-		chapters/overview chapters/outcomes chapters/frameworks chapters/data-dictionary
+		chapters/overview chapters/outcomes chapters/frameworks chapters/data-dictionary chapters/exports
 
 # Resolve pyproject.toml's dependencies (with the test and dev extras) into requirements.lock: exact
 # versions, each with the hash of every file PyPI has for it, for CPython 3.11.5+ on Linux x86_64 (the

@@ -75,8 +75,9 @@ def make_book(
         (target / "_toc.yml").write_text(
             yaml.safe_dump({"format": "jb-book", "root": "index", "chapters": chapters_toc}, sort_keys=False), encoding="utf-8"
         )
+        kept = pages + [s["file"] for page in pages for s in sections.get(page, [])]  # a kept chapter's sections (exports)
         for chapter in (target / "chapters").glob("*.md"):
-            if f"chapters/{chapter.stem}" not in pages:
+            if f"chapters/{chapter.stem}" not in kept:
                 chapter.unlink()
     return target
 

@@ -133,7 +133,7 @@ def test_every_link_in_the_generated_parts_points_at_a_label_they_define(kb):
     build resolves; here, without a build, every such target is a label one of them defines, and every
     page a part links to ([text](<chapter>/<page>.md)) is one that is generated."""
     parts = part_texts(kb)
-    assert set(parts) == {"overview", "outcomes", "frameworks", "checklist", "data-dictionary", "home-headlines", "summary-headlines"}
+    assert set(parts) == {"overview", "outcomes", "frameworks", "checklist", "data-dictionary", "exports", "home-headlines", "summary-headlines"}
     pages = [page for pages in subpage_lists(kb).values() for page in pages]
     texts = [*parts.values(), *(page.text for page in pages)]
     labels = {label for text in texts for label in re.findall(r"^\(([^)]+)\)=$", text, flags=re.M)}
@@ -142,6 +142,8 @@ def test_every_link_in_the_generated_parts_points_at_a_label_they_define(kb):
     assert {f"framework-{f.id}" for f in kb.frameworks} <= labels
     assert targets and targets <= labels, targets - labels
     linked = {f"chapters/{m}" for text in parts.values() for m in re.findall(r"\]\(([a-z-]+/[a-z0-9-]+)\.md\)", text)}
+    # and the pages the exports' pages link by their name ({doc}`/chapters/exports/lookups-themes`)
+    linked |= {m for text in texts for m in re.findall(r"\{doc\}`(?:[^`<]*<)?/(chapters/[a-z-]+/[a-z0-9-]+)>?`", text)}
     assert linked == {page.docname for page in pages if "-page-" not in page.name}
 
 

@@ -26,7 +26,9 @@ from evidencebook.sphinx.extension import unlink_unsafe_addresses
 from .conftest import ROOT, knowledge_root
 from .unusual_book import apply_cases
 
-LIVE_HTML = re.compile(r"<(script|img|svg|iframe)\b|\son\w+=\"|(href|src)=\"?javascript:", re.I)
+# An attribute is live only inside a tag: escaped text that reads "src=javascript:" (a vocabulary's hostile
+# definition, shown on its lookup table's page) is not one.
+LIVE_HTML = re.compile(r"<(script|img|svg|iframe)\b|\son\w+=\"|<[^>]*\s(href|src)=\"?javascript:", re.I)
 RAW_BLOCK = re.compile(r"^( *)(`{3,})\{raw\} html\n(?P<html>.*?)\n\1\2$", re.S | re.M)
 LIVE_MYST = re.compile(r"(?<!\\)\{(download|include|raw)(?<!\\)\}")
 

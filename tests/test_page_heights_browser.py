@@ -56,7 +56,7 @@ def test_no_chapter_page_is_taller_than_fifteen_thousand_pixels(open_page, built
     assert page.console_errors == [] and page.external == []
 
 
-@pytest.mark.parametrize("chapter, first", [("overview", "Outcomes: "), ("outcomes", "Outcome domain: "), ("frameworks", ""), ("data-dictionary", "")])
+@pytest.mark.parametrize("chapter, first", [("overview", "Outcomes: "), ("outcomes", "Outcome domain: "), ("frameworks", ""), ("data-dictionary", ""), ("exports", "")])
 def test_a_split_chapter_lists_its_pages_under_it_in_the_navigation_and_they_open(open_page, built_book, chapter, first):
     pages = sorted((built_book / "chapters" / chapter).glob("*.html"))
     assert pages, chapter

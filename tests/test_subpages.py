@@ -144,6 +144,9 @@ def test_frameworks_and_datasets_get_a_page_each(real_kb, pages):
     assert any("-page-2" in p.name for p in pages["frameworks"]), "the real book has a framework on two pages"
     package = load_package(ROOT)
     assert [p.name for p in pages["data-dictionary"]] == [res["name"] for res in package.resources]
+    # the book's own exports: a page per CSV file, the lookup tables and the database, whatever the data
+    vocabularies = [f"lookups-{name.replace('_', '-')}" for name in sorted(real.vocabularies) if name != "framework_items"]
+    assert [p.name for p in pages["exports"]] == ["case-studies", "outcomes", "lessons", "lookups", *vocabularies, "database", "database-frameworks"]
 
 
 # --- the files ------------------------------------------------------------------------------------------

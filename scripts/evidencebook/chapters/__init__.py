@@ -5,4 +5,4 @@
 GENERATED_DIR = "chapters/_generated"
 # Chapters split into pages of their own, generated into chapters/<name>/ (subpages.py); listed here for
 # the same reason.
-SUBPAGE_CHAPTERS = ("overview", "outcomes", "frameworks", "data-dictionary")
+SUBPAGE_CHAPTERS = ("overview", "outcomes", "frameworks", "data-dictionary", "exports")

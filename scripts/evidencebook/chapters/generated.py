@@ -1,4 +1,4 @@
-"""The generated parts of the overview, outcomes, frameworks, checklist and data-dictionary chapters,
+"""The generated parts of the overview, outcomes, frameworks, checklist, data-dictionary and exports chapters,
 and the pages of their own those chapters are split into (subpages.py), written as MyST when the build
 starts (sphinx/extension.py), as the glossary is.
 
@@ -11,6 +11,7 @@ The parts live in chapters/_generated/, which _config.yml excludes from the page
 from __future__ import annotations
 
 from ..publish.datadictionary import dataset_pages, dictionary_part
+from ..publish.exportdictionary import export_pages, exports_part
 from ..publish.headline import headline_cards_html
 from ..publish.render import write_if_changed
 from ..publish.text import raw_html_block
@@ -22,7 +23,7 @@ from .frameworks_page import framework_subpages, frameworks_part
 from .outcome_pages import outcomes_part, outcomes_subpages, overview_part, overview_subpages
 from .subpages import SubPage, write_subpages
 
-PARTS = ("overview", "outcomes", "frameworks", "checklist", "data-dictionary", "home-headlines", "summary-headlines")
+PARTS = ("overview", "outcomes", "frameworks", "checklist", "data-dictionary", "exports", "home-headlines", "summary-headlines")
 # The headline cards link to the comparison view relative to the page that includes them.
 HEADLINE_ROOTS = {"home-headlines": "", "summary-headlines": "../"}
 # A MyST comment, not the case pages' HTML comment: a part sits inside a chapter, whose HTML must not
@@ -37,6 +38,7 @@ def part_texts(kb: KnowledgeBase) -> dict[str, str]:
         "outcomes": outcomes_part(kb),
         "frameworks": frameworks_part(kb),
         "data-dictionary": dictionary_part(load_package(kb.root)),
+        "exports": exports_part(kb, load_package(kb.root)),  # included by the exports and data-dictionary chapters
     }
     for name, root in HEADLINE_ROOTS.items():
         texts[name] = raw_html_block(headline_cards_html(kb, root))
@@ -52,6 +54,7 @@ def subpage_lists(kb: KnowledgeBase) -> dict[str, list[SubPage]]:
         "outcomes": outcomes_subpages(kb),
         "frameworks": framework_subpages(kb),
         "data-dictionary": [SubPage("data-dictionary", name, text) for name, text in dataset_pages(load_package(kb.root)).items()],
+        "exports": [SubPage("exports", name, text) for name, text in export_pages(kb, load_package(kb.root)).items()],
     }
 
 

@@ -36,17 +36,23 @@ def dataset_anchor(name: str) -> str:
 
 def dataset_file(package: DataPackage, res: dict, data_url: str = "../data/"):
     """A table's file, sources, licences and missing-value marker, as HTML."""
-    name = res["name"]
-    licences = res.get("licenses", package.descriptor.get("licenses", []))
-    sources = res.get("sources", package.descriptor.get("sources", []))
+    return file_details(res, package.descriptor, len(package.raw(res["name"])), package.missing_values(res["name"]), data_url)
+
+
+def file_details(res: dict, descriptor: dict, rows: int, missing: list[str], data_url: str, key: tuple[str, ...] = ()):
+    """The file details of resource `res` of the package `descriptor` (its licences and sources unless
+    the resource gives its own), as HTML; `key`: the columns that name a row, when shown."""
+    licences = res.get("licenses", descriptor.get("licenses", []))
+    sources = res.get("sources", descriptor.get("sources", []))
     return render(
         "dataset_file.html",
         data_url=data_url,
         path=res["path"],
         format=str(res.get("format", "csv")).upper(),
         encoding=res.get("encoding", "utf-8"),
-        rows=len(package.raw(name)),
-        name=name,
+        rows=rows,
+        name=res["name"],
+        key=list(key),
         sources=[s.get("title", "") for s in sources],
         licences=[
             {
@@ -55,7 +61,7 @@ def dataset_file(package: DataPackage, res: dict, data_url: str = "../data/"):
             }
             for lic in licences
         ],
-        missing=_missing_marker_text(package.missing_values(name)),
+        missing=_missing_marker_text(missing),
     )
 
 
@@ -64,6 +70,7 @@ def dataset_fields(package: DataPackage, res: dict):
     return render(
         "dataset_fields.html",
         name=res["name"],
+        units=True,
         fields=[
             {
                 "name": spec["name"],
@@ -71,6 +78,7 @@ def dataset_fields(package: DataPackage, res: dict):
                 "unit": spec.get("unit", ""),
                 "description": spec.get("description", ""),
                 "constraints": _constraints_text(spec),
+                "lookup": None,
             }
             for spec in package.fields(res["name"])
         ],

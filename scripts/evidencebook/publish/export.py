@@ -61,6 +61,21 @@ def record_json(kb: KnowledgeBase, record: CaseStudy, base_url: str = "", cite: 
     return data
 
 
+# The header of each CSV export, in order: written even when there are no rows, and described column by
+# column in the exports' data package (publish/exportpackage.py), which refuses a column it cannot describe.
+CASE_COLUMNS = (
+    "id", "title", "url", "place", "region", "country", "level", "period_start", "period_end", "status", "organisations",
+    "model", "themes", "evidence_type", "evidence_appraisal", "outcomes", "sources", "related", "summary",
+)
+OUTCOME_COLUMNS = (
+    "case_study_id", "outcome", "metric", "value", "value_max", "qualifier", "scale", "unit", "direction", "kind", "domain",
+    "comparison", "period", "note", "source_key", "source_locator",
+)
+LESSON_COLUMNS = ("case_study_id", "lesson", "type", "factors", "statement", "source_key", "source_locator")
+# What joins the values of a list in one CSV cell (organisations, models, themes, sources, related, factors).
+LIST_SEPARATOR = "; "
+
+
 def case_rows(kb: KnowledgeBase, base_url: str = ""):
     """case-studies.csv: the case frame's rows (ids for vocabulary fields, labels for places), with what
     only the export carries from the record."""
@@ -77,14 +92,14 @@ def case_rows(kb: KnowledgeBase, base_url: str = ""):
             "period_start": r.period.start,
             "period_end": r.period.end,
             "status": r.status,
-            "organisations": "; ".join(r.organisations),
-            "model": "; ".join(row["model_ids"]),
-            "themes": "; ".join(row["theme_ids"]),
+            "organisations": LIST_SEPARATOR.join(r.organisations),
+            "model": LIST_SEPARATOR.join(row["model_ids"]),
+            "themes": LIST_SEPARATOR.join(row["theme_ids"]),
             "evidence_type": row["evidence_id"],
             "evidence_appraisal": row["appraisal"],
             "outcomes": row["outcomes"],
-            "sources": "; ".join(f"{s.key} ({s.locator})" for s in r.sources),
-            "related": "; ".join(r.related),
+            "sources": LIST_SEPARATOR.join(f"{s.key} ({s.locator})" for s in r.sources),
+            "related": LIST_SEPARATOR.join(r.related),
             "summary": r.summary.strip(),
         }
 
@@ -121,14 +136,12 @@ def lesson_rows(kb: KnowledgeBase):
                 "case_study_id": record.id,
                 "lesson": n,
                 "type": lesson.type,
-                "factors": "; ".join(lesson.factors),
+                "factors": LIST_SEPARATOR.join(lesson.factors),
                 "statement": lesson.statement,
                 "source_key": lesson.source.key,
                 "source_locator": lesson.source.locator,
             }
 
-
-LESSON_COLUMNS = ("case_study_id", "lesson", "type", "factors", "statement", "source_key", "source_locator")
 
 
 def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
@@ -139,6 +152,8 @@ def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(columns or rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
+            if columns and list(row) != list(columns):  # a column added to the rows but not the header, or the other way
+                raise ValueError(f"a row has the columns {list(row)}, the header {list(columns)}: make them agree")
             writer.writerow({k: "" if val is None else csv_text(val) for k, val in row.items()})
     return buffer.getvalue()
 
@@ -160,8 +175,8 @@ def export_texts(kb: KnowledgeBase, base_url: str = "", cite: Cite | None = None
     index, search_text = catalogue_index(kb)
     texts = (
         json.dumps(payload, ensure_ascii=False, indent=1) + "\n",
-        to_csv(case_rows(kb, base_url)),
-        to_csv(outcome_rows(kb)),
+        to_csv(case_rows(kb, base_url), CASE_COLUMNS),
+        to_csv(outcome_rows(kb), OUTCOME_COLUMNS),
         compact_json(index),
         compact_json(search_text),
         compact_json(outcomes_index(kb, page_url("{id}"))),

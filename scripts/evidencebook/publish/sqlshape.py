@@ -59,6 +59,7 @@ class Column:
     description: str
     not_null: bool = False
     references: str | None = None  # "table(column)"
+    allowed: tuple[str, ...] = ()  # the only values the schema allows (a Literal field), else any
 
 
 @dataclass
@@ -88,6 +89,12 @@ def _strip(annotation: Any) -> tuple[Any, bool]:
             annotation = args[0] if len(args) == 1 else str
         else:
             return annotation, optional
+
+
+def allowed_values(annotation: Any) -> tuple[str, ...]:
+    """The values a Literal field allows, in the schema's order (empty for any other field)."""
+    base, _ = _strip(annotation)
+    return tuple(typing.get_args(base)) if typing.get_origin(base) is Literal else ()
 
 
 def sql_type(annotation: Any) -> str:
@@ -171,6 +178,7 @@ def _flattened(model: type[BaseModel], table: str, prefix: str, outer: str, gett
                 _text(description),
                 not_null=not optional and not prefix and info.is_required(),
                 references=_reference(model, table, name),
+                allowed=allowed_values(info.annotation),
             )
         )
         getters.append(get)

@@ -50,6 +50,7 @@ from .datasets import (
     DATABASE_FILE,
     DATABASE_METADATA_FILE,
     EXPORT_FILES,
+    EXPORT_PACKAGE_FILE,
     PACKAGE_FILE,
 )
 from .validate import Problem
@@ -178,7 +179,7 @@ def _checked_resources(
             seen.add(name)
         path = res.get("path")
         path_problem = _path_problem(
-            path, data_dir, (*EXPORT_FILES, *DATA_SCRIPT_FILES.values(), DATABASE_FILE, DATABASE_METADATA_FILE, CHANGES_FILE)
+            path, data_dir, (*EXPORT_FILES, *DATA_SCRIPT_FILES.values(), DATABASE_FILE, DATABASE_METADATA_FILE, CHANGES_FILE, EXPORT_PACKAGE_FILE)
         )
         if path_problem:
             add("path", *path_problem)

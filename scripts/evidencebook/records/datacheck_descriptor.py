@@ -17,7 +17,7 @@ from .datacheck_rules import (
     YAML_DIRS,
     YAML_FILES,
 )
-from .datasets import DATA_DIR, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
+from .datasets import DATA_DIR, LOOKUPS_DIR, PACKAGE_FILE, SCALE_FACTORS, STATUS_LABELS
 from .editions import EDITIONS_DIR
 from .validate import Problem, citation_problem
 
@@ -205,6 +205,11 @@ def _path_problem(path: object, data_dir: Path, exports=()) -> tuple[str, str] |
             )
     if parts[0] in YAML_DIRS:
         return f"{path!r} is in a folder of YAML files", fix
+    if parts[0].lower() == LOOKUPS_DIR and len(parts) > 1:
+        return (
+            f"{path!r} is in {LOOKUPS_DIR}/, where the book writes the lookup tables of its own exports",
+            "move the file to another folder, e.g. survey/",
+        )
     if path.lower() in {name.lower() for name in exports}:
         return (
             f"{path!r} is the name of a file the book exports itself ({', '.join(exports)})",

@@ -32,6 +32,10 @@ DATABASE_FILE = "evidence-book.sqlite"
 DATABASE_METADATA_FILE = "metadata.json"
 LESSONS_FILE = "lessons.csv"  # one row per case-study lesson
 CHANGES_FILE = "changes.json"  # What's new: the changes between editions (publish/whatsnew.py)
+# The Frictionless data package that describes the book's own exports (publish/exportpackage.py), and the
+# folder of its lookup tables, one CSV file per controlled vocabulary: generated, never a file in data/.
+EXPORT_PACKAGE_FILE = "evidence-book.datapackage.json"
+LOOKUPS_DIR = "lookups"
 EXPORT_FILES = ("case-studies.json", "case-studies.csv", "outcomes.csv", CATALOGUE_INDEX_FILE, CATALOGUE_TEXT_FILE, OUTCOMES_INDEX_FILE, LESSONS_FILE)
 # The indexes the site's own scripts read, each also published as a script that assigns it to a global
 # (window.kbData["<name>.json"]): a page opened from disk (file://, the offline edition) may not fetch a

@@ -10,7 +10,8 @@
 - env-get-outdated: re-read the chapters whose declared inputs changed.
 - doctree-resolved: write each chart's data to data/charts/<name>.csv and link it (chartdata.py).
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
-- build-finished: write the exports, publish the data package (data/datapackage.json and its CSV
+- build-finished: write the exports, the database and the exports' own data package
+  (data/evidence-book.datapackage.json and its lookup tables), publish the data package (data/datapackage.json and its CSV
   files), What's new's data/changes.json and feed.xml, and check that every record has exactly one page;
   then write the redirect pages of old case-study addresses (publish/redirects.py) and sitemap.xml.
 """
@@ -39,6 +40,7 @@ from ..publish.compare import generate_comparison_pages
 from ..publish.database import check_database, publish_database
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.export import check_exports, write_exports
+from ..publish.exportpackage import check_export_package, publish_export_package
 from ..publish.furniture import list_page_titles, page_furniture
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.html import plural
@@ -335,15 +337,18 @@ def on_build_finished(app: Sphinx, exception) -> None:
     missing = [rid for rid in kb.records if not (outdir / f"{case_docname(rid)}.html").exists()]
     if missing:
         raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
-    site = book_of(app)[0].site  # the downloads give absolute addresses (sphinx/citing.py)
+    book = book_of(app)[0]
+    site = book.site  # the downloads give absolute addresses (sphinx/citing.py)
     exported = write_exports(kb, outdir / "data", site, record_citation(app))
     package = load_package(Path(app.srcdir))
     exported += publish_database(kb, package, outdir / "data")
+    exported += publish_export_package(kb, package, outdir / "data", book.edition, site)  # describes the files above
     charts = {p.relative_to(outdir / "data").as_posix() for p in (outdir / CHART_DATA_DIR).glob("*.csv")}
     history = app.evidencebook_history  # type: ignore[attr-defined]
     (outdir / "data" / CHANGES_FILE).write_text(changes_json(history), encoding="utf-8")
-    (outdir / FEED_FILE).write_bytes(feed_xml(history, book_of(app)[0], set(kb.records)))
-    publish_datasets(package, outdir / "data", reserved={p.name for p in exported} | charts | {CHANGES_FILE})
+    (outdir / FEED_FILE).write_bytes(feed_xml(history, book, set(kb.records)))
+    written = {p.relative_to(outdir / "data").as_posix() for p in exported}
+    publish_datasets(package, outdir / "data", reserved=written | charts | {CHANGES_FILE})
     redirects = redirect_docnames(kb)
     remove_pages_no_longer_generated(app, outdir, keep=redirects)
     check_nothing_lost(app, kb, outdir, site, redirects)
@@ -381,6 +386,7 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path, site: str, 
         problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
     problems += check_exports(kb, outdir / "data", site)
     problems += check_database(kb, outdir / "data")
+    problems += check_export_package(outdir / "data")
     if problems:
         raise ExtensionError("the published book does not match the records:\n" + "\n".join(problems))
 
