@@ -145,7 +145,7 @@ def test_frameworks_and_datasets_get_a_page_each(real_kb, pages):
     package = load_package(ROOT)
     assert [p.name for p in pages["data-dictionary"]] == [res["name"] for res in package.resources]
     # the book's own exports: a page per CSV file, the lookup tables and the database, whatever the data
-    vocabularies = [f"lookups-{name.replace('_', '-')}" for name in sorted(real.vocabularies) if name != "framework_items"]
+    vocabularies = [f"lookups-{name.replace('_', '-')}" for name in sorted(real_kb.vocabularies) if name != "framework_items"]
     assert [p.name for p in pages["exports"]] == ["case-studies", "outcomes", "lessons", "lookups", *vocabularies, "database", "database-frameworks"]
 
 
