@@ -99,5 +99,7 @@ def glossary_page(kb: KnowledgeBase) -> str:
     entries = [line for term in terms for line in term_lines(term, names[term.id], by_id)]
     # The directive's fence must be longer than any fence inside it (raw HTML blocks), or they would close it.
     fence = "`" * max(4, max((len(m) for m in re.findall(r"`+", "\n".join(entries))), default=0) + 1)
+    # The letter bar (glossary.js shows one letter at a time on screen; print and no script show them all).
+    lines += [raw_html_block(render("glossary_letters.html")), ""]
     lines += [f"{fence}{{glossary}}", ":sorted:", "", *entries, fence, ""]
     return "\n".join(lines)

@@ -315,6 +315,8 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     if pagename == "search":  # numbers found, snippets from the article (static/js/kb-search.js says why)
         app.add_js_file(f"{VENDOR_DIR}/{SEARCH_SCRIPT}", defer="defer")
     for name in page_modules(body):
+        if (STATIC / "css" / f"{name}.css").exists():  # a module's own styles, on its pages only
+            app.add_css_file(f"{name}.css")
         if (STATIC / "js" / f"{name}.js").exists():
             app.add_js_file(f"{VENDOR_DIR}/{name}.js", defer="defer")
         else:
