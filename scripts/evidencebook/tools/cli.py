@@ -356,14 +356,11 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    from ..records.yamlsafe import load_yaml_file
     from .pdfbook import PDF_FILE, build_pdf
 
     root = find_root(args.root)
     html_root = root / "_build" / "html"
-    config = load_yaml_file(root / "_config.yml").data or {}
-    site_url = str(((config.get("sphinx") or {}).get("config") or {}).get("html_baseurl") or "")
-    out = build_pdf(root, html_root, args.out or html_root / PDF_FILE, site_url)
+    out = build_pdf(root, html_root, args.out or html_root / PDF_FILE)  # the site's address: records/book.py
     print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 

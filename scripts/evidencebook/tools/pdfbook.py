@@ -81,7 +81,9 @@ def book_parts(root: Path, html_root: Path) -> list[Part]:
     """The parts of the printed book: _toc.yml's (screen-only pages left out), the case studies, the bibliography."""
     toc = load_yaml_file(root / "_toc.yml").data or {}
     parts = [Part("Introduction", [Page(str(toc.get("root", "index")))])]
-    for part in toc.get("parts", []):
+    # A table of contents without parts lists its chapters at the top (jb-book allows both).
+    groups = toc.get("parts") or [{"caption": "Chapters", "chapters": toc.get("chapters", [])}]
+    for part in groups:
         pages = [Page(d) for d in _entries(part.get("chapters", []), html_root) if d not in SCREEN_ONLY and d != BIBLIOGRAPHY]
         if pages:
             parts.append(Part(str(part.get("caption", "")), pages))
