@@ -65,24 +65,30 @@ def file_details(res: dict, descriptor: dict, rows: int, missing: list[str], dat
     )
 
 
-def dataset_fields(package: DataPackage, res: dict):
-    """A table's fields: type, unit, meaning and allowed values, as HTML."""
+def fields_html(name: str, fields: list[dict], units: bool = True, lookup=None):
+    """A table's fields (Frictionless field descriptors): type, unit, meaning, allowed values and, where
+    `lookup(field name)` gives one, a link to the lookup table of its codes; as HTML."""
     return render(
         "dataset_fields.html",
-        name=res["name"],
-        units=True,
+        name=name,
+        units=units,
         fields=[
             {
                 "name": spec["name"],
                 "type": spec.get("type", "string"),
-                "unit": spec.get("unit", ""),
+                "unit": spec.get("unit", "") if units else "",
                 "description": spec.get("description", ""),
                 "constraints": _constraints_text(spec),
-                "lookup": None,
+                "lookup": lookup(spec["name"]) if lookup else None,
             }
-            for spec in package.fields(res["name"])
+            for spec in fields
         ],
     )
+
+
+def dataset_fields(package: DataPackage, res: dict):
+    """A survey table's fields, as HTML."""
+    return fields_html(res["name"], package.fields(res["name"]))
 
 
 CHAPTER = "data-dictionary"

@@ -21,7 +21,7 @@ from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
 from .database import DATASET_PREFIX, VIEWS, database_tables
 from .datadictionary import CHAPTER as DICTIONARY
-from .datadictionary import _constraints_text, dataset_page_names, file_details
+from .datadictionary import dataset_page_names, fields_html, file_details
 from .exportpackage import EXPORTS, WORKS, cells, export_descriptor, lookup_tables
 from .html import plural, render
 from .sqlshape import Table, shape
@@ -74,21 +74,8 @@ def _lookup_link(field: str, descriptor: dict) -> dict | None:
 
 
 def _fields_html(resource: dict):
-    return render(
-        "dataset_fields.html",
-        name=resource["path"],
-        units=False,
-        fields=[
-            {
-                "name": spec["name"],
-                "type": spec.get("type", "string"),
-                "unit": "",
-                "description": spec.get("description", ""),
-                "constraints": _constraints_text(spec),
-                "lookup": _lookup_link(spec["name"], resource),
-            }
-            for spec in resource["schema"]["fields"]
-        ],
+    return fields_html(
+        resource["path"], resource["schema"]["fields"], units=False, lookup=lambda name: _lookup_link(name, resource)
     )
 
 
