@@ -70,8 +70,9 @@ def _entries(items: list, html_root: Path) -> list[str]:
             continue
         if isinstance(item.get("file"), str):
             found.append(item["file"].removesuffix(".md").removesuffix(".ipynb"))
-        if isinstance(item.get("glob"), str):
-            pattern = item["glob"].removesuffix(".md")
+        pattern = item.get("glob")
+        if isinstance(pattern, str) and not pattern.startswith("/") and ".." not in pattern.split("/"):  # inside the site only
+            pattern = pattern.removesuffix(".md")
             found += sorted(page.relative_to(html_root).with_suffix("").as_posix() for page in html_root.glob(pattern + ".html"))
         found += _entries(item.get("sections", []), html_root)
     return found
