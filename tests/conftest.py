@@ -82,13 +82,16 @@ def make_book(
     return target
 
 
-def knowledge_root(target: Path, records: list[Path] = ()) -> Path:
+def knowledge_root(target: Path, records: list[Path] = (), templates: bool = False) -> Path:
     """A folder holding what the validator reads (data, references, an empty or given case_studies),
-    for tests of the library that need no build."""
+    for tests of the library that need no build; `templates` adds the record template and JSON Schema
+    the contributors' tools read."""
     shutil.copytree(ROOT / "data", target / "data")
     shutil.copy(ROOT / "references.bib", target / "references.bib")
     shutil.copy(ROOT / "_config.yml", target / "_config.yml")
     (target / "case_studies").mkdir()
+    for name in ("_template.yml", "_schema.json") if templates else ():
+        shutil.copy(ROOT / "case_studies" / name, target / "case_studies" / name)
     for path in records:
         shutil.copy(path, target / "case_studies" / path.name)
     return target

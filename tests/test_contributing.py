@@ -30,7 +30,7 @@ from evidencebook.tools.derive import CONTRIBUTING, ISSUE_FORM, derived_files, f
 from evidencebook.tools.fix import SCHEMA_LINE, canonical_file, dump_canonical
 from evidencebook.tools.scaffold import ScaffoldError, id_from_title, scaffold
 
-from .conftest import FIXTURES, ROOT, make_book, run_build
+from .conftest import FIXTURES, ROOT, knowledge_root, make_book, run_build
 
 REAL_RECORDS = sorted(p for p in (ROOT / "case_studies").glob("*.yml") if not p.name.startswith("_"))
 
@@ -44,14 +44,7 @@ def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """A minimal book root (data, references, the derived files) holding only the sample record."""
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    for name in ("references.bib", "_config.yml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    (tmp_path / "case_studies").mkdir()
-    for name in ("_template.yml", "_schema.json"):
-        shutil.copy(ROOT / "case_studies" / name, tmp_path / "case_studies" / name)
-    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
-    return tmp_path
+    return knowledge_root(tmp_path, [FIXTURES / "sample-case.yml"], templates=True)
 
 
 def fill_in(path: Path) -> dict:

@@ -23,7 +23,7 @@ from evidencebook.tools.derive import ISSUE_FORM
 from evidencebook.tools.fix import dump_canonical
 from evidencebook.tools.from_issue import _validate, draft_from_issue, read_form, split_body
 
-from .conftest import ROOT
+from .conftest import ROOT, knowledge_root
 
 ISSUES = Path(__file__).parent / "fixtures" / "issues"
 WORKFLOW = ROOT / ".github" / "workflows" / "issue-to-pr.yml"
@@ -32,13 +32,7 @@ WORKFLOW = ROOT / ".github" / "workflows" / "issue-to-pr.yml"
 @pytest.fixture
 def book(tmp_path: Path) -> Path:
     """A book root with what from-issue reads: data, references, the form, an empty case_studies/."""
-    root = tmp_path / "book"
-    shutil.copytree(ROOT / "data", root / "data")
-    for name in ("references.bib", "_config.yml"):
-        shutil.copy(ROOT / name, root / name)
-    (root / "case_studies").mkdir()
-    for name in ("_template.yml", "_schema.json"):
-        shutil.copy(ROOT / "case_studies" / name, root / "case_studies" / name)
+    root = knowledge_root(tmp_path / "book", templates=True)
     (root / ISSUE_FORM).parent.mkdir(parents=True)
     shutil.copy(ROOT / ISSUE_FORM, root / ISSUE_FORM)
     return root
