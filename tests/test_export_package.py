@@ -14,8 +14,8 @@ import frictionless
 import pytest
 
 from evidencebook.publish import exportpackage
-from evidencebook.publish.database import DATASET_PREFIX, VIEWS, database_tables, publish_database
-from evidencebook.publish.export import export_texts, write_exports
+from evidencebook.publish.database import DATASET_PREFIX, VIEWS, database_tables
+from evidencebook.publish.export import export_texts
 from evidencebook.publish.exportpackage import (
     EXPORTS,
     Export,
@@ -23,12 +23,12 @@ from evidencebook.publish.exportpackage import (
     check_export_package,
     export_descriptor,
     lookup_tables,
-    publish_export_package,
 )
 from evidencebook.publish.sqlshape import shape
 from evidencebook.records.datasets import EXPORT_PACKAGE_FILE, LOOKUPS_DIR, PACKAGE_FILE, load_package
 from evidencebook.records.kb import load_knowledge_base, load_validated
 from evidencebook.records.schema import CaseStudy
+from evidencebook.tools.cli import main
 
 from .conftest import FIXTURES, ROOT, knowledge_root
 
@@ -39,11 +39,9 @@ def kb():
 
 
 def publish_all(kb, out: Path) -> Path:
-    """What the build writes into the site's data/: the exports, the database, then the package."""
-    write_exports(kb, out, "https://example.org/book/")
-    package = load_package(kb.root)
-    publish_database(kb, package, out)
-    publish_export_package(kb, package, out, "2026.1.0", "https://example.org/book/")
+    """What the build writes into the site's data/, written by `evidencebook export`, which shares the
+    build's code (publish/downloads.py) and reads everything it wrote back."""
+    assert main(["--root", str(kb.root), "export", "--out", str(out)]) == 0
     return out / EXPORT_PACKAGE_FILE
 
 
@@ -69,6 +67,18 @@ def test_the_exports_package_validates_with_frictionless_keys_and_references_inc
     assert {"fields": ["region"], "reference": {"resource": "regions", "fields": ["label"]}} in keys["case-studies"]
     assert {"fields": ["source_key"], "reference": {"resource": "works", "fields": ["key"]}} in keys["outcomes"]
     assert descriptor["licenses"] == load_package(ROOT).descriptor["licenses"] and descriptor["sources"]
+
+
+def test_the_export_command_writes_what_the_build_publishes_under_data(published, tmp_path, capsys):
+    files = {p.relative_to(published.parent).as_posix() for p in published.parent.rglob("*") if p.is_file()}
+    assert {"case-studies.csv", "outcomes.csv", "lessons.csv", "case-studies.json", "evidence-book.sqlite", PACKAGE_FILE} <= files
+    assert any(name.startswith(f"{LOOKUPS_DIR}/") for name in files)
+    # A data package it cannot read: one message naming the file, exit 1, nothing half-written.
+    root = knowledge_root(tmp_path / "root", [FIXTURES / "sample-case.yml"])
+    (root / "data" / PACKAGE_FILE).unlink()
+    assert main(["--root", str(root), "export", "--out", str(tmp_path / "out")]) == 1
+    assert PACKAGE_FILE in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_frictionless_fails_the_package_when_a_code_is_not_in_its_lookup_table(kb, tmp_path):

@@ -37,10 +37,8 @@ from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.generated import MARK as GENERATED_MARK
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
 from ..publish.compare import generate_comparison_pages
-from ..publish.database import check_database, publish_database
 from ..publish.datapackage import publish as publish_datasets
-from ..publish.export import check_exports, write_exports
-from ..publish.exportpackage import check_export_package, publish_export_package
+from ..publish.downloads import check_downloads, publish_downloads
 from ..publish.furniture import list_page_titles, page_furniture
 from ..publish.glossary import GLOSSARY_DOC
 from ..publish.html import plural
@@ -341,10 +339,8 @@ def on_build_finished(app: Sphinx, exception) -> None:
         raise ExtensionError(f"case studies without a page: {', '.join(missing)}")
     book = book_of(app)[0]
     site = book.site  # the downloads give absolute addresses (sphinx/citing.py)
-    exported = write_exports(kb, outdir / "data", site, record_citation(app))
     package = load_package(Path(app.srcdir))
-    exported += publish_database(kb, package, outdir / "data")
-    exported += publish_export_package(kb, package, outdir / "data", book.edition, site)  # describes the files above
+    exported = publish_downloads(kb, package, outdir / "data", site, book.edition, record_citation(app))
     charts = {p.relative_to(outdir / "data").as_posix() for p in (outdir / CHART_DATA_DIR).glob("*.csv")}
     history = app.evidencebook_history  # type: ignore[attr-defined]
     (outdir / "data" / CHANGES_FILE).write_text(changes_json(history), encoding="utf-8")
@@ -386,9 +382,7 @@ def check_nothing_lost(app: Sphinx, kb: KnowledgeBase, outdir: Path, site: str, 
     pages -= {Path(docname).name for docname in redirects}  # an earlier build's, rewritten after this check
     if pages != set(kb.records):
         problems.append(f"case pages that do not match the records one to one: {', '.join(sorted(pages ^ set(kb.records)))}")
-    problems += check_exports(kb, outdir / "data", site)
-    problems += check_database(kb, outdir / "data")
-    problems += check_export_package(outdir / "data")
+    problems += check_downloads(kb, outdir / "data", site)
     if problems:
         raise ExtensionError("the published book does not match the records:\n" + "\n".join(problems))
 

@@ -95,7 +95,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ..publish.export import write_exports
+    """What the build publishes under data/ from the records and the data package, without building."""
+    from ..publish.citation import export_citation, page_citation
+    from ..publish.datapackage import publish as publish_datasets
+    from ..publish.downloads import check_downloads, publish_downloads
+    from ..publish.render import case_docname
+    from ..records.book import read_book, source_provenance
+    from ..records.datasets import DataError, load_package
 
     root = find_root(args.root)
     kb = load_knowledge_base(root)
@@ -103,18 +109,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         for problem in kb.problems:
             print(problem, file=sys.stderr)
         return 1
-    from ..publish.citation import export_citation, page_citation
-    from ..publish.render import case_docname
-    from ..records.book import read_book, source_provenance
-
     book, provenance = read_book(root), source_provenance(root)
 
     def cite(record):
         return export_citation(page_citation(book, case_docname(record.id), record.title, provenance.date))
 
-    for path in write_exports(kb, Path(args.out), book.site, cite):
+    out = Path(args.out)
+    try:
+        package = load_package(root)
+    except DataError as err:  # `evidencebook validate` lists every problem of the data
+        print(err, file=sys.stderr)
+        return 1
+    written = publish_downloads(kb, package, out, book.site, book.edition, cite)
+    written += publish_datasets(package, out, reserved={p.relative_to(out).as_posix() for p in written})
+    problems = check_downloads(kb, out, book.site)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    for path in written:
         print(f"wrote {path}")
-    return 0
+    return 1 if problems else 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -181,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("derive", help="rewrite the files derived from the schema")
     p.add_argument("--check", action="store_true", help="fail if a derived file is out of date instead of writing")
     p.set_defaults(func=cmd_derive)
-    p = sub.add_parser("export", help="write the JSON and CSV exports")
+    p = sub.add_parser("export", help="write the downloads the build publishes under data/: exports, database, data packages")
     p.add_argument("--out", default="_build/html/data")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("new", help="start a case-study record from the template, with a valid unused id")
