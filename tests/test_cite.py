@@ -250,6 +250,28 @@ def test_a_book_without_settings_still_reads(tmp_path):
     assert edition_problem("2026.13.0") and edition_problem("26.1") and edition_problem("2027.1.0") is None
 
 
+def test_publishing_stops_when_config_yml_names_another_repository_or_site(tmp_path, capsys):
+    """CI runs check-addresses before it publishes: a placeholder left in _config.yml would give every edit
+    link, citation and CSV URL a wrong address. The message names the setting and the value to give it."""
+    from evidencebook.tools.cli import main
+
+    (tmp_path / "case_studies").mkdir()
+    (tmp_path / "_config.yml").write_text(
+        "title: T\nrepository:\n  url: https://github.com/placeholder/book\nhtml:\n  baseurl: https://placeholder.github.io/book\n",
+        encoding="utf-8",
+    )
+
+    def check(repository, site):
+        status = main(["--root", str(tmp_path), "check-addresses", "--repository", repository, "--site", site])
+        return status, capsys.readouterr().err
+
+    assert check("https://github.com/placeholder/book/", "https://placeholder.github.io/book/") == (0, "")
+    status, err = check("https://github.com/nhs-org/evidence", "https://evidence.example.org/")
+    assert status == 1
+    assert "repository.url is 'https://github.com/placeholder/book'" in err and "set repository.url to 'https://github.com/nhs-org/evidence'" in err
+    assert "set html.baseurl to 'https://evidence.example.org/'" in err
+
+
 def test_provenance_is_the_commit_and_its_date_or_unknown_without_git(tmp_path):
     assert source_provenance(tmp_path) == Provenance("", "")
     assert Provenance("", "").short == "unknown"

@@ -1,4 +1,4 @@
-"""Command line: `evidencebook validate | build | derive | export | new | from-issue | fix | pdf | changed-pages | release`.
+"""Command line: `evidencebook validate | build | derive | export | new | from-issue | fix | pdf | offline | changed-pages | check-addresses | release`.
 
 Run through make (make validate, make derive, make new-case-study, make fix, make release) or as `python -m evidencebook`.
 """
@@ -130,6 +130,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_check_addresses(args: argparse.Namespace) -> int:
+    """Before publishing: the repository and site addresses in _config.yml are where this build is going.
+    Every edit, issue-form and commit link, every citation and every URL in the CSV files derives from
+    them, so a placeholder left there would publish a book of dead links."""
+    from ..records.book import read_book
+
+    book = read_book(find_root(args.root))
+    wrong = [
+        f"_config.yml: {key} is {have or '(not set)'!r} but this site is published from {want!r} — set {key} to {want!r}"
+        for key, have, want in (
+            ("repository.url", book.repository, args.repository.rstrip("/")),
+            ("html.baseurl", book.site, args.site.rstrip("/") + "/" if args.site else ""),
+        )
+        if want and have != want
+    ]
+    for line in wrong:
+        print(line, file=sys.stderr)
+    return 1 if wrong else 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -236,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--site-url", default="", help="prefix page paths with this address")
     p.add_argument("--format", choices=("text", "markdown"), default="text")
     p.set_defaults(func=cmd_changed_pages)
+    p = sub.add_parser("check-addresses", help="fail unless _config.yml names the repository and site this book is published from (CI, before it publishes)")
+    p.add_argument("--repository", default="", help="the repository's address, e.g. https://github.com/owner/name")
+    p.add_argument("--site", default="", help="the published site's address, e.g. https://owner.github.io/name/")
+    p.set_defaults(func=cmd_check_addresses)
     p = sub.add_parser("release", help="cut the next edition: check, bump the calendar version, commit and tag (tools/release.py)")
     p.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
