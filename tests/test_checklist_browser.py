@@ -368,6 +368,10 @@ def test_a_link_to_an_items_lessons_opens_them_in_its_theme(open_checklist, kb, 
     details = page.page.locator(f"#lessons-{last.id}")
     assert details.evaluate("d => d.open")
     assert details.locator("li.kb-checklist-lesson").count() == len(lessons_on(kb, last.factors))
+    # A lesson an earlier area wrote out is a link in the page's HTML; the script puts the lesson itself there.
+    assert page.page.locator(".kb-checklist-lesson[data-ref]").count() == 0
+    area_lists = page.page.locator(".kb-checklist-lessons li.kb-checklist-lesson")
+    assert area_lists.count() == page.page.locator(".kb-checklist-lessons li.kb-checklist-lesson .kb-lesson-statement").count()
     assert on_screen(page, f"#lessons-{last.id}")
     assert_clean(page)
 

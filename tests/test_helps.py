@@ -212,7 +212,7 @@ def test_each_checklist_item_shows_its_own_factors_and_counts_the_lessons_on_the
     from evidencebook.chapters.checklist_page import checklist_part
 
     soup = BeautifulSoup(checklist_part(kb), "html.parser")
-    held = {li["data-lesson"]: li.select_one(".kb-lesson-statement").get_text() for li in soup.select(".kb-checklist-lesson")}
+    held = {li["data-lesson"]: li.select_one(".kb-lesson-statement").get_text() for li in soup.select(".kb-checklist-lesson:not([data-ref])")}
     order = kb.vocab("factors").ids()
     counted = 0
     for item in (i for t in kb.checklist.themes for a in t.areas for i in a.items):
@@ -232,6 +232,32 @@ def test_each_checklist_item_shows_its_own_factors_and_counts_the_lessons_on_the
     budgets = soup.find("li", attrs={"data-item-id": "so-transformation-2"}).select_one("details.kb-item-evidence")
     assert budgets["data-lessons"] == "1 3 4"  # on budgets: the enabler first, then the two barriers
     assert soup.select("template") == []  # every lesson an item needs is in an area's list already
+
+
+def test_the_checklist_writes_each_lesson_out_once_and_later_areas_link_to_it(real_kb):
+    """Areas share factors, so one lesson is on several areas' lists: it is written in full in the first, and
+    each later area gives its type and case study with a link to it (the page was a megabyte with every copy)."""
+    from bs4 import BeautifulSoup
+
+    from evidencebook.chapters.checklist_page import checklist_part
+
+    soup = BeautifulSoup(checklist_part(real_kb), "html.parser")
+    full = soup.select(".kb-checklist-lessons .kb-checklist-lesson:not([data-ref])")
+    keys = [li["data-lesson"] for li in full]
+    assert len(keys) == len(set(keys)), "a lesson written out twice"
+    refs = soup.select(".kb-checklist-lessons .kb-checklist-lesson[data-ref]")
+    assert refs, "the real book's areas share lessons"
+    for ref in refs:
+        key = ref["data-lesson"]
+        target = soup.find(id=f"checklist-lesson-{key}")
+        assert target is not None and target["data-lesson"] == key
+        first_area = target.find_parent(attrs={"data-area-id": True})
+        assert ref.find_parent(attrs={"data-area-id": True}) is not first_area
+        link = ref.select_one("a.kb-lesson-ref")
+        assert link["href"] == f"#checklist-lesson-{key}"
+        assert link.get_text() == f"the lesson as given under {first_area['data-area-name']}"
+        # the same case study and type as the full lesson, so the list still reads without scripts
+        assert ref.a["href"] == target.a["href"] and ref["data-type"] == target["data-type"]
 
 
 def test_a_lesson_an_item_needs_that_no_area_lists_is_held_once_in_a_template(kb):

@@ -9,6 +9,8 @@ shows them and counts the lessons on them; its list is not written out again: ev
 carries a key (its place in the order all lists follow), the item names the keys of its lessons, and
 checklist.js builds the item's list from the lessons already on the page, plus the few that no area
 lists, which the tools block holds once in a <template>. An item without factors points to its area's list.
+A lesson is written in full once, in the first area that lists it; a later area gives its type and case
+study and links to it, and checklist.js puts the full lesson there.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def area_lines(
     noun = "item" if len(area.framework_items) == 1 else "items"
     more = more_text(len(rows) - cap) if cap is not None and len(rows) > cap else ""
     items = [_item_entry(kb, item, every, lesson_cap) for item in area.items]
-    return [
+    lines = [
         f"({md_token('area-' + area.id)})=",
         f"{'#' * level} {md_escape(area.name)}",
         "",
@@ -110,12 +112,17 @@ def area_lines(
                 statuses=STATUSES,
                 factors=_factor_links(kb, factors),
                 lessons=lessons[:lesson_cap],
+                listed_before=evidence["listed_before"],
                 lessons_total=len(lessons),
                 lessons_more=f"And {len(lessons) - lesson_cap:,} more in the lessons export." if lesson_cap is not None and len(lessons) > lesson_cap else "",
             )
         ),
         "",
     ]
+    listed_before = evidence["listed_before"]  # the next areas give these as links (checklist_lesson.html)
+    for lesson in lessons[:lesson_cap]:
+        listed_before.setdefault(lesson["key"], area.name)
+    return lines
 
 
 def checklist_part(kb: KnowledgeBase, heading_level: int = 3) -> str:
@@ -136,6 +143,7 @@ def checklist_part(kb: KnowledgeBase, heading_level: int = 3) -> str:
         "lessons": lessons,
         "lesson_cap": lesson_cap,
         "every": every,
+        "listed_before": {},  # lesson key -> the first area listing it in full, filled in page order
     }
     # The lessons an item's list needs (at scale, its first lesson_cap) that no area lists: held once, for checklist.js.
     shown = {entry["key"] for found in lessons.values() for entry in found[:lesson_cap]}

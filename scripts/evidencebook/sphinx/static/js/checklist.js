@@ -159,7 +159,7 @@
     function lessonByKey(key) {
       if (!lessonsByKey) {
         lessonsByKey = {};
-        var found = Array.prototype.slice.call(root.querySelectorAll(".kb-checklist-lesson[data-lesson]"));
+        var found = Array.prototype.slice.call(root.querySelectorAll(".kb-checklist-lesson[data-lesson]:not([data-ref])"));
         root.querySelectorAll("template.kb-checklist-lesson-pool").forEach(function (pool) {
           found = found.concat(Array.prototype.slice.call(pool.content.querySelectorAll(".kb-checklist-lesson[data-lesson]")));
         });
@@ -171,6 +171,18 @@
       return Object.prototype.hasOwnProperty.call(lessonsByKey, key) ? lessonsByKey[key] : null;
     }
 
+    function copyOf(lesson) {
+      var copy = lesson.cloneNode(true);
+      copy.removeAttribute("id"); // the page's link to a lesson leads to the one written in full
+      return copy;
+    }
+
+    // A later area gives a lesson an earlier area lists in full as a link to it: put the lesson itself there.
+    root.querySelectorAll(".kb-checklist-lesson[data-ref]").forEach(function (ref) {
+      var full = lessonByKey(ref.getAttribute("data-lesson"));
+      if (full) ref.replaceWith(copyOf(full));
+    });
+
     function ownLessons(details) {
       return (details.getAttribute("data-lessons") || "").split(" ").filter(Boolean).map(lessonByKey).filter(Boolean);
     }
@@ -180,7 +192,7 @@
       if (!details.open || details.getAttribute("data-shown") === "1") return;
       var list = document.createElement("ul");
       list.className = "kb-lessons";
-      ownLessons(details).forEach(function (el) { list.appendChild(el.cloneNode(true)); });
+      ownLessons(details).forEach(function (el) { list.appendChild(copyOf(el)); });
       var more = parseInt(details.getAttribute("data-more") || "0", 10);
       if (more > 0) {
         var li = document.createElement("li");
