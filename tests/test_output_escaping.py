@@ -85,6 +85,28 @@ def test_myst_pages_from_hostile_data_hold_no_live_roles_or_directives(hostile_k
     assert r"\{download\}\`passwd \<\/etc\/passwd\>\`" in pages["case page"]
 
 
+def test_a_charts_spec_cannot_end_its_script_and_parses_back_to_the_same_values():
+    """A chart's spec travels in <script type="application/json">: a label holding `</script>` or `<!--`
+    must stay text in it, and JSON.parse (here json.loads) must give back exactly the label."""
+    import json
+
+    import altair as alt
+    import pandas as pd
+
+    from evidencebook.chapters.charts import figure
+
+    label = '</script><script>alert(1)</script><!-- & "quoted" \u2028'
+    data = pd.DataFrame({"case": [label], "n": [1]})
+    chart = alt.Chart(data).mark_bar().encode(x="n:Q", y="case:N")
+    page = figure(chart, data=data, name="hostile", description=label, source=label)._repr_html_()
+    (spec_text,) = re.findall(r'<script type="application/json" class="kb-chart-spec">(.*?)</script>', page, re.S)
+    assert "<" not in spec_text and ">" not in spec_text and "&" not in spec_text
+    spec = json.loads(spec_text)
+    assert [row["case"] for rows in spec["datasets"].values() for row in rows] == [label]
+    assert page.count("<script") == 1  # only the spec's own: the label's script is text
+    assert 'aria-label="&lt;/script&gt;' in page  # the chart's name, escaped as an attribute
+
+
 def test_ids_inside_myst_syntax_cannot_end_it():
     assert md_token("randomised-trial") == "randomised-trial" and md_token("hee2019:brief.v2") == "hee2019:brief.v2"
     assert md_token("x} {download}`/etc/passwd`") == "x---download---etc-passwd-"

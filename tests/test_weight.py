@@ -17,8 +17,8 @@ from evidencebook.sphinx.themecss import EXPECTED_CUT, without_icon_classes
 from evidencebook.sphinx.weight import CHART_BUDGET, PAGE_BUDGET, budget_for, loaded_files, page_kinds, weigh
 
 # Pages with charts cannot fit 1.5 MB yet: the Vega bundle (vega, vega-lite and vega-embed, 898 KB)
-# and the theme (about 610 KB) fill it before the page's own HTML, whose charts carry their data
-# twice (the drawn SVG and the spec). Strict: once they fit, this fails until the mark goes.
+# and the theme (about 620 KB) fill it before the page's own HTML, whose charts carry their data
+# twice (the static SVG and the spec). Strict: once they fit, this fails until the mark goes.
 CHARTS_OVER = pytest.mark.xfail(strict=True, reason="chart pages: the Vega bundle and the charts' inline data (docs/performance.md, 'Page weight')")
 
 

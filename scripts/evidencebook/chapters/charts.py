@@ -15,8 +15,8 @@ page carries the data twice.
 from __future__ import annotations
 
 import base64
-import json
 import math
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -171,13 +171,12 @@ class Figure:
 
     def _repr_html_(self) -> str:
         csv_bytes = neutralised_csv(self.data.to_csv(index=False)).encode("utf-8")  # no cell runs as a formula
-        spec_json = json.dumps(self.spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         table = self.data.to_html(index=False, border=0, classes="kb-data-table", escape=True)
         return render(
             "figure.html",
             name=self.name,
             description=self.description,
-            spec=spec_json,
+            spec=self.spec,
             svg=Markup(self.svg),  # drawn by vl-convert from the spec, which holds the data as JSON
             source=self.source,
             csv_data=base64.b64encode(csv_bytes).decode("ascii"),
@@ -215,7 +214,25 @@ def _static_svg(spec: dict) -> str:
     # static chart links to the book's own pages, as the drawn chart does.
     svg = svg.replace(f'xlink:href="{_VL_CONVERT_BASE_URL}', 'xlink:href="')
     # Drop the XML prolog; the SVG is inlined into the page.
-    return svg[svg.find("<svg") :] if "<svg" in svg else svg
+    svg = svg[svg.find("<svg") :] if "<svg" in svg else svg
+    return _lighter_svg(svg)
+
+
+# What Vega writes for assistive technology on every mark ("Outcomes: 2; Kind: ...; Case study: ..."): half
+# a chapter's HTML. The static chart sits in a role="img" container named by the chart's description, and an
+# image's children are never read out, so none of it reached anyone.
+_MARK_ARIA = re.compile(r' (?:aria-label|aria-roledescription|role)="[^"]*"')
+_PATH_DATA = re.compile(r' d="([^"]*)"')
+_LONG_DECIMAL = re.compile(r"(\d\.\d\d)\d+")  # 6.857142857142857 -> 6.85: a hundredth of a pixel
+
+
+def _lighter_svg(svg: str) -> str:
+    """The static chart without what no reader gets: per-mark labels and 15-digit path coordinates. Its
+    links still work with a mouse, out of the tab order (unnamed now; the drawn chart names them)."""
+    svg = _MARK_ARIA.sub("", svg)
+    svg = _PATH_DATA.sub(lambda m: ' d="' + _LONG_DECIMAL.sub(r"\1", m.group(1)) + '"', svg)
+    svg = svg.replace("<a ", '<a tabindex="-1" ')
+    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
 _VL_CONVERT_BASE_URL = "https://vega.github.io/vega-datasets/"

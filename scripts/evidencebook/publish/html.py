@@ -8,6 +8,7 @@ can be placed inside another template, or handed to a notebook cell's HTML displ
 from __future__ import annotations
 
 import functools
+import json
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -16,6 +17,14 @@ from markupsafe import Markup
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """'1 case study', '2 case studies', '1,200 outcomes': the one way the book counts things."""
     return f"{count:,} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def script_json(value) -> Markup:
+    """`value` as JSON to place inside <script type="application/json">: compact, keys sorted, and every
+    `<`, `>` and `&` written as a \\u escape, so no text in it can close the script or open a comment.
+    A data attribute would escape each quote as `&#34;` (a third of a chart's spec)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 @functools.cache
@@ -28,6 +37,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["plural"] = plural
+    env.filters["script_json"] = script_json
     return env
 
 

@@ -33,6 +33,7 @@ SCREEN_ONLY = {f"cases/{CATALOGUE_PAGE}", f"cases/{COMPARE_PAGE}"}
 BIBLIOGRAPHY = "bibliography"
 # What a printed article does not need: page furniture that print.css would hide anyway.
 DROP_TAGS = {"script", "button"}
+CHART_SPEC = "kb-chart-spec"  # a chart's spec (JSON, never run): kept, so the chart is drawn for print
 DROP_CLASSES = {"headerlink", "kb-breadcrumb", "kb-back-to-catalogue", "prev-next-area"}
 ARTICLE_START = '<article class="bd-article"'  # the theme's article: the page's own content
 ID_REFERENCES = ("for", "aria-labelledby", "aria-describedby", "aria-controls")  # attributes naming ids
@@ -125,7 +126,9 @@ def read_page(page: Page, html_root: Path, included: set[str], site_url: str) ->
     for element in article.find_all(True):
         if element.decomposed:  # inside one dropped already
             continue
-        if element.name in DROP_TAGS or not DROP_CLASSES.isdisjoint(element.get("class") or ()):
+        if element.name in DROP_TAGS and CHART_SPEC not in (element.get("class") or ()):
+            element.decompose()
+        elif not DROP_CLASSES.isdisjoint(element.get("class") or ()):
             element.decompose()
     page.title = " ".join(heading.get_text(" ").split()) if (heading := article.find("h1")) else page.docname
     prefix = page.anchor + "--"
@@ -194,7 +197,7 @@ def _print(browser, composed: Path, out: Path) -> None:
     try:
         page.goto(composed.resolve().as_uri(), wait_until="load", timeout=CHART_TIMEOUT_MS)
         page.wait_for_function(  # each chart drawn live (or failed: its static SVG stays)
-            "() => [...document.querySelectorAll('.kb-chart[data-kb-spec]')]"
+            "() => [...document.querySelectorAll('.kb-figure:has(script.kb-chart-spec) .kb-chart')]"
             ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed') || !c.clientWidth)",
             timeout=CHART_TIMEOUT_MS,
         )

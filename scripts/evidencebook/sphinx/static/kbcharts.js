@@ -1,5 +1,5 @@
-// Draws every chart on the page from its Vega-Lite spec (data-kb-spec) with the book's own vendored
-// Vega bundle. A chart is drawn at its container's width, never scaled down (so its text keeps the
+// Draws every chart on the page from its Vega-Lite spec (the JSON script beside it, script.kb-chart-spec)
+// with the book's own vendored Vega bundle. A chart is drawn at its container's width, never scaled down (so its text keeps the
 // size it is given), in the page's colours, and drawn again when the reader switches between light and
 // dark or the container changes width. In a narrow container it takes a narrow layout: long labels
 // wrapped, legends below and listed down, facet headers above their panel, titles wrapped.
@@ -273,9 +273,9 @@
     return vgSpec;
   }
 
-  function Chart(container) {
+  function Chart(container, specScript) {
     this.container = container;
-    this.spec = JSON.parse(container.getAttribute("data-kb-spec"));
+    this.spec = JSON.parse(specScript.textContent);
     this.drawn = ""; // the width and colours of the chart on screen
     this.result = null;
     this.pending = 0;
@@ -331,9 +331,12 @@
   function drawAll() {
     if (typeof window.vegaEmbed !== "function") return;
     var charts = [];
-    document.querySelectorAll(".kb-chart[data-kb-spec]").forEach(function (container) {
+    document.querySelectorAll(".kb-figure").forEach(function (figure) {
+      var container = figure.querySelector(".kb-chart");
+      var specScript = figure.querySelector("script.kb-chart-spec");
+      if (!container || !specScript) return;
       try {
-        charts.push(new Chart(container));
+        charts.push(new Chart(container, specScript));
       } catch (err) {
         // an unreadable spec: the static SVG stays
       }
