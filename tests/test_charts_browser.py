@@ -44,7 +44,7 @@ MEASURE_JS = """() => [...document.querySelectorAll('.kb-chart')].map((chart, i)
     const scale = Math.sqrt(m.a * m.a + m.b * m.b);
     return {text: t.textContent.trim(), px: parseFloat(getComputedStyle(t).fontSize) * scale};
   });
-  const spec = JSON.parse(chart.dataset.kbSpec);
+  const spec = JSON.parse(chart.closest('figure').querySelector('script.kb-chart-spec').textContent);
   return {index: i, name: chart.closest('figure').id, fixed: !!(spec.usermeta && spec.usermeta.kbFixedSize),
           container: chart.clientWidth, scroll: chart.scrollWidth, svg: svg.getBoundingClientRect().width, texts};
 })"""
