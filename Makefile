@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 HTML   := $(BUILD)/html
 PORT   ?= 8000
+TEST_WORKERS ?= auto  # pytest-xdist workers for `make test` (auto: one per core)
 
 .PHONY: book test test-fast validate derive serve datasette pdf offline clean lock setup bench cold-builds help
 
@@ -39,7 +40,7 @@ book: $(STAMP)
 # Every test, on every core: a test that builds a book of its own runs beside the others. The real book is
 # still built once: each worker asks for it, and the build lock makes the others wait and find it up to date.
 test: $(STAMP) validate
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # No book build, no browser, no subprocess CLI: the markers are in pyproject.toml, tests/conftest.py sets them.
 test-fast: $(STAMP)
