@@ -10,7 +10,8 @@ STAMP  := $(VENV)/.installed
 BUILD  := _build
 HTML   := $(BUILD)/html
 PORT   ?= 8000
-TEST_WORKERS ?= auto  # pytest-xdist workers for `make test` (auto: one per core)
+# pytest-xdist workers for `make test` (auto: one per core)
+TEST_WORKERS ?= auto
 
 .PHONY: book test test-fast validate derive serve datasette pdf offline clean lock setup bench cold-builds help
 
