@@ -249,12 +249,12 @@ def test_the_checklist_writes_each_lesson_out_once_and_later_areas_link_to_it(re
     assert refs, "the real book's areas share lessons"
     for ref in refs:
         key = ref["data-lesson"]
-        target = soup.find(id=f"checklist-lesson-{key}")
+        target = soup.find(id=f"kb-lesson-{key}")
         assert target is not None and target["data-lesson"] == key
         first_area = target.find_parent(attrs={"data-area-id": True})
         assert ref.find_parent(attrs={"data-area-id": True}) is not first_area
         link = ref.select_one("a.kb-lesson-ref")
-        assert link["href"] == f"#checklist-lesson-{key}"
+        assert link["href"] == f"#kb-lesson-{key}"
         assert link.get_text() == f"the lesson as given under {first_area['data-area-name']}"
         # the same case study and type as the full lesson, so the list still reads without scripts
         assert ref.a["href"] == target.a["href"] and ref["data-type"] == target["data-type"]
