@@ -89,6 +89,14 @@ class Result:
     page_weights: str = ""  # weight.report(): each kind of page with everything it loads
 
 
+def synthetic_outcome(outcome: dict) -> dict:
+    """A reported change is one the source gives without a figure (the validator refuses one with a value)."""
+    if outcome["kind"] == "reported-change":
+        without = {k: v for k, v in outcome.items() if k not in ("value", "unit")}
+        return {**without, "note": "Synthetic: the source reports the change without a figure."}
+    return outcome
+
+
 def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
     """Plausible records drawn from the real vocabularies and references (deterministic)."""
     rnd = random.Random(seed)
@@ -117,16 +125,18 @@ def synthetic_records(root: Path, n: int, seed: int = 2026) -> list[dict]:
                 "themes": rnd.sample(vocab["themes"], 3),
                 "summary": f"A synthetic record for the benchmark, number {i}. It has *some* Markdown and a second sentence.",
                 "outcomes": [
-                    {
-                        "metric": f"Synthetic measure {j}",
-                        "value": round(rnd.uniform(1, 99), 1),
-                        "unit": "percent",
-                        "kind": rnd.choice(vocab["outcome_kinds"]),
-                        "domain": rnd.choice(vocab["outcome_domains"]),
-                        "comparison": "the year before",
-                        "period": "2016/17",
-                        "source": {"key": rnd.choice(keys), "locator": f"p. {j + 1}"},
-                    }
+                    synthetic_outcome(
+                        {
+                            "metric": f"Synthetic measure {j}",
+                            "value": round(rnd.uniform(1, 99), 1),
+                            "unit": "percent",
+                            "kind": rnd.choice(vocab["outcome_kinds"]),
+                            "domain": rnd.choice(vocab["outcome_domains"]),
+                            "comparison": "the year before",
+                            "period": "2016/17",
+                            "source": {"key": rnd.choice(keys), "locator": f"p. {j + 1}"},
+                        }
+                    )
                     for j in range(3)
                 ],
                 "evidence": {
