@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..records.book import Book, long_date
+from .render import case_docname
 
 BIBTEX_TYPE = "application/x-bibtex"
 RIS_TYPE = "application/x-research-info-systems"
@@ -180,3 +181,9 @@ def citation_files(c: Citation) -> dict[str, str]:
 def export_citation(c: Citation) -> dict:
     """The citation as the JSON export carries it on each record."""
     return {"harvard": harvard(c), "bibtex": bibtex(c), "csl": csl_item(c)}
+
+
+def record_citations(book: Book, accessed: str = ""):
+    """What data/case-studies.json carries on each record: its case page's citation (the build's and
+    `evidencebook export`'s)."""
+    return lambda record: export_citation(page_citation(book, case_docname(record.id), record.title, accessed))

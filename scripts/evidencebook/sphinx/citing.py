@@ -13,7 +13,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from ..publish.citation import Citation, export_citation, page_citation
+from ..publish.citation import Citation, page_citation, record_citations
 from ..publish.pagecite import footer_html, page_cite_html, write_citation_files
 from ..publish.render import CASES_DIR
 from ..records.book import Book, Provenance, read_book, source_provenance
@@ -71,7 +71,8 @@ def add_cite_section(app: Sphinx, pagename, templatename, context, doctree) -> N
 
 def record_citation(app: Sphinx):
     """What data/case-studies.json carries on each record: its page's citation."""
-    return lambda record: export_citation(citation_of(app, f"{CASES_DIR}/{record.id}", record.title))
+    book, provenance = book_of(app)
+    return record_citations(book, provenance.date)
 
 
 def write_downloads(app: Sphinx, exception) -> None:

@@ -96,10 +96,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """What the build publishes under data/ from the records and the data package, without building."""
-    from ..publish.citation import export_citation, page_citation
+    from ..publish.citation import record_citations
     from ..publish.datapackage import publish as publish_datasets
     from ..publish.downloads import check_downloads, publish_downloads
-    from ..publish.render import case_docname
     from ..records.book import read_book, source_provenance
     from ..records.datasets import DataError, load_package
 
@@ -109,18 +108,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         for problem in kb.problems:
             print(problem, file=sys.stderr)
         return 1
-    book, provenance = read_book(root), source_provenance(root)
-
-    def cite(record):
-        return export_citation(page_citation(book, case_docname(record.id), record.title, provenance.date))
-
+    book = read_book(root)
     out = Path(args.out)
     try:
         package = load_package(root)
     except DataError as err:  # `evidencebook validate` lists every problem of the data
         print(err, file=sys.stderr)
         return 1
-    written = publish_downloads(kb, package, out, book.site, book.edition, cite)
+    written = publish_downloads(kb, package, out, book.site, book.edition, record_citations(book, source_provenance(root).date))
     written += publish_datasets(package, out, reserved={p.relative_to(out).as_posix() for p in written})
     problems = check_downloads(kb, out, book.site)
     for problem in problems:
