@@ -92,7 +92,7 @@ def area_lines(
     noun = "item" if len(area.framework_items) == 1 else "items"
     more = more_text(len(rows) - cap) if cap is not None and len(rows) > cap else ""
     items = [_item_entry(kb, item, every, lesson_cap) for item in area.items]
-    lines = [
+    return [
         f"({md_token('area-' + area.id)})=",
         f"{'#' * level} {md_escape(area.name)}",
         "",
@@ -112,17 +112,13 @@ def area_lines(
                 statuses=STATUSES,
                 factors=_factor_links(kb, factors),
                 lessons=lessons[:lesson_cap],
-                listed_before=evidence["listed_before"],
+                first_listed=evidence["first_listed"],
                 lessons_total=len(lessons),
                 lessons_more=f"And {len(lessons) - lesson_cap:,} more in the lessons export." if lesson_cap is not None and len(lessons) > lesson_cap else "",
             )
         ),
         "",
     ]
-    listed_before = evidence["listed_before"]  # the next areas give these as links (checklist_lesson.html)
-    for lesson in lessons[:lesson_cap]:
-        listed_before.setdefault(lesson["key"], area.name)
-    return lines
 
 
 def checklist_part(kb: KnowledgeBase, heading_level: int = 3) -> str:
@@ -137,16 +133,22 @@ def checklist_part(kb: KnowledgeBase, heading_level: int = 3) -> str:
     factors = {area.id: area_factors(kb, area.framework_items) for area in areas}
     lessons = {area.id: lessons_on(factors[area.id], every) for area in areas}
     lesson_cap = names_per_cell([len(found) for found in lessons.values()])
+    # Each lesson an area lists, by the area that writes it out in full: the first, in page order; later
+    # areas link to it (checklist_lesson.html).
+    first_listed: dict[int, ChecklistArea] = {}
+    for area in areas:
+        for entry in lessons[area.id][:lesson_cap]:
+            first_listed.setdefault(entry["key"], area)
     evidence = {
         "names": {item.id: item.name for _, item in framework_items(kb)},
         "factors": factors,
         "lessons": lessons,
         "lesson_cap": lesson_cap,
         "every": every,
-        "listed_before": {},  # lesson key -> the first area listing it in full, filled in page order
+        "first_listed": first_listed,
     }
     # The lessons an item's list needs (at scale, its first lesson_cap) that no area lists: held once, for checklist.js.
-    shown = {entry["key"] for found in lessons.values() for entry in found[:lesson_cap]}
+    shown = set(first_listed)
     needed = {entry["key"] for area in areas for item in area.items for entry in lessons_on(item.factors, every)[:lesson_cap]}
     pool = [every[key - 1] for key in sorted(needed - shown)]
     total = sum(len(a.items) for t in current.themes for a in t.areas)
