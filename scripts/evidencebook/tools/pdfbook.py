@@ -126,9 +126,8 @@ def read_page(page: Page, html_root: Path, included: set[str], site_url: str) ->
     for element in article.find_all(True):
         if element.decomposed:  # inside one dropped already
             continue
-        if element.name in DROP_TAGS and CHART_SPEC not in (element.get("class") or ()):
-            element.decompose()
-        elif not DROP_CLASSES.isdisjoint(element.get("class") or ()):
+        classes = element.get("class") or ()
+        if (element.name in DROP_TAGS and CHART_SPEC not in classes) or not DROP_CLASSES.isdisjoint(classes):
             element.decompose()
     page.title = " ".join(heading.get_text(" ").split()) if (heading := article.find("h1")) else page.docname
     prefix = page.anchor + "--"
