@@ -32,15 +32,15 @@ from evidencebook.publish.database import (
 )
 from evidencebook.publish.sqlshape import shape
 from evidencebook.records.datasets import DATABASE_FILE, DATABASE_METADATA_FILE, DataPackage, load_package
-from evidencebook.records.kb import load_knowledge_base, load_validated
+from evidencebook.records.kb import load_knowledge_base
 from evidencebook.records.schema import SourceRef, Strict, vocabulary
 
 from .conftest import FIXTURES, ROOT, knowledge_root
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return load_validated(ROOT)
+def kb(real_kb):
+    return real_kb
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from evidencebook.publish.exportpackage import (
 )
 from evidencebook.publish.sqlshape import shape
 from evidencebook.records.datasets import EXPORT_PACKAGE_FILE, LOOKUPS_DIR, PACKAGE_FILE, load_package
-from evidencebook.records.kb import load_knowledge_base, load_validated
+from evidencebook.records.kb import load_knowledge_base
 from evidencebook.records.schema import CaseStudy
 from evidencebook.tools.cli import main
 
@@ -34,8 +34,8 @@ from .conftest import FIXTURES, ROOT, knowledge_root
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return load_validated(ROOT)
+def kb(real_kb):
+    return real_kb
 
 
 def publish_all(kb, out: Path) -> Path:
