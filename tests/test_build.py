@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from evidencebook.records.kb import load_knowledge_base
-from evidencebook.sphinx.patches import PATCHES, RECORD
+from evidencebook.sphinx.patches import PATCHES, RECORD, notebook_cache
 
 from .chartfiles import BASE64_CSV, chart_downloads
 from .conftest import FIXTURES, make_book, run_build
@@ -250,8 +250,11 @@ def test_the_patches_change_no_published_byte_but_the_search_titles_they_escape(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert not re.search(PARALLEL_READ, result.stdout) and not re.search(PARALLEL_WRITE, result.stdout)
     assert patch_record(plain)["enabled"] is False and patch_record(plain)["applied"] == {}
-    # Every patch ran in the builds that made the session's site (counted since its last fresh start).
-    assert patches_that_did_not_run(built_book.parent.parent) == [], "a patch never ran: the comparison shows nothing"
+    # Every patch ran in the builds that made the session's site (counted since its last fresh start), but
+    # the notebook cache's lock, which runs only when a chapter is executed (a warm cache executes none)
+    # and changes no published byte; the incremental test above sees it run.
+    not_run = set(patches_that_did_not_run(built_book.parent.parent)) - {notebook_cache.NAME}
+    assert not_run == set(), "a patch never ran: the comparison shows nothing"
 
     fast_site, plain_site = site_files(built_book), site_files(plain / "_build" / "html")
     for name, data in fast_site.items():  # the copy's commit has its own hash; all else must match

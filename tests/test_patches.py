@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import time
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -149,3 +152,51 @@ def test_the_search_page_script_replaces_what_the_installed_searchtools_still_do
     script = (ROOT / "scripts" / "evidencebook" / "sphinx" / "static" / "js" / "kb-search.js").read_text(encoding="utf-8")
     assert "Search._parseQuery = " in script and "Search.htmlToText = " in script
     assert "if (Scorer.score)" in tools and "Scorer.score(item)" in tools, "Sphinx no longer calls the score hook kb-search.js sets"
+
+
+STORE_A_NOTEBOOK = """
+import sys, time
+import nbformat
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.cache.db import NbCacheRecord
+from evidencebook.sphinx.patches.notebook_cache import serialise_notebook_stores
+
+folder, name, pause, patched = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "patched"
+if patched:
+    serialise_notebook_stores(None)
+create = NbCacheRecord.create_record
+
+def create_then_wait(*args, **kwargs):
+    record = create(*args, **kwargs)
+    time.sleep(pause)  # the record is in the database, its notebook file not yet written
+    return record
+
+NbCacheRecord.create_record = staticmethod(create_then_wait)
+notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"print({name!r})")])
+get_cache(folder).cache_notebook_bundle(CacheBundleIn(notebook, name), check_validity=False, overwrite=True)
+"""
+
+
+@pytest.mark.parametrize("patched", [True, False])
+def test_two_workers_storing_executed_chapters_at_once_do_not_break_each_other(tmp_path: Path, patched: bool):
+    """Two chapters executed at once in the parallel read are stored in myst-nb's notebook cache by two
+    processes. jupyter-cache's clean-up after a store deletes records beyond its limit; here the limit is
+    1, so the second store's clean-up is sure to pick the first chapter's record, as the two-query race
+    did in CI. Unpatched, it finds that record half stored and fails as the build did; patched, the
+    second store waits, and the first chapter is stored whole before anything can remove it."""
+    from jupyter_cache import get_cache
+
+    folder = tmp_path / "cache"
+    get_cache(folder).change_cache_limit(1)
+    mode = "patched" if patched else "unpatched"
+    first = subprocess.Popen([sys.executable, "-c", STORE_A_NOTEBOOK, str(folder), "first", "3", mode], stderr=subprocess.PIPE, text=True)
+    while not (folder / "global.db").exists() or not get_cache(folder).list_cache_records():
+        time.sleep(0.05)  # the first chapter's record is in the database
+    second = subprocess.run([sys.executable, "-c", STORE_A_NOTEBOOK, str(folder), "second", "0", mode], capture_output=True, text=True)
+    first.wait()
+    if patched:
+        assert second.returncode == 0 and first.returncode == 0, second.stderr + first.stderr
+        assert [record.uri for record in get_cache(folder).list_cache_records()] == ["second"]
+    else:  # the failure this patch prevents, so the test above shows the patch at work
+        assert "Notebook file does not exist for cache record" in second.stderr

@@ -21,6 +21,7 @@ from ..settings import PATCHES as PATCHES_ON
 from ..settings import PATCHES_OFF
 from . import (
     bibtex,
+    notebook_cache,
     parallel_safe,
     pybtex_plugins,
     sphinx_parallel,
@@ -32,6 +33,7 @@ from .registry import EFFECTS, Patch, check_versions
 PATCHES: tuple[Patch, ...] = (
     *sphinx_parallel.PATCHES,
     parallel_safe.PATCH,
+    notebook_cache.PATCH,
     sphinx_search.PATCH,
     *bibtex.PATCHES,
     pybtex_plugins.PATCH,
