@@ -220,3 +220,55 @@ def test_two_processes_saving_one_cache_keep_both_results(tmp_path: Path):
     with FileCache.open(tmp_path, "shared", "context").path.open("rb") as f:
         entries = pickle.load(f)["entries"]
     assert entries == {"first.yml": ("d1", 1), "second.yml": ("d2", 2)}
+
+
+def test_a_save_merges_what_another_process_saved_since_this_one_read_the_file(tmp_path: Path, monkeypatch):
+    """Both processes read the same saved cache; the one that saves second still keeps the first's
+    entries. A process whose file nobody replaced since it read it saves without reading it again."""
+    from evidencebook.records import filecache
+
+    start = FileCache.open(tmp_path, "shared", "context")
+    start.put("old.yml", "d0", 0)
+    start.save()
+    first = FileCache.open(tmp_path, "shared", "context")
+    second = FileCache.open(tmp_path, "shared", "context")
+    first.put("first.yml", "d1", 1)
+    first.save()
+    second.put("second.yml", "d2", 2)
+    second.save()
+    with second.path.open("rb") as f:
+        assert pickle.load(f)["entries"] == {"old.yml": ("d0", 0), "first.yml": ("d1", 1), "second.yml": ("d2", 2)}
+
+    reads = []
+    monkeypatch.setattr(filecache, "read_pickle", lambda path, quiet=False: reads.append(path))
+    second.put("third.yml", "d3", 3)
+    second.save()  # the file is still the one this process wrote
+    assert reads == []
+    with second.path.open("rb") as f:
+        assert len(pickle.load(f)["entries"]) == 4
+
+
+def test_a_save_put_off_is_written_when_the_block_ends_and_a_forked_process_saves_at_once(tmp_path: Path):
+    """The build driver holds the record cache's save until its first pass has shown the pages; the
+    forked first pass (and anything else forked meanwhile) cannot wait for a block it never leaves."""
+    from evidencebook.records.filecache import CACHE_DIR, saves_deferred
+
+    def saved(name: str) -> dict:
+        path = tmp_path / CACHE_DIR / f"{name}.pickle"
+        return pickle.loads(path.read_bytes())["entries"] if path.exists() else {}
+
+    with saves_deferred():
+        cache = FileCache.open(tmp_path, "held", "context")
+        cache.put("a.yml", "d1", 1)
+        cache.save()
+        cache.save()  # noted once
+        assert saved("held") == {}
+        pid = os.fork()
+        if pid == 0:
+            child = FileCache.open(tmp_path, "forked", "context")
+            child.put("b.yml", "d2", 2)
+            child.save()
+            os._exit(0)
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        assert saved("forked") == {"b.yml": ("d2", 2)}
+    assert saved("held") == {"a.yml": ("d1", 1)}

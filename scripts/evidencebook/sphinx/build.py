@@ -26,7 +26,7 @@ from pathlib import Path
 from ..chapters import GENERATED_DIR, SUBPAGE_CHAPTERS
 from ..publish.html import plural
 from ..records.book import source_provenance
-from ..records.filecache import LIBRARY, digests_read_once, files_digest
+from ..records.filecache import LIBRARY, digests_read_once, files_digest, saves_deferred
 from ..records.history import history_stamp
 from . import settings
 from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
@@ -203,26 +203,29 @@ def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, book
         print(f"The book is up to date: no input changed since the last build ({root / HTML_DIR}).")
         return 0
     chapter_inputs = digest_inputs(root)
-    kb = knowledge_base_for(root, chapter_inputs)
-    if kb.problems:
-        for problem in kb.problems:
-            print(problem)
-        print(
-            f"\n{plural(len(kb.problems), 'problem')}: nothing is built until they are fixed (see `make validate`).",
-            file=sys.stderr,
-        )
-        return 1
-    in_progress.begin()  # from here until success, the output is not to be trusted
-    (root / STAMP).unlink(missing_ok=True)
-    incremental = (root / DOCTREES / "environment.pickle").exists() and stamp.get("chapter_inputs")
-    if two_pass and incremental and stamp["chapter_inputs"] != chapter_inputs and hasattr(os, "fork"):
-        import_extensions(root)
-        status = in_child_process(first_pass, root, jobs, book)
-        if status:
-            return status
-        print(
-            f"[evidencebook] pages updated in {time.perf_counter() - started:.1f} s; now the chapters that read the records"
-        )
+    # The record cache is written once the first pass has shown the changed pages (the forked pass and
+    # the second pass share this process's knowledge base; they never read the file).
+    with saves_deferred():
+        kb = knowledge_base_for(root, chapter_inputs)
+        if kb.problems:
+            for problem in kb.problems:
+                print(problem)
+            print(
+                f"\n{plural(len(kb.problems), 'problem')}: nothing is built until they are fixed (see `make validate`).",
+                file=sys.stderr,
+            )
+            return 1
+        in_progress.begin()  # from here until success, the output is not to be trusted
+        (root / STAMP).unlink(missing_ok=True)
+        incremental = (root / DOCTREES / "environment.pickle").exists() and stamp.get("chapter_inputs")
+        if two_pass and incremental and stamp["chapter_inputs"] != chapter_inputs and hasattr(os, "fork"):
+            import_extensions(root)
+            status = in_child_process(first_pass, root, jobs, book)
+            if status:
+                return status
+            print(
+                f"[evidencebook] pages updated in {time.perf_counter() - started:.1f} s; now the chapters that read the records"
+            )
     status = sphinx_build(root, jobs, book=book)
     if status == 0:
         (root / STAMP).write_text(
