@@ -108,8 +108,15 @@ def test_a_long_list_is_paged_by_title_so_a_new_record_changes_only_its_own_page
     assert "Previous: [A](a.md)" in s_page
 
     add_record(kb, "amber-case", "Amber case")  # before every other title: all would shift by position
+    rendered = []
+    list_page = render.PageWriter.list_page
+    monkeypatch.setattr(render.PageWriter, "list_page", lambda self, page, near: rendered.append(page.name) or list_page(self, page, near))
     result = generate_pages(load_knowledge_base(kb.root))
     assert set(result["changed"]) == {"cases/amber-case", "cases/index", "cases/list/a"}
+    assert (lists / "s.md").read_text() == s_page
+    assert rendered == ["a"], "a list page whose records and neighbours are unchanged is not rendered again"
+    (lists / "s.md").write_text("edited by hand")
+    assert generate_pages(load_knowledge_base(kb.root))["changed"] == ["cases/list/s"]
     assert (lists / "s.md").read_text() == s_page
 
     add_record(kb, "sunny-case", "Sunny case")  # a third title under S: that page splits by the next letter
