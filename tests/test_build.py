@@ -189,7 +189,13 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     assert "pages updated" in result.stdout  # the two-pass path was taken
     # The first pass shows the case pages and runs no chapter: a chapter split into pages has a globbed
     # toctree, which Sphinx re-reads whenever a page is added (extension.read_case_pages_first).
-    assert "Executing notebook" not in result.stdout.split("pages updated")[0]
+    first, second = result.stdout.split("pages updated")
+    assert "Executing notebook" not in first
+    # Nor does it save Sphinx's environment or search index (patches/sphinx_first_pass.py): the second
+    # pass loads the ones the last complete build saved and reads and indexes the changed pages again.
+    assert "pickling environment" not in first and "pickling environment" in second
+    assert "dumping search index" not in first and "dumping search index" in second
+    assert re.search(r"\b1 added, \d+ changed", second), "the second pass adds the new page to the saved environment"
     assert "2 outcomes from 2 case studies" in overview.read_text()
     case_page = (book / "_build" / "html" / "cases" / "sample-case.html").read_text()
     assert "An edited title" in case_page and "Get well soon (retitled)" in case_page

@@ -36,7 +36,7 @@ from ..chapters import SUBPAGE_CHAPTERS
 from ..chapters.generated import GENERATED_DIR, PARTS, generate_chapter_parts
 from ..chapters.generated import MARK as GENERATED_MARK
 from ..chapters.reading import READING_LIST_DOC, generate_reference_pages
-from ..publish.compare import generate_comparison_pages
+from ..publish.compare import COMPARE_DOC, generate_comparison_pages
 from ..publish.datapackage import publish as publish_datasets
 from ..publish.downloads import check_downloads, publish_downloads
 from ..publish.furniture import list_page_titles, page_furniture
@@ -139,7 +139,7 @@ def on_builder_inited(app: Sphinx) -> None:
     # The first pass of a two-pass build (build.py) shows changed case pages quickly; the chapters and the
     # generated reference pages (which list case studies too) follow in the second pass.
     first_pass = app.config[DEFER_CHAPTERS] and all(
-        (root / f"{doc}.md").exists() for doc in REFERENCE_DOCS + CHAPTER_PARTS
+        (root / f"{doc}.md").exists() for doc in (*REFERENCE_DOCS, *CHAPTER_PARTS, COMPARE_DOC)
     )
     # What's new: the changes between editions, from git when the checkout has its history (records/history.py).
     history = compute_history(root, {rid: record.model_dump(mode="json") for rid, record in kb.records.items()})
@@ -150,9 +150,10 @@ def on_builder_inited(app: Sphinx) -> None:
         generate_chapter_parts(kb)  # chapters/_generated/: frameworks, checklist, data dictionary
         write_if_changed(root / GENERATED_DIR / f"{PART_NAME}.md", f"{GENERATED_MARK}\n\n{chapter_part(history, set(kb.records))}")
     result = generate_pages(kb, history.last_changed if history.available else None)
-    compared = generate_comparison_pages(kb)
-    for key in result:
-        result[key] += compared[key]
+    if not first_pass:  # the comparison view's domain pages: 3.5 s at 10,000 records, so in the second pass
+        compared = generate_comparison_pages(kb)
+        for key in result:
+            result[key] += compared[key]
     app.evidencebook_list_titles = list_page_titles(kb)  # type: ignore[attr-defined]
     logger.info(
         f"[evidencebook] {plural(len(kb.records), 'case study', 'case studies')}; pages changed: {len(result['changed'])}, removed: {len(result['removed'])}"

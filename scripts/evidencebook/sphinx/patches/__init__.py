@@ -21,9 +21,11 @@ from ..settings import PATCHES as PATCHES_ON
 from ..settings import PATCHES_OFF
 from . import (
     bibtex,
+    external_toc,
     notebook_cache,
     parallel_safe,
     pybtex_plugins,
+    sphinx_first_pass,
     sphinx_parallel,
     sphinx_search,
     theme_sidebar,
@@ -32,11 +34,13 @@ from .registry import EFFECTS, Patch, check_versions
 
 PATCHES: tuple[Patch, ...] = (
     *sphinx_parallel.PATCHES,
+    sphinx_first_pass.PATCH,
     parallel_safe.PATCH,
     notebook_cache.PATCH,
     sphinx_search.PATCH,
     *bibtex.PATCHES,
     pybtex_plugins.PATCH,
+    external_toc.PATCH,
     theme_sidebar.PATCH,
 )
 RECORD = CACHE_DIR / "patches.json"
