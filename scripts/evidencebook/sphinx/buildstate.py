@@ -188,12 +188,13 @@ def _notebook_cache_problem(path: Path, cache_version: str) -> str | None:
 
 
 def _drop_unreadable_notebooks(cache) -> None:
-    import nbformat
-
     for record in cache.list_cache_records():
         notebook = cache._get_notebook_path_cache(record.hashkey)
         try:
-            nbformat.read(str(notebook), as_version=4)
+            # Parsed, not validated: jupyter-cache wrote it valid, and what goes wrong on disk (a file cut
+            # short, or gone) fails the parse. nbformat's validation of every cached chapter took 0.7 s.
+            if not isinstance(json.loads(notebook.read_bytes()).get("cells"), list):
+                raise ValueError("no cells")
         except Exception as err:  # a truncated or missing file: any failure to read it means the same
             say(f"discarded a damaged executed notebook from the notebook cache ({type(err).__name__}); its chapter will be executed again")
             cache.remove_cache(record.pk)

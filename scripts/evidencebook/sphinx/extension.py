@@ -118,7 +118,10 @@ def _kb(app: Sphinx) -> KnowledgeBase:
 
 def prepare_shared_state(app: Sphinx) -> None:
     """Create the notebook cache before parallel workers start (they would race to create it); runs
-    after myst-nb has settled its configuration."""
+    after myst-nb has settled its configuration. Not in the first pass of a two-pass build, which
+    executes no chapter."""
+    if app.config[DEFER_CHAPTERS]:
+        return
     config = getattr(app.env, "mystnb_config", None)
     if config is not None and config.execution_mode == "cache" and config.execution_cache_path:
         prepare_notebook_cache(Path(config.execution_cache_path))
