@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .problems import Problem
@@ -27,15 +28,18 @@ def folder_files(
         return paths, problems
     where = folder.relative_to(root).as_posix()
     one, what = kind  # e.g. ("a record", "records")
-    for path in sorted(folder.iterdir()):
-        rel = path.relative_to(root).as_posix()
+    # scandir: whether an entry is a folder comes with the listing (a stat per file cost 0.5 s at 10,000)
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        path, rel = folder / entry.name, f"{where}/{entry.name}"
         if path.name in project_files:
             continue
         if path.name.startswith("."):
             problems.append(
                 Problem(rel, 1, "(file)", "is a hidden file (its name starts with a dot), so it is not read", "rename it without the dot, or remove it")
             )
-        elif path.is_dir() and not path.is_symlink():
+        elif entry.is_dir(follow_symlinks=False):
             problems.append(Problem(rel, 1, "(file)", "is a folder", f"{what} are files directly in {where}/: move its files up"))
         elif path.suffix in suffixes:
             paths.append(path)  # a symbolic link or other odd file is refused by the loader, with its name
