@@ -81,13 +81,22 @@ def saves_deferred():
             cache.save()
 
 
+def file_version(stat: os.stat_result) -> tuple[int, int, int]:
+    """What tells one version of a file from another without reading it: size, time and inode (a save
+    that replaces a file gives it a new inode)."""
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
 def content_digest(path: Path) -> bytes:
-    """The sha256 of a file's bytes; remembered by the file's size, time and inode within
-    digests_read_once(), so a file changed during the build is read again."""
+    """The sha256 of a file's bytes; remembered by the file's version within digests_read_once(), so a
+    file changed during the build is read again."""
     if _BUILD_DIGESTS is None:
         return hashlib.sha256(path.read_bytes()).digest()
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return _remembered_digest(path, path.stat())
+
+
+def _remembered_digest(path: Path, stat: os.stat_result) -> bytes:
+    key = (str(path), *file_version(stat))
     digest = _BUILD_DIGESTS.get(key)
     if digest is None:
         digest = _BUILD_DIGESTS[key] = hashlib.sha256(path.read_bytes()).digest()
@@ -102,33 +111,19 @@ def files_digest(root: Path, paths, seed: bytes = b"") -> str:
     return h.hexdigest()
 
 
-def file_text(path: Path) -> bytes | None:
-    """The bytes of a plain file within the size limit; None for anything else (never cached)."""
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
 def file_digest(path: Path) -> str | None:
     """The sha256 of a plain file's text (the key of its cached results); None when it is never cached
     (a symbolic link, anything but a file, or a file over the size limit). Within digests_read_once(),
     a file the build's input digests already read is not read again (10,000 records: 0.3 s)."""
     try:
         stat = path.lstat()
+        if not S_ISREG(stat.st_mode) or stat.st_size > MAX_BYTES:
+            return None
+        if _BUILD_DIGESTS is not None:
+            return _remembered_digest(path, stat).hex()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-    if not S_ISREG(stat.st_mode) or stat.st_size > MAX_BYTES:
-        return None
-    if _BUILD_DIGESTS is not None:
-        key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)  # as content_digest keys it
-        digest = _BUILD_DIGESTS.get(key)
-        if digest is not None:
-            return digest.hex()
-    text = file_text(path)
-    return hashlib.sha256(text).hexdigest() if text is not None else None
 
 
 @dataclass
@@ -195,13 +190,11 @@ class FileCache:
 
 
 def file_identity(path: Path) -> tuple | None:
-    """What tells one version of a file from another without reading it (a save replaces the file, so
-    its inode changes too); None when it is missing."""
+    """The file's version (file_version); None when it is missing."""
     try:
-        stat = path.stat()
+        return file_version(path.stat())
     except OSError:
         return None
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def read_pickle(path: Path, quiet: bool = False) -> dict | None:
