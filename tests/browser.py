@@ -77,6 +77,7 @@ class Page:
         self.external: list[str] = []
         self.console_errors: list[str] = []
         self.failed: list[str] = []
+        self.requested: list[str] = []  # every address the page asked for, in order
         page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
@@ -95,6 +96,7 @@ class Page:
 
     def _route(self, route):
         url = route.request.url
+        self.requested.append(url)
         if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
             route.continue_()
         else:

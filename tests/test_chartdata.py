@@ -5,6 +5,7 @@ page would hold it, and the event handler on it."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 from types import SimpleNamespace
 
@@ -57,3 +58,19 @@ def test_a_page_at_the_site_root_links_the_same_file_from_there(tmp_path):
     page = "".join(node.astext() for node in document.findall(nodes.raw))
     assert 'href="data/charts/levels-root.csv"' in page and 'href="data/charts/levels-other.csv"' in page
     assert len((tmp_path / "data" / "charts" / "levels-other.csv").read_text().splitlines()) == 4
+
+
+def test_the_specs_move_to_a_script_file_the_page_points_to(tmp_path):
+    label = "</script><script>alert(1)</script>\u2028"
+    data = pd.DataFrame({"level": [label], "case studies": [1]})
+    fig = figure(alt.Chart(data).mark_bar().encode(x="case studies:Q", y="level:N"), data=data, name="levels-spec", description="d", source="s")
+    document = page_with(fig)
+    publish_chart_data(app_for(tmp_path), document, "chapters/overview")
+    page = "".join(node.astext() for node in document.findall(nodes.raw))
+    assert '<script type="application/json" class="kb-chart-spec" data-kb-chart="levels-spec" data-src="../data/charts/levels-spec.spec.js"></script>' in page
+    assert '"datasets"' not in page, "no copy of the specs left in the page"
+    script = (tmp_path / "data" / "charts" / "levels-spec.spec.js").read_text(encoding="ascii")  # ASCII: no line separator
+    prefix = '(window.kbChartSpecs = window.kbChartSpecs || {})["levels-spec"] = '
+    assert script.startswith(prefix) and script.endswith(";\n") and script.count("\n") == 1
+    layouts = json.loads(script[len(prefix) : -2])  # one JSON literal, nothing that could run
+    assert [row["level"] for rows in layouts["narrow"]["datasets"].values() for row in rows] == [label]

@@ -50,7 +50,7 @@ def test_a_new_outcome_kind_is_listed_charted_and_counted_after_the_known_ones(k
     summary = kind_summary(kb, outcomes)
     assert summary.iloc[-1]["kind"] == "Projected" and summary.iloc[-1]["outcomes"] == 1
     chart = kind_chart(kb, outcomes, "kind", "Kind of figure", labels(kb, "outcome_kinds"), "kinds", "Kinds.")
-    assert "Projected" in chart.svg
+    assert "Projected" in chart.svgs["wide"] and "Projected" in chart.svgs["narrow"]
     assert "Projected" in set(chart.data["kind"])
 
 

@@ -99,10 +99,11 @@ def test_a_charts_spec_cannot_end_its_script_and_parses_back_to_the_same_values(
     data = pd.DataFrame({"case": [label], "n": [1]})
     chart = alt.Chart(data).mark_bar().encode(x="n:Q", y="case:N")
     page = figure(chart, data=data, name="hostile", description=label, source=label)._repr_html_()
-    (spec_text,) = re.findall(r'<script type="application/json" class="kb-chart-spec">(.*?)</script>', page, re.S)
+    (spec_text,) = re.findall(r'<script type="application/json" class="kb-chart-spec" data-kb-chart="hostile">(.*?)</script>', page, re.S)
     assert "<" not in spec_text and ">" not in spec_text and "&" not in spec_text
-    spec = json.loads(spec_text)
-    assert [row["case"] for rows in spec["datasets"].values() for row in rows] == [label]
+    specs = json.loads(spec_text)
+    for layout in ("wide", "narrow"):
+        assert [row["case"] for rows in specs[layout]["datasets"].values() for row in rows] == [label]
     assert page.count("<script") == 1  # only the spec's own: the label's script is text
     assert 'aria-label="&lt;/script&gt;' in page  # the chart's name, escaped as an attribute
 

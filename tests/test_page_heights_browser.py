@@ -31,10 +31,7 @@ def chapter_pages(built_book: Path) -> list[str]:
 
 
 def page_height(page) -> int:
-    """The document's height once the page and its charts have been drawn."""
-    page.page.wait_for_function(
-        "() => [...document.querySelectorAll('.kb-chart')].every(c => c.matches('.kb-chart-drawn, .kb-chart-failed'))"
-    )
+    """The document's height as the page opens (its charts are static SVG of their final size)."""
     return page.page.evaluate("document.documentElement.scrollHeight")
 
 

@@ -195,16 +195,24 @@ def test_every_chart_in_the_chapters_has_description_csv_source_and_case_links(b
         for fig in figures:
             assert re.search(r'class="kb-chart" role="img" aria-label="[^"]{20,}"', fig), chapter
             assert re.search(r'class="kb-csv" download="[^"]+" href="\.\./data/charts/[^"]+\.csv"', fig) and "Source:" in fig, chapter
-            spec = json.loads(re.search(r'<script type="application/json" class="kb-chart-spec">(.*?)</script>', fig, re.S).group(1))
-            specs = spec.get("layer", [spec])
-            assert any("href" in s.get("encoding", {}) for s in specs), (
-                f"{chapter}: chart marks link somewhere"
-            )
+            # The specs are a file the page points to, loaded only for the interactive chart.
+            name, src = re.search(r'<script type="application/json" class="kb-chart-spec" data-kb-chart="([a-z0-9-]+)" data-src="([^"]+)"></script>', fig).groups()
+            assert src == f"../data/charts/{name}.spec.js", chapter
+            script = (built_book / "data" / "charts" / f"{name}.spec.js").read_text(encoding="ascii")
+            prefix = f'(window.kbChartSpecs = window.kbChartSpecs || {{}})["{name}"] = '
+            assert script.startswith(prefix) and script.endswith(";\n"), chapter
+            layouts = json.loads(script[len(prefix) : -2])
+            assert set(layouts) == {"wide", "narrow"}, chapter
+            for spec in layouts.values():
+                specs = spec.get("layer", [spec])
+                assert any("href" in s.get("encoding", {}) for s in specs), f"{chapter}: chart marks link somewhere"
             assert 'xlink:href="http' not in fig, "static charts link inside the book"
-            static = re.search(r'<div class="kb-chart"[^>]*>(<svg.*?</svg>)</div>', fig, re.S).group(1)
-            # A picture inside role="img": no per-mark labels (they were half the page), links out of the tab order
-            assert "aria-label" not in static and 'role="' not in static and re.search(r"\d\.\d{3}", "".join(re.findall(r' d="([^"]*)"', static))) is None
-            assert static.count("<a ") == static.count('<a tabindex="-1" ') > 0, chapter
+            statics = re.findall(r'<div class="kb-chart-static kb-chart-(wide|narrow)">(<svg.*?</svg>)</div>', fig, re.S)
+            assert [layout for layout, _ in statics] == ["wide", "narrow"], chapter
+            for _, static in statics:
+                # A picture inside role="img": no per-mark labels (they were half the page), links out of the tab order
+                assert "aria-label" not in static and 'role="' not in static and re.search(r"\d\.\d{3}", "".join(re.findall(r' d="([^"]*)"', static))) is None
+                assert static.count("<a ") == static.count('<a tabindex="-1" ') > 0, chapter
 
 
 @pytest.mark.build

@@ -1,15 +1,17 @@
-"""Charts for the chapters: altair specs rendered without any CDN.
+"""Charts for the chapters: altair specs drawn at build time, with an interactive version on request.
 
 `figure(chart, data=..., name=..., description=..., source=...)` returns an object the notebook
-displays as HTML: a <figure> holding the Vega-Lite spec in a data attribute (drawn in the browser
-by the book's own vendored Vega bundle and static/kbcharts.js), a static SVG of the same chart for
-readers without JavaScript, a caption with the description and source, the data as a CSV download,
-and the data as a table. No inline script and no request to another host.
+displays as HTML: a <figure> holding the chart as static SVG in two layouts (chartlayout.py: wide for a
+computer's column, narrow for a phone's; the page's CSS shows the one that fits and gives it dark
+colours on a dark page), the two layouts' Vega-Lite specs (static/kbcharts.js draws the interactive
+chart from them when the reader asks, loading the book's own Vega bundle only then), a caption with
+the description and source, the data as a CSV download, and the data as a table. No inline script and
+no request to another host.
 
-The CSV download is a file: the notebook's output carries the CSV (base64, in the link's
-data-kb-csv attribute) because a chapter's kernel does not know where the site is written, and the
-build (sphinx/chartdata.py) writes it to data/charts/<name>.csv and links the file instead, so no
-page carries the data twice.
+The CSV download and the specs are files: the notebook's output carries them (the CSV as base64 in the
+link's data-kb-csv attribute, the specs as a JSON script) because a chapter's kernel does not know where
+the site is written, and the build (sphinx/chartdata.py) writes them to data/charts/<name>.csv and
+data/charts/<name>.spec.js and links the files instead, so no page carries the data or the specs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pandas as pd
 
 from ..publish.html import render
 from ..publish.text import Markup, neutralised_csv
+from .chartlayout import NARROW_WIDTH, WIDE_WIDTH, fitted, fixed_size
 
 # The book's one palette. Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -46,6 +49,13 @@ EVIDENCE_COLOURS = {
 UNKNOWN_EVIDENCE_COLOUR = "#777"
 # Region tiles: a light range, so black labels stay readable on every tile.
 TILE_RANGE = ["#f7fbff", "#6baed6"]
+# Text and lines on the page's background: pydata-sphinx-theme's light colours. On a dark page the
+# book's CSS gives the static chart the dark theme's (evidencebook.css, "Charts on a dark page" finds
+# them by these values), and kbcharts.js draws the interactive one in the page's own.
+TEXT_COLOUR = "#222832"
+LINE_COLOUR = "#48566b"
+GRID_COLOUR = "#d1d5da"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
 def kind_colours(kind_ids: list[str]) -> list[str]:
@@ -142,32 +152,33 @@ def marks_sentence(per_case: bool, unit: str = "case study's outcomes") -> str:
 
 @alt.theme.register("evidencebook", enable=True)
 def theme() -> alt.theme.ThemeConfig:
+    text = {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "labelFontSize": 12, "titleFontSize": 12}
     return {
         "config": {
             "range": {"category": PALETTE},
-            "font": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+            "font": FONT,
             "view": {"stroke": None},
             "mark": {"color": PALETTE[0]},
             "bar": {"color": PALETTE[0]},
-            "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 260},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12},
-            "header": {"labelFontSize": 12, "titleFontSize": 12},
-            # Text and lines on the page background take the page's text colour; static/kbcharts.js
-            # sets the dark theme's when the page is dark (a mark with its own colour keeps it).
-            "text": {"color": "#222"},
-            "rule": {"color": "#000"},
+            "axis": {**text, "labelLimit": 260, "domainColor": LINE_COLOUR, "tickColor": LINE_COLOUR, "gridColor": GRID_COLOUR},
+            "legend": {**text, "symbolFillColor": LINE_COLOUR},  # a size legend's circles
+            "header": text,
+            "title": {"color": TEXT_COLOUR, "subtitleColor": TEXT_COLOUR},
+            # A mark with a colour of its own keeps it on a dark page; these take the page's text colour.
+            "text": {"color": TEXT_COLOUR},
+            "rule": {"color": TEXT_COLOUR},
         }
     }
 
 
 @dataclass
 class Figure:
-    spec: dict
+    specs: dict  # layout name ("wide", "narrow") -> the Vega-Lite spec laid out for it
     data: pd.DataFrame
     name: str
     description: str
     source: str
-    svg: str
+    svgs: dict  # layout name -> the static SVG of that layout
 
     def _repr_html_(self) -> str:
         csv_bytes = neutralised_csv(self.data.to_csv(index=False)).encode("utf-8")  # no cell runs as a formula
@@ -176,8 +187,10 @@ class Figure:
             "figure.html",
             name=self.name,
             description=self.description,
-            spec=self.spec,
-            svg=Markup(self.svg),  # drawn by vl-convert from the spec, which holds the data as JSON
+            specs=self.specs,
+            # drawn by vl-convert from the specs, which hold the data as JSON
+            svgs={layout: Markup(svg) for layout, svg in self.svgs.items()},
+            fixed=fixed_size(self.specs["wide"]),
             source=self.source,
             csv_data=base64.b64encode(csv_bytes).decode("ascii"),
             table=Markup(table),  # pandas escapes every cell (escape=True)
@@ -190,8 +203,10 @@ def figure(chart: alt.TopLevelMixin, *, data: pd.DataFrame, name: str, descripti
     spec = _nan_to_null(chart.to_dict(validate=True))
     spec.pop("$schema", None)
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
-    svg = _static_svg(spec)
-    return Figure(spec, data.reset_index(drop=True), name, description, source, svg)
+    specs, svgs = {}, {}
+    for layout, width, narrow in (("wide", WIDE_WIDTH, False), ("narrow", NARROW_WIDTH, True)):
+        specs[layout], svgs[layout] = fitted(spec, _static_svg, width, narrow)
+    return Figure(specs, data.reset_index(drop=True), name, description, source, svgs)
 
 
 def _nan_to_null(value):
@@ -205,11 +220,19 @@ def _nan_to_null(value):
     return value
 
 
+# Vega sizes a static chart by the width it measures its text at, and the reader's browser then draws
+# that text in its own font: measured in a narrower font than the browser's, labels overran the chart and
+# were cut off at its edge. So text is measured in DejaVu Sans, wider than the usual system fonts (Segoe
+# UI, San Francisco, Roboto) and what Debian's browsers draw system-ui in, and drawn in the book's fonts.
+MEASURING_FONT = "DejaVu Sans"
+
+
 def _static_svg(spec: dict) -> str:
-    """The chart as SVG, shown until (or unless) the interactive version is drawn."""
+    """The chart as SVG, shown until (or unless) the reader asks for the interactive version."""
     import vl_convert as vlc
 
-    svg = vlc.vegalite_to_svg(spec)
+    measured = {**spec, "config": {**spec.get("config", {}), "font": MEASURING_FONT}}
+    svg = vlc.vegalite_to_svg(measured).replace(f'font-family="{MEASURING_FONT}"', f'font-family="{FONT}"')
     # vl-convert resolves a mark's relative `href` against its default data URL; undo that so the
     # static chart links to the book's own pages, as the drawn chart does.
     svg = svg.replace(f'xlink:href="{_VL_CONVERT_BASE_URL}', 'xlink:href="')

@@ -1,10 +1,14 @@
-"""Chart data as files: each chart's "Download the data (CSV)" links to data/charts/<name>.csv.
+"""Chart data and specs as files: each chart's "Download the data (CSV)" links to data/charts/<name>.csv,
+and its interactive version is drawn from data/charts/<name>.spec.js.
 
-A chapter's notebook output carries each chart's CSV in its link (`data-kb-csv`, base64: see
-chapters/charts.py), since the kernel cannot know where the site is written. As a page is written
-(doctree-resolved, in the main process even when Sphinx writes in parallel), this writes the CSV to the
-file, points the link at it and drops the attribute, so the page carries no copy of the data. The output
-stays in the notebook cache, so a chapter that is not executed again still publishes its files.
+A chapter's notebook output carries each chart's CSV in its link (`data-kb-csv`, base64) and its
+layouts' Vega-Lite specs in a JSON script (see chapters/charts.py), since the kernel cannot know where
+the site is written. As a page is written (doctree-resolved, in the main process even when Sphinx
+writes in parallel), this writes both to their files, points the page at them and drops the payloads,
+so the page carries neither: the specs are loaded only when a reader asks for the interactive chart.
+The spec file is a script (it sets `window.kbChartSpecs[name]`), not JSON, so that it loads from
+`file://` too (the offline edition), where a page may not fetch. The output stays in the notebook
+cache, so a chapter that is not executed again still publishes its files.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import json
 import re
 from pathlib import Path
 
@@ -27,10 +32,23 @@ CSV_PAYLOAD = "data-kb-csv="
 # The link's attributes as publish/templates/figure.html writes them (only they are rewritten, so the link
 # stays the template's); a chart's name is a slug the chapter's code gives.
 CSV_LINK = re.compile(r'download="(?P<name>[a-z0-9-]+)\.csv" href="[^"]*" data-kb-csv="(?P<data>[A-Za-z0-9+/=]*)"')
+# The specs' script as figure.html writes it; its JSON has every `<` escaped (publish/html.script_json).
+SPEC_SCRIPT = re.compile(r'<script type="application/json" class="kb-chart-spec" data-kb-chart="(?P<name>[a-z0-9-]+)">(?P<json>[^<]*)</script>')
 
 
 def chart_data_path(outdir: Path, name: str) -> Path:
     return outdir / CHART_DATA_DIR / f"{name}.csv"
+
+
+def chart_spec_path(outdir: Path, name: str) -> Path:
+    return outdir / CHART_DATA_DIR / f"{name}.spec.js"
+
+
+def spec_script(name: str, specs: dict) -> bytes:
+    """The file that hands a chart's specs to static/kbcharts.js: JSON (a JavaScript literal, nothing
+    else; non-ASCII escaped, so no line separator can end it early) assigned to the chart's name."""
+    literal = json.dumps(specs, sort_keys=True, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return f"(window.kbChartSpecs = window.kbChartSpecs || {{}})[{json.dumps(name)}] = {literal};\n".encode("ascii")
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -67,7 +85,18 @@ def publish_chart_data(app: Sphinx, doctree: nodes.document, docname: str) -> No
             href = relative_uri(page, f"{CHART_DATA_DIR}/{name}.csv")
             return f'download="{name}.csv" href="{html.escape(href)}"'
 
-        replaced = CSV_LINK.sub(to_file, text)
+        def spec_to_file(match: re.Match) -> str:
+            name = match["name"]
+            try:
+                specs = json.loads(match["json"])
+            except ValueError:
+                logger.warning(f"chart {name!r}: its specs are not valid JSON", location=docname)
+                return match[0]
+            _write(chart_spec_path(Path(app.outdir), name), spec_script(name, specs))
+            href = relative_uri(page, f"{CHART_DATA_DIR}/{name}.spec.js")
+            return f'<script type="application/json" class="kb-chart-spec" data-kb-chart="{name}" data-src="{html.escape(href)}"></script>'
+
+        replaced = SPEC_SCRIPT.sub(spec_to_file, CSV_LINK.sub(to_file, text))
         if CSV_PAYLOAD in replaced:
             logger.warning("a chart's CSV could not be written to a file: its link is not as figure.html writes it", location=docname)
         node.replace_self(nodes.raw(node.rawsource, replaced, **node.attributes))

@@ -321,9 +321,8 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     if above or below:  # the breadcrumb and the way back (publish/furniture.py: why not in the source)
         context["body"] = f"{above}{body}{below}"
     # Inside this event add_js_file adds to this page only: pages without charts or tools load nothing extra.
-    if CHART_MARK in body:
-        app.add_js_file(f"{VENDOR_DIR}/vega-bundle.js")
-        app.add_js_file(f"{VENDOR_DIR}/kbcharts.js")
+    if CHART_MARK in body:  # the charts are static SVG; kbcharts.js loads the Vega bundle when a reader asks
+        app.add_js_file(f"{VENDOR_DIR}/kbcharts.js", defer="defer")
     if pagename == "search":  # numbers found, snippets from the article (static/js/kb-search.js says why)
         app.add_js_file(f"{VENDOR_DIR}/{SEARCH_SCRIPT}", defer="defer")
     for name in page_modules(body):

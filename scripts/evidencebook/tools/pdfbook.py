@@ -32,12 +32,11 @@ COMPOSED_FILE = "_print-book.html"  # beside links to the site's files (build_pd
 SCREEN_ONLY = {f"cases/{CATALOGUE_PAGE}", f"cases/{COMPARE_PAGE}"}
 BIBLIOGRAPHY = "bibliography"
 # What a printed article does not need: page furniture that print.css would hide anyway.
-DROP_TAGS = {"script", "button"}
-CHART_SPEC = "kb-chart-spec"  # a chart's spec (JSON, never run): kept, so the chart is drawn for print
+DROP_TAGS = {"script", "button"}  # charts print as the static SVG the build drew (chapters/chartlayout.py)
 DROP_CLASSES = {"headerlink", "kb-breadcrumb", "kb-back-to-catalogue", "prev-next-area"}
 ARTICLE_START = '<article class="bd-article"'  # the theme's article: the page's own content
 ID_REFERENCES = ("for", "aria-labelledby", "aria-describedby", "aria-controls")  # attributes naming ids
-CHART_TIMEOUT_MS = 600_000  # a whole book of pages and charts, on a slow machine
+LOAD_TIMEOUT_MS = 600_000  # a whole book of pages, on a slow machine
 
 
 @dataclass
@@ -127,7 +126,7 @@ def read_page(page: Page, html_root: Path, included: set[str], site_url: str) ->
         if element.decomposed:  # inside one dropped already
             continue
         classes = element.get("class") or ()
-        if (element.name in DROP_TAGS and CHART_SPEC not in classes) or not DROP_CLASSES.isdisjoint(classes):
+        if element.name in DROP_TAGS or not DROP_CLASSES.isdisjoint(classes):
             element.decompose()
     page.title = " ".join(heading.get_text(" ").split()) if (heading := article.find("h1")) else page.docname
     prefix = page.anchor + "--"
@@ -171,13 +170,12 @@ def compose(root: Path, html_root: Path) -> str:
         licence=f"Data and text under {licence.get('title', licence.get('name', 'the licence stated on the site'))}",
         stylesheets=stylesheets,
         parts=parts,
-        scripts=["_static/_vendor/vega-bundle.js", "_static/_vendor/kbcharts.js"],
     )
 
 
 def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium", browser=None) -> None:
-    """Print `composed` with Chromium once every chart is drawn (in `browser`, a Playwright browser the
-    caller already runs, or in one started here)."""
+    """Print `composed` with Chromium (in `browser`, a Playwright browser the caller already runs, or in
+    one started here)."""
     if browser is not None:
         _print(browser, composed, out)
         return
@@ -194,12 +192,7 @@ def print_pdf(composed: Path, out: Path, chromium: str = "/usr/bin/chromium", br
 def _print(browser, composed: Path, out: Path) -> None:
     page = browser.new_page(color_scheme="light")
     try:
-        page.goto(composed.resolve().as_uri(), wait_until="load", timeout=CHART_TIMEOUT_MS)
-        page.wait_for_function(  # each chart drawn live (or failed: its static SVG stays)
-            "() => [...document.querySelectorAll('.kb-figure:has(script.kb-chart-spec) .kb-chart')]"
-            ".every(c => c.matches('.kb-chart-drawn, .kb-chart-failed') || !c.clientWidth)",
-            timeout=CHART_TIMEOUT_MS,
-        )
+        page.goto(composed.resolve().as_uri(), wait_until="load", timeout=LOAD_TIMEOUT_MS)
         out.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(out), format="A4", print_background=True, display_header_footer=True,
