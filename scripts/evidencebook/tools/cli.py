@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repository", default="", help="the repository's address, e.g. https://github.com/owner/name")
     p.add_argument("--site", default="", help="the published site's address, e.g. https://owner.github.io/name/")
     p.set_defaults(func=cmd_check_addresses)
-    p = sub.add_parser("release", help="cut the next edition: check, bump the calendar version, commit and tag (tools/release.py)")
+    p = sub.add_parser("release", help="cut an edition: check, tag the edition _config.yml gives (bumped to the next calendar version once it is tagged), commit and tag (tools/release.py)")
     p.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
     try:
