@@ -178,7 +178,10 @@ def cmd_release(args: argparse.Namespace) -> int:
     except ReleaseError as err:
         print(f"No edition was cut: {err}", file=sys.stderr)
         return 1
-    print(f"Edition {edition}: committed and tagged v{edition}. Publish it with `git push --follow-tags`.")
+    print(
+        f"Edition {edition}: committed and tagged v{edition}. Publish it with `git push --follow-tags`, then publish "
+        f"a GitHub Release from the tag v{edition}: Zenodo issues the edition's DOI for a release, not for a tag."
+    )
     return 0
 
 
