@@ -133,8 +133,11 @@ SITE_TEMPLATES = {("data/catalogue-index.json", "url"), ("data/outcomes-index.js
 
 
 def json_links(value, key: str = "") -> list[tuple[str, str]]:
-    """(key, value) of every string under a link-named key, at any depth."""
+    """(key, value) of every string under a link-named key, at any depth; not in Datasette's `columns`
+    (data/metadata.json), whose keys are column names and whose values describe them."""
     if isinstance(value, dict):
+        if key == "columns":
+            return []
         return [found for k, v in value.items() for found in json_links(v, str(k))]
     if isinstance(value, list):
         return [found for v in value for found in json_links(v, key)]
