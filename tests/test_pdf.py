@@ -69,6 +69,8 @@ def test_the_whole_book_is_composed_with_every_chapter_its_pages_and_every_case_
     assert sorted(appendix) == sorted(f"cases/{c['id']}" for c in cases)
     positions = [composed.find(f'<section class="kb-pdf-page" id="{page.anchor}">') for part in parts for page in part.pages]
     assert -1 not in positions and positions == sorted(positions), "every page once, in the contents' order"
+    # The page furniture that means nothing on paper is left out of the printed pages.
+    assert "Back to the catalogue" not in composed and 'class="kb-breadcrumb' not in composed
 
 
 def test_the_title_page_gives_the_book_its_edition_and_date(texts):

@@ -34,7 +34,7 @@ BIBLIOGRAPHY = "bibliography"
 # What a printed article does not need: page furniture that print.css would hide anyway.
 DROP_TAGS = {"script", "button"}
 CHART_SPEC = "kb-chart-spec"  # a chart's spec (JSON, never run): kept, so the chart is drawn for print
-DROP_CLASSES = {"headerlink", "kb-breadcrumb", "kb-back-to-catalogue", "prev-next-area"}
+DROP_CLASSES = {"headerlink", "kb-breadcrumb", "kb-back", "prev-next-area"}
 ARTICLE_START = '<article class="bd-article"'  # the theme's article: the page's own content
 ID_REFERENCES = ("for", "aria-labelledby", "aria-describedby", "aria-controls")  # attributes naming ids
 CHART_TIMEOUT_MS = 600_000  # a whole book of pages and charts, on a slow machine
