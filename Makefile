@@ -104,7 +104,8 @@ new-case-study: $(STAMP)
 fix: $(STAMP)
 	$(BIN)/evidencebook fix
 
-# Cut an edition: a clean tree, valid records and current derived files; then the next calendar version
-# (year.month.release) in _config.yml, CITATION.cff and .zenodo.json, committed and tagged v<edition>.
+# Cut an edition: a clean tree, valid records and current derived files; then the edition _config.yml
+# gives while it has no tag, else the next calendar version (year.month.release), set in _config.yml,
+# CITATION.cff and .zenodo.json, committed and tagged v<edition>.
 release: $(STAMP)
 	$(BIN)/evidencebook release

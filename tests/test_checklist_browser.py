@@ -321,17 +321,17 @@ def every_item(checklist):
 
 def chosen_items(kb, checklist):
     """An item with a factor its area has not (its lessons come partly from other areas or the page's
-    template), one of the last theme, and one without factors whose area lists lessons."""
+    template) and one of the last theme. Every item names factors of its own (the schema requires them);
+    the area pointer an item without would get is tested on a checklist built in code (test_helps.py)."""
     items = every_item(checklist)
     beyond = next(item for area, item in items if set(item.factors) - area_factors(kb, area) and lessons_on(kb, item.factors))
     last = next(item for area, item in reversed(items) if item.factors and lessons_on(kb, item.factors))
-    bare = next((area, item) for area, item in items if not item.factors and lessons_on(kb, area_factors(kb, area)))
-    return beyond, last, bare
+    return beyond, last
 
 
 def test_an_items_lessons_are_the_lessons_on_its_own_factors(open_checklist, kb, checklist):
     page = open_checklist()
-    beyond, last, (bare_area, bare) = chosen_items(kb, checklist)
+    beyond, last = chosen_items(kb, checklist)
     labels = {t.id: t.label for t in kb.vocab("factors").terms}
     for item in (beyond, last):
         expected = lessons_on(kb, item.factors)
@@ -348,21 +348,16 @@ def test_an_items_lessons_are_the_lessons_on_its_own_factors(open_checklist, kb,
         assert [plain(t) for t in shown.all_inner_texts()] == expected, item.id
         assert shown.first.is_visible()
 
-    # an item without factors keeps its area's pointer, with the area's count
-    show_theme_of(page, checklist, bare.id)
-    li = page.page.locator(f'li[data-item-id="{bare.id}"]')
-    assert li.locator(".kb-item-factors").count() == 0 and li.locator("details").count() == 0
-    pointer = li.locator(".kb-item-evidence a")
-    assert pointer.get_attribute("href") == f"#lessons-{bare_area.id}"
-    assert pointer.inner_text() == f"Not in place yet? Lessons that may help ({len(lessons_on(kb, area_factors(kb, bare_area)))})"
-    pointer.click()
-    assert page.page.locator(f"#lessons-{bare_area.id} li.kb-checklist-lesson").first.is_visible()
+    # every item names its own factors, so none falls back to its area's pointer
+    assert page.page.locator("li.kb-checklist-item").count() == len(every_item(checklist))
+    assert page.page.locator("li.kb-checklist-item .kb-item-factors").count() == len(every_item(checklist))
+    assert page.page.locator("li.kb-checklist-item p.kb-item-evidence").count() == 0
     assert_clean(page)
 
 
 def test_a_link_to_an_items_lessons_opens_them_in_its_theme(open_checklist, kb, checklist, site):
     page = open_checklist()
-    _, last, _ = chosen_items(kb, checklist)
+    _, last = chosen_items(kb, checklist)
     page.page.goto(f"{site}/{PAGE}#lessons-{last.id}")
     page.page.wait_for_selector(".kb-checklist-tools:not([hidden])")
     details = page.page.locator(f"#lessons-{last.id}")
@@ -378,7 +373,7 @@ def test_a_link_to_an_items_lessons_opens_them_in_its_theme(open_checklist, kb, 
 
 def test_the_action_plan_gives_each_item_the_lessons_on_its_own_factors(open_checklist, kb, checklist):
     page = open_checklist()
-    beyond, last, (bare_area, bare) = chosen_items(kb, checklist)
+    beyond, last = chosen_items(kb, checklist)
     items = every_item(checklist)
     done = next(item for _, item in items if item.factors and item.id not in (beyond.id, last.id))
     show_theme_of(page, checklist, done.id)
@@ -401,9 +396,7 @@ def test_the_action_plan_gives_each_item_the_lessons_on_its_own_factors(open_che
         assert {r["factors_of"] for r in mine} == {"item"}
         assert {r["factors"] for r in mine} == {"; ".join(labels[f] for f in kb.vocab("factors").ids() if f in item.factors)}
     assert {r["status"] for r in rows if r["item_id"] == beyond.id} == {"In development"}
-    mine = [r for r in rows if r["item_id"] == bare.id]
-    assert [plain(r["lesson"]) for r in mine] == lessons_on(kb, area_factors(kb, bare_area))
-    assert {r["factors_of"] for r in mine} == {"area"}
+    assert {r["factors_of"] for r in rows} == {"item"}  # every item has factors of its own
 
     # Markdown: each item a task, its factors and its own lessons nested under it
     blocks = download("md").split("\n- [ ] ")[1:]

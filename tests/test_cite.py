@@ -287,6 +287,14 @@ def test_provenance_is_the_commit_and_its_date_or_unknown_without_git(tmp_path):
 # --- CITATION.cff and .zenodo.json ------------------------------------------------------------------------
 
 
+def test_the_readme_says_a_doi_needs_a_github_release_published_from_the_tag(root):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### What the repository on GitHub needs, once")
+    section = " ".join(readme[start : readme.index("\n## ", start)].split())
+    assert "A DOI comes from a published GitHub Release, not from the tag." in section
+    assert "publish a GitHub Release from that tag" in section and ZENODO_JSON in section and "make release" in section
+
+
 def test_citation_cff_and_zenodo_json_parse_and_agree_with_the_configuration(root):
     book = read_book(root)
     cff = yaml.safe_load((root / CITATION_CFF).read_text(encoding="utf-8"))

@@ -46,12 +46,25 @@ def exported(built_book: Path) -> dict[str, dict]:
     return {c["id"]: c for c in data["case_studies"]}
 
 
-def toc_pages(root: Path) -> list[str]:
+def toc_pages(root: Path, html: Path) -> list[str]:
+    """Every page _toc.yml lists: its root, each chapter and its sections at any depth, a `glob` entry
+    by the pages the build wrote for it (chapters/overview/* ...); the catalogue and comparison are views."""
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     pages = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"].removesuffix(".md"))
+            if "glob" in entry:
+                matched = sorted(p.relative_to(html).with_suffix("").as_posix() for p in html.glob(f"{entry['glob']}.html"))
+                assert matched, f"_toc.yml's glob {entry['glob']} matches no page of the build"
+                pages.extend(matched)
+            walk(entry.get("sections", []))
+
     for part in toc.get("parts", [toc]):
-        pages += [entry["file"] for entry in part.get("chapters", [])]
-    return [p.removesuffix(".md") for p in pages if not p.startswith("cases/")]  # the catalogue and comparison are views
+        walk(part.get("chapters", []))
+    return [p for p in pages if not p.startswith("cases/")]
 
 
 def test_every_case_page_cites_itself_and_links_its_forms(built_book: Path, book, exported):
@@ -73,7 +86,9 @@ def test_every_case_page_cites_itself_and_links_its_forms(built_book: Path, book
 
 
 def test_every_chapter_is_citable_and_the_other_pages_are_not(built_book: Path, book):
-    for docname in toc_pages(ROOT):
+    pages = toc_pages(ROOT, built_book)
+    assert any(p.startswith("chapters/overview/") for p in pages) and "chapters/contributing/the-record" in pages, "sub-pages too"
+    for docname in pages:
         page = (built_book / f"{docname}.html").read_text(encoding="utf-8")
         [section] = SECTION.findall(page)
         assert f"Available at: {book.page_url(docname)}" in text_of(section), docname
@@ -111,12 +126,56 @@ def test_every_page_footer_shows_edition_build_date_and_commit(built_book: Path,
         assert hrefs(footer.group()) == [f"{book.repository}/commit/{provenance.commit}"]
 
 
+LINK_NAME = re.compile(r"(url|href|link|.*[_-]url)", re.I)  # a column or key that holds an address
+# The site's own indexes, read by its pages' scripts: a template relative to the page, so any copy of the
+# site (the offline edition) links to itself. Not a download's address.
+SITE_TEMPLATES = {("data/catalogue-index.json", "url"), ("data/outcomes-index.json", "url")}
+
+
+def json_links(value, key: str = "") -> list[tuple[str, str]]:
+    """(key, value) of every string under a link-named key, at any depth; not in Datasette's `columns`
+    (data/metadata.json), whose keys are column names and whose values describe them."""
+    if isinstance(value, dict):
+        if key == "columns":
+            return []
+        return [found for k, v in value.items() for found in json_links(v, str(k))]
+    if isinstance(value, list):
+        return [found for v in value for found in json_links(v, key)]
+    return [(key, value)] if isinstance(value, str) and LINK_NAME.fullmatch(key) else []
+
+
 def test_published_csv_and_json_give_absolute_addresses(built_book: Path, book, exported):
     rows = list(csv.DictReader(io.StringIO((built_book / "data" / "case-studies.csv").read_text(encoding="utf-8"))))
     assert rows and all(r["url"] == f"{book.site}cases/{r['id']}.html" for r in rows)
     assert all(c["url"].startswith(book.site) for c in exported.values())
     index = json.loads((built_book / "data" / "catalogue-index.json").read_text(encoding="utf-8"))
     assert index["url"] == "cases/{id}.html", "the site's own index stays relative, so any copy links to itself"
+
+    # Every address in every published CSV and JSON file (chart data under data/charts/ included) is
+    # absolute, and one on the site leads to a page the build wrote, and to the place on it it names.
+    links: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(built_book.rglob("*.csv")):
+        table = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+        named = [c for c in table.fieldnames or [] if LINK_NAME.fullmatch(c)]
+        links[path.relative_to(built_book).as_posix()] = [(c, row[c]) for row in table for c in named if row[c]]
+    for path in sorted((built_book / "data").rglob("*.json")):
+        rel = path.relative_to(built_book).as_posix()
+        found = json_links(json.loads(path.read_text(encoding="utf-8")))
+        links[rel] = [(key, value) for key, value in found if (rel, key) not in SITE_TEMPLATES]
+    charts = [rel for rel, found in links.items() if rel.startswith("data/charts/") and found]
+    assert "data/charts/evidence-gap-map.csv" in charts and len(charts) >= 5, "the charts' links are checked too"
+    pages: dict[str, str] = {}
+    for rel, found in links.items():
+        for column, value in found:
+            parts = urlsplit(value)
+            assert parts.scheme in ("http", "https") and parts.netloc, f"{rel}: {column} {value!r} is not an absolute address"
+            if not value.startswith(book.site):
+                continue
+            page = parts.path.removeprefix(urlsplit(book.site).path)
+            assert (built_book / page).is_file(), f"{rel}: {column} {value!r} leads to no page"
+            if parts.fragment and page.endswith(".html"):
+                text = pages.setdefault(page, (built_book / page).read_text(encoding="utf-8"))
+                assert f'id="{parts.fragment}"' in text, f"{rel}: {column} {value!r}: the page has no such place"
 
 
 def test_gaps_and_the_contributing_chapter_link_the_issue_forms(built_book: Path, book):

@@ -4,6 +4,7 @@ real Datasette serving it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import sqlite3
@@ -23,11 +24,13 @@ from evidencebook.publish.database import (
     DATASET_PREFIX,
     VIEWS,
     DatabaseError,
+    ViewColumn,
     check_database,
     database_tables,
     knowledge_base_tables,
     package_tables,
     publish_database,
+    view_descriptions,
     write_database,
 )
 from evidencebook.publish.sqlshape import shape
@@ -102,15 +105,39 @@ def test_every_table_and_column_is_described_for_datasette(db, published):
     metadata = json.loads((published / DATABASE_METADATA_FILE).read_text())
     assert metadata["license"] == "CC-BY-4.0" and metadata["license_url"].startswith("https://creativecommons.org/")
     described = metadata["databases"][DATABASE_NAME]["tables"]
-    for (name, kind) in db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"):
+    kinds = dict(db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").fetchall())
+    assert set(VIEWS) <= {name for name, kind in kinds.items() if kind == "view"}
+    for name, kind in kinds.items():
         assert described[name]["description"].strip(), f"{kind} {name} has no description"
-        if kind == "table":
-            columns = [row[1] for row in db.execute(f'PRAGMA table_info("{name}")')]
-            missing = [c for c in columns if not described[name]["columns"].get(c, "").strip()]
-            assert not missing, f"{name}: columns without a description: {missing}"
+        columns = [row[1] for row in db.execute(f'PRAGMA table_info("{name}")')]
+        missing = [c for c in columns if not described[name].get("columns", {}).get(c, "").strip()]
+        assert not missing, f"{kind} {name}: columns without a description: {missing}"
     assert described["outcomes"]["columns"]["unit"].startswith("A unit from data/vocabularies/units.yml")
     assert described["case_studies"]["columns"]["place_name"].startswith("Where it happened. The place as the source names it")
     assert described["themes"]["label_column"] == "label"
+
+
+def test_a_views_columns_say_what_their_source_columns_say_and_where_they_come_from(published):
+    tables = json.loads((published / DATABASE_METADATA_FILE).read_text())["databases"][DATABASE_NAME]["tables"]
+    measured, overview = tables["measured_outcomes"]["columns"], tables["case_study_overview"]["columns"]
+    # A renamed column carries the schema's description of the column it shows, and names it.
+    assert measured["place"] == tables["case_studies"]["columns"]["place_name"] + " From case_studies.place_name."
+    assert measured["metric"] == tables["outcomes"]["columns"]["metric"] + " From outcomes.metric."
+    # A label looked up, a source filled in and a count say what the view did.
+    assert measured["region"].startswith(tables["case_studies"]["columns"]["place_region"])
+    assert measured["region"].endswith("as its label in regions.")
+    assert measured["source_key"].startswith(tables["case_study_sources"]["columns"]["key"])
+    assert "or else the case study's first" in measured["source_key"]
+    assert overview["outcomes"].startswith("How many rows the case study has in outcomes")
+    assert tables["outcomes"]["description"] in overview["outcomes"]
+
+
+def test_a_view_column_from_a_column_the_database_lacks_is_refused(kb, monkeypatch):
+    view = VIEWS["measured_outcomes"]
+    wrong = dataclasses.replace(view, columns=(*view.columns, ViewColumn("extra", "o.extra", "outcomes.extra")))
+    monkeypatch.setitem(VIEWS, "measured_outcomes", wrong)
+    with pytest.raises(DatabaseError, match=r"view measured_outcomes: column extra comes from outcomes.extra"):
+        view_descriptions(knowledge_base_tables(kb))
 
 
 def test_the_same_records_give_the_same_database_bytes(kb, published, tmp_path):

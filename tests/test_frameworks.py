@@ -66,16 +66,37 @@ def test_checklist_is_complete_and_valid(kb):
         assert set(area.framework_items) <= framework_item_ids
 
 
-def test_checklist_items_name_one_to_three_factors_or_none(kb):
+def test_checklist_items_name_one_to_three_factors(kb):
     """Each item is linked to the factors its own text is about (#21): one to three, each once, from the
-    vocabulary; the few about nothing the vocabulary names have none."""
+    vocabulary. The schema refuses an item without (see the test below), so every item has its own lessons."""
     factors = set(kb.vocab("factors").ids())
     items = [i for t in kb.checklist.themes for a in t.areas for i in a.items]
     for item in items:
-        assert len(item.factors) <= 3 and len(set(item.factors)) == len(item.factors), item.id
+        assert 1 <= len(item.factors) <= 3 and len(set(item.factors)) == len(item.factors), item.id
         assert set(item.factors) <= factors, item.id
-    bare = [i.id for i in items if not i.factors]
-    assert len(bare) <= 10, bare
+
+
+def test_a_checklist_item_without_factors_is_refused_naming_the_item_and_the_fix(tmp_path):
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "case_studies").mkdir()
+    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
+    path = tmp_path / "data" / "integration-checklist.yml"
+    data = yaml.safe_load(path.read_text())
+    first_area, second_area = data["themes"][0]["areas"][:2]
+    del first_area["items"][1]["factors"]  # left out
+    second_area["items"][0]["factors"] = []  # given, but empty
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    loaded = load_knowledge_base(tmp_path)
+    assert loaded.checklist is None
+    lines = [str(p) for p in loaded.problems if p.file == "data/integration-checklist.yml"]
+    fix = "add `factors` with the one to three factors of data/vocabularies/factors.yml its text is about, e.g. factors: [workforce-and-roles]"
+    for field, item in (("themes[0].areas[0].items[1]", first_area["items"][1]), ("themes[0].areas[1].items[0]", second_area["items"][0])):
+        [line] = [line for line in lines if f": {field}: " in line]
+        assert line.startswith("data/integration-checklist.yml:") and f"item {item['id']!r} names no factor — {fix}" in line
+        number = int(line.split(":")[1])
+        assert f"- id: {item['id']}" in path.read_text().splitlines()[number - 1]  # the line is the item's own
 
 
 def test_framework_item_ids_are_unique_and_every_reference_exists(kb):

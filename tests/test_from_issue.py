@@ -287,6 +287,25 @@ def test_the_workflow_runs_on_the_forms_issues_with_minimal_permissions():
     assert "case-study/issue-$ISSUE_NUMBER" in "".join(step.get("run", "") for step in job["steps"])
 
 
+def github_setup_section() -> str:
+    """README's section on what the repository on GitHub needs once, which maintainers follow."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### What the repository on GitHub needs, once")
+    return " ".join(readme[start : readme.index("\n## ", start)].split())
+
+
+def test_the_readme_tells_maintainers_to_create_every_label_the_forms_give():
+    """GitHub adds a form's label only if the repository has it, and the workflow runs only on the form's
+    label: a maintainer who never reads that finds no pull request and no error."""
+    section = github_setup_section()
+    forms = sorted((ROOT / ISSUE_FORM).parent.glob("*.yml"))
+    labels = [label for form in forms for label in yaml.safe_load(form.read_text(encoding="utf-8")).get("labels", [])]
+    assert "case study" in labels
+    for label in labels:
+        assert f"`{label}`" in section, f"README does not name the label {label!r} to create"
+    assert "adds a label only if the repository already has it" in section and WORKFLOW.name in section
+
+
 def test_draft_from_issue_in_process_matches_the_command(book: Path):
     draft = draft_from_issue(book, VALID)
     assert draft.status == 0 and draft.path == book / "case_studies" / "testborough-social-prescribing-alliance.yml"

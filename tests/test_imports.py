@@ -1,9 +1,13 @@
 """The library's layers import one way: no module of scripts/evidencebook/ imports, directly or
-through others, a module that imports it back (imports inside functions count too)."""
+through others, a module that imports it back (imports inside functions count too); and `make book` needs
+no browser: nothing of the library imports Playwright until the PDF is printed."""
 
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import ROOT
@@ -89,3 +93,56 @@ def test_no_module_of_the_sphinx_layer_imports_itself_back():
 def test_no_module_of_the_library_imports_itself_back():
     found = cycles(import_graph())
     assert found == [], described(found)
+
+
+# What `make book` runs imports every module of the library but the command line's __main__: the build
+# driver (through the command line), the Sphinx extension and its patches, and the chapters' code in the
+# notebook kernels. Imported in a fresh interpreter, so that no other test's import counts.
+NO_BROWSER_SCRIPT = """
+import importlib, json, pkgutil, sys
+import evidencebook
+for module in pkgutil.walk_packages(evidencebook.__path__, "evidencebook."):
+    if not module.name.endswith("__main__"):
+        importlib.import_module(module.name)
+print(json.dumps({
+    "library": sorted(name for name in sys.modules if name.split(".")[0] == "evidencebook"),
+    "browser": sorted(name for name in sys.modules if name.split(".")[0] in ("playwright", "axe_playwright_python", "pypdf")),
+}))
+"""
+
+
+def test_building_the_book_needs_no_browser():
+    """`make book` must not need Chromium: no module of the library imports Playwright (nor the PDF's other
+    test-only packages) when imported; the PDF command imports them when it runs."""
+    found = subprocess.run([sys.executable, "-c", NO_BROWSER_SCRIPT], capture_output=True, text=True, cwd=ROOT)
+    assert found.returncode == 0, found.stderr[-3000:]
+    imported = json.loads(found.stdout)
+    assert set(import_graph()) - set(imported["library"]) == {"evidencebook.__main__"}, "every module of the library was imported"
+    assert imported["browser"] == [], f"importing the library imports {imported['browser'][:5]}: import them inside the function that needs them"
+
+
+BROWSER_PACKAGES = ("playwright", "axe_playwright_python", "pypdf")
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The modules a file imports when it is imported (not those imported inside its functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lazy = {id(node) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) for node in ast.walk(f)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in lazy:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_the_browser_is_imported_only_inside_the_functions_that_print():
+    """The same rule as the test above, read from the source: it runs in the quick lane (no other process)."""
+    files = [p for p in (SCRIPTS / "evidencebook").rglob("*.py") if "__pycache__" not in p.parts]
+    found = {
+        str(p.relative_to(ROOT)): sorted(m for m in top_level_imports(p) if m.split(".")[0] in BROWSER_PACKAGES) for p in files
+    }
+    assert {name: modules for name, modules in found.items() if modules} == {}

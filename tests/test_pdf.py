@@ -2,8 +2,9 @@
 it is split into) and case study, the bibliography, page numbers, links inside the document, bookmarks,
 and charts as vector drawings.
 
-What goes into the PDF is checked on the whole book's composed document; the printing itself on a small
-book printed by `evidencebook pdf` as `make pdf` runs it (the whole book prints 640 pages in two minutes,
+What goes into the PDF is checked on the whole book's composed document; the printing itself, the mended
+bookmarks and `evidencebook pdf --check` (which CI runs on the whole book's PDF) on a small book printed by
+`evidencebook pdf` as `make pdf` runs it (the whole book prints 640 pages in two minutes,
 and Chromium prints every page alike)."""
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 
 from evidencebook.chapters import SUBPAGE_CHAPTERS
 from evidencebook.records.book import read_book
-from evidencebook.tools.pdfbook import COMPOSED_FILE, book_parts, compose, read_page
+from evidencebook.tools.pdfbook import COMPOSED_FILE, book_parts, compose, outline_items, read_page
 
 from .conftest import BIN, ROOT, made_once, make_book, run_build
 from .test_build import same_commit_date
@@ -69,6 +71,8 @@ def test_the_whole_book_is_composed_with_every_chapter_its_pages_and_every_case_
     assert sorted(appendix) == sorted(f"cases/{c['id']}" for c in cases)
     positions = [composed.find(f'<section class="kb-pdf-page" id="{page.anchor}">') for part in parts for page in part.pages]
     assert -1 not in positions and positions == sorted(positions), "every page once, in the contents' order"
+    # The page furniture that means nothing on paper is left out of the printed pages.
+    assert "Back to the catalogue" not in composed and 'class="kb-breadcrumb' not in composed
 
 
 def test_the_title_page_gives_the_book_its_edition_and_date(texts):
@@ -135,3 +139,44 @@ def test_charts_are_vector_drawings_not_pictures(pdf, small_book):
             if item.get_object().get("/Subtype") == "/Image":
                 images += 1
     assert images == 0, f"{images} raster images in the PDF: charts should print as SVG"
+
+
+def test_bookmarks_read_as_the_headings_they_stand_for(pdf, small_book):
+    """Chromium joins a wrapped heading's lines without a space ("careevidence book"); make pdf gives each
+    bookmark its heading's text back."""
+    html = small_book / "book" / "_build" / "html"
+    top = [item.title for item in pdf.outline if not isinstance(item, list)]
+    for part in book_parts(small_book / "book", html):
+        for page in part.pages:
+            read_page(page, html, set(), "")
+            assert page.title in top, f"no bookmark reads {page.title!r} ({page.docname}); the bookmarks: {top}"
+
+
+def check(book: Path, pdf: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "evidencebook"), "--root", str(book), "pdf", "--check", str(pdf)], capture_output=True, text=True)
+
+
+def test_the_check_finds_every_chapter_and_case_study_and_names_what_is_missing(small_book, tmp_path):
+    book = small_book / "book"
+    html = book / "_build" / "html"
+    passed = check(book, small_book / "book.pdf")
+    assert passed.returncode == 0, passed.stderr
+    pages = [page for part in book_parts(book, html) for page in part.pages]
+    cases = [page for page in pages if page.docname.startswith("cases/")]
+    assert cases and f"{len(pages) - len(cases)} chapter pages and {len(cases)} case stud" in passed.stdout
+    # A PDF whose case study and glossary lost their bookmarks (as if their pages had not been printed).
+    for page in pages:
+        read_page(page, html, set(), "")
+    gone = {cases[0].title, next(p.title for p in pages if p.docname == "chapters/glossary")}
+    writer = PdfWriter(small_book / "book.pdf", incremental=True)
+    for item in outline_items(writer):
+        if str(item["/Title"]) in gone:
+            item[NameObject("/Title")] = TextStringObject("Something else")
+    damaged = tmp_path / "damaged.pdf"
+    with damaged.open("wb") as out:
+        writer.write(out)
+    failed = check(book, damaged)
+    assert failed.returncode == 1
+    assert f"lacks 2 of the {len(pages)} pages" in failed.stderr
+    assert f"  {cases[0].docname}: {cases[0].title}\n" in failed.stderr
+    assert "  chapters/glossary: Glossary\n" in failed.stderr

@@ -13,7 +13,7 @@ import yaml
 from evidencebook.records.book import read_book
 from evidencebook.records.editions import page_list_problems, pages_file, read_page_list
 from evidencebook.tools.metadata import CITATION_CFF, ZENODO_JSON, metadata_files
-from evidencebook.tools.release import ReleaseError, next_edition, release, set_edition
+from evidencebook.tools.release import ReleaseError, edition_to_release, next_edition, release, set_edition
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.org"}
 
@@ -68,21 +68,40 @@ def test_set_edition_changes_the_one_line_and_keeps_the_rest():
         set_edition("title: T\n", "2027.1.0")
 
 
-def test_release_bumps_the_edition_everywhere_commits_and_tags(repo: Path):
-    before = read_book(repo).edition
+def test_the_edition_released_is_the_announced_one_until_it_is_tagged():
+    assert edition_to_release("2026.12.0", date(2026, 12, 3), lambda edition: False) == "2026.12.0"
+    assert edition_to_release("2026.12.0", date(2027, 3, 1), lambda edition: False) == "2026.12.0", "announced, so kept"
+    assert edition_to_release("2026.12.0", date(2026, 12, 3), lambda edition: edition == "2026.12.0") == "2026.12.1"
+    assert edition_to_release("2026.12.0", date(2027, 3, 1), lambda edition: edition == "2026.12.0") == "2027.3.0"
+    with pytest.raises(ReleaseError, match="calendar version"):
+        edition_to_release("1.0", date(2027, 1, 2), lambda edition: False)
+
+
+def test_the_first_release_tags_the_edition_the_site_announces_and_the_next_one_bumps_it(repo: Path):
+    before = read_book(repo).edition  # what every page, citation and feed entry of the site already says
     year, month, _ = (int(p) for p in before.split("."))
     edition = release(repo, date(year, month, 28), no_problems, no_problems, some_pages)
-    assert edition == next_edition(before, date(year, month, 28))
-    assert read_book(repo).edition == edition
+    assert edition == before, "the announced edition is tagged, not skipped"
+    assert read_book(repo).edition == before
     cff = yaml.safe_load((repo / CITATION_CFF).read_text(encoding="utf-8"))
-    assert str(cff["version"]) == edition and str(cff["date-released"]) == f"{year}-{month:02d}-28"
-    assert f'"version": "{edition}"' in (repo / ZENODO_JSON).read_text(encoding="utf-8")
+    assert str(cff["version"]) == before and str(cff["date-released"]) == f"{year}-{month:02d}-28"
+    assert f'"version": "{before}"' in (repo / ZENODO_JSON).read_text(encoding="utf-8")
     assert git(repo, "status", "--porcelain") == "", "everything it changed is committed"
-    assert git(repo, "log", "-1", "--format=%s").strip() == f"Edition {edition}"
-    assert git(repo, "describe", "--exact-match", "HEAD").strip() == f"v{edition}"
-    assert git(repo, "cat-file", "-t", f"v{edition}").strip() == "tag", "an annotated tag"
-    # A second release the same day is the next one of the month.
-    assert release(repo, date(year, month, 28), no_problems, no_problems, some_pages).endswith(str(int(edition.split(".")[2]) + 1))
+    assert git(repo, "log", "-1", "--format=%s").strip() == f"Edition {before}"
+    assert git(repo, "describe", "--exact-match", "HEAD").strip() == f"v{before}"
+    assert git(repo, "cat-file", "-t", f"v{before}").strip() == "tag", "an annotated tag"
+    assert pages_file(repo, before).is_file()
+
+    # Now that it is tagged, the next release is the next one of the month, set everywhere.
+    bumped = release(repo, date(year, month, 28), no_problems, no_problems, some_pages)
+    assert bumped == next_edition(before, date(year, month, 28)) != before
+    assert read_book(repo).edition == bumped
+    assert str(yaml.safe_load((repo / CITATION_CFF).read_text(encoding="utf-8"))["version"]) == bumped
+    assert f'"version": "{bumped}"' in (repo / ZENODO_JSON).read_text(encoding="utf-8")
+    assert git(repo, "describe", "--exact-match", "HEAD").strip() == f"v{bumped}"
+    assert git(repo, "log", "-1", "--format=%s").strip() == f"Edition {bumped}"
+    # And a third, in a later month, starts that month's count.
+    assert release(repo, date(year + 1, 1, 2), no_problems, no_problems, some_pages) == f"{year + 1}.1.0"
 
 
 def test_release_refuses_an_unclean_tree_invalid_records_stale_files_or_an_existing_tag(repo: Path):
@@ -98,7 +117,9 @@ def test_release_refuses_an_unclean_tree_invalid_records_stale_files_or_an_exist
         release(repo, today, lambda root: ["case_studies/bad.yml:3: title: missing"], no_problems, some_pages)
     with pytest.raises(ReleaseError, match="make derive"):
         release(repo, today, no_problems, lambda root: ["CITATION.cff"], some_pages)
-    git(repo, "tag", f"v{next_edition(read_book(repo).edition, today)}")
+    current = read_book(repo).edition
+    git(repo, "tag", f"v{current}")  # the announced edition is tagged, so the release would be the next one...
+    git(repo, "tag", f"v{next_edition(current, today)}")  # ...which is tagged too
     with pytest.raises(ReleaseError, match="exists already"):
         release(repo, today, no_problems, no_problems, some_pages)
     assert git(repo, "rev-parse", "HEAD") == head and (repo / "_config.yml").read_text(encoding="utf-8") == config, "nothing changed"

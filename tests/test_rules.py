@@ -62,9 +62,20 @@ def move(rel: str, to: str) -> Edit:
     return lambda book: (book / rel).rename(book / to)
 
 
+def write(rel: str, text: str) -> Edit:
+    """Write a file of the book (its folder made if needed)."""
+
+    def apply(book: Path) -> None:
+        (book / rel).parent.mkdir(parents=True, exist_ok=True)
+        (book / rel).write_text(text, encoding="utf-8")
+
+    return apply
+
+
 RECORD = "case_studies/sample-case.yml"
 BROKEN_SCHEMA = {"title": DELETE}  # makes the record a draft: the rules with a draft check still run on it
 GLOSSARY = "data/glossary/accountable-care-organisation.yml"
+EDITION_PAGES = "data/editions/2026.12.0-pages.txt"
 
 
 def first_term_id(data: dict) -> str:
@@ -137,6 +148,20 @@ CASES = [
         (edit(RECORD, to="case_studies/other-case.yml", id="other-case", previous_ids=["sample-old"]), edit(RECORD, previous_ids=["sample-old"])),
         "sample-case.yml:58: previous_ids[0]: 'sample-old' is also a previous id of case_studies/other-case.yml",
         near_miss=(edit(RECORD, to="case_studies/other-case.yml", id="other-case", previous_ids=["other-old"]), edit(RECORD, previous_ids=["sample-old"])),
+    ),
+    Case(  # an edition published the sample under an older id, which no record keeps: its address would break
+        "published-case-page-kept",
+        (write(EDITION_PAGES, "cases/index.html\ncases/old-sample.html\ncases/outcomes/costs.html\ncases/sample-case.html\nindex.html\n"),),
+        f"{EDITION_PAGES}:2: (line): cases/old-sample.html, published in this edition, is the page of the case study 'old-sample', "
+        "which is no longer a record's id nor in any record's previous_ids, so the address would break — if it was renamed or merged, "
+        "add 'old-sample' to previous_ids of the record that replaced it; a published case study is removed only on purpose",
+        near_miss=(write(EDITION_PAGES, "cases/index.html\ncases/old-sample.html\ncases/sample-case.html\n"), edit(RECORD, previous_ids=["old-sample"])),
+    ),
+    Case(  # the record that replaced it fails the schema: its previous ids still count, and the rule stays quiet
+        "published-case-page-kept",
+        (write(EDITION_PAGES, "cases/gone-case.html\ncases/old-sample.html\n"), edit(RECORD, previous_ids=["old-sample"], **BROKEN_SCHEMA)),
+        f"{EDITION_PAGES}:1: (line): cases/gone-case.html, published in this edition, is the page of the case study 'gone-case'",
+        draft=True,
     ),
     Case("vocabulary-name-matches-file", (move("data/vocabularies/themes.yml", "data/vocabularies/topics.yml"),), "vocabulary: is 'themes' but the file is topics.yml"),
     Case("term-id-form", (edit("data/vocabularies/themes.yml", terms__0__id="Discharge"),), "terms[0].id: 'Discharge' is not a valid term id"),

@@ -2,7 +2,8 @@
 
 The small test book is built under the sample record's first id and its pages recorded as an edition's
 list (data/editions/, as `make release` writes it); the record is then renamed, listing its old id in
-`previous_ids`, and rebuilt incrementally: every listed path must be a page, or a redirect to a page.
+`previous_ids`, and rebuilt incrementally: every listed path must be a page, or a redirect to a page;
+and dropping the old id while the list names its page is refused (rule published-case-page-kept).
 """
 
 from __future__ import annotations
@@ -86,8 +87,17 @@ def test_a_renamed_case_study_keeps_every_address_of_the_previous_edition(tmp_pa
     exported = json.loads((html / "data" / "case-studies.json").read_text(encoding="utf-8"))["case_studies"]
     assert [(c["id"], c["previous_ids"]) for c in exported] == [(NEW_ID, [OLD_ID])]
 
-    # A redirect no longer wanted is removed by an incremental build, as a clean build would not have it.
+    # Dropping the old id while a published edition lists its page is refused: the file, the id and the fix.
     rename_record(book, NEW_ID, NEW_ID, [])
+    refused = run_build(book)
+    assert refused.returncode != 0, "an address a published edition listed may not break"
+    line = previous.index(f"cases/{OLD_ID}.html") + 1
+    said = refused.stdout + refused.stderr
+    assert f"data/editions/2026.12.0-pages.txt:{line}: (line): cases/{OLD_ID}.html, published in this edition" in said, said[-3000:]
+    assert f"add '{OLD_ID}' to previous_ids of the record that replaced it" in said
+    # A redirect no longer wanted (no edition lists its page) is removed by an incremental build, as a
+    # clean build would not have it.
+    listing.unlink()
     html = built(book)
     assert not (html / "cases" / f"{OLD_ID}.html").exists()
     assert unresolved(html, previous) == [f"cases/{OLD_ID}.html: no such page"]

@@ -8,7 +8,8 @@ An area lists the lessons on its factors (through its framework items). An item 
 shows them and counts the lessons on them; its list is not written out again: every lesson on the page
 carries a key (its place in the order all lists follow), the item names the keys of its lessons, and
 checklist.js builds the item's list from the lessons already on the page, plus the few that no area
-lists, which the tools block holds once in a <template>. An item without factors points to its area's list.
+lists, which the tools block holds once in a <template>. An item without factors (the schema requires them, so
+only a checklist built in code has one) points to its area's list.
 A lesson is written in full once, in the first area that lists it; a later area gives its type and case
 study and links to it, and checklist.js puts the full lesson there.
 """

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -133,43 +134,105 @@ def package_tables(package: DataPackage, taken: set[str]) -> list[Table]:
     return tables
 
 
-# Views for the questions readers ask most; their columns are described in metadata.json.
+@dataclass(frozen=True)
+class ViewColumn:
+    """A column of a view: its SQL, and the table column (or table) whose description it takes."""
+
+    name: str
+    expression: str  # over the view's FROM clause
+    origin: str  # "table.column", or "table" for a column counting that table's rows
+    how: str = ""  # what the view does to the origin's value (for a table: what it counts)
+
+
+@dataclass(frozen=True)
+class View:
+    description: str
+    columns: tuple[ViewColumn, ...]
+    source: str  # FROM ... ORDER BY: what the columns' expressions read
+
+    def sql(self) -> str:
+        select = ",\n  ".join(f"{c.expression} AS {quote(c.name)}" for c in self.columns)
+        return f"SELECT\n  {select}\n{self.source}"
+
+
+# The source whose first entry an outcome without its own source comes from (the record schema's rule).
+_FIRST_SOURCE = "(SELECT s.{column} FROM case_study_sources s WHERE s.case_study_id = o.case_study_id AND s.source = 1)"
+
+# Views for the questions readers ask most. Each column's description in metadata.json is its origin's
+# (view_descriptions), so a view says what the schema says and a renamed column still says where it is from.
 VIEWS = {
-    "measured_outcomes": (
+    "measured_outcomes": View(
         "Every outcome the sources measured, with its case study, place, region and the strength of the evidence.",
-        """
-        SELECT o.case_study_id, c.title AS case_study, c.place_name AS place, r.label AS region,
-               o.outcome, o.metric, o.qualifier, o.value, o.value_max, o.scale, o.unit, o.direction,
-               o.comparison, o.period, d.label AS domain, e.label AS evidence_type, e.rank AS evidence_rank,
-               COALESCE(o.source_key, (SELECT s.key FROM case_study_sources s
-                                       WHERE s.case_study_id = o.case_study_id AND s.source = 1)) AS source_key,
-               COALESCE(o.source_locator, (SELECT s.locator FROM case_study_sources s
-                                           WHERE s.case_study_id = o.case_study_id AND s.source = 1)) AS source_locator
-        FROM outcomes o
+        (
+            ViewColumn("case_study_id", "o.case_study_id", "outcomes.case_study_id"),
+            ViewColumn("case_study", "c.title", "case_studies.title"),
+            ViewColumn("place", "c.place_name", "case_studies.place_name"),
+            ViewColumn("region", "r.label", "case_studies.place_region", "as its label in regions"),
+            *(ViewColumn(n, f"o.{n}", f"outcomes.{n}") for n in (
+                "outcome", "metric", "qualifier", "value", "value_max", "scale", "unit", "direction", "comparison", "period")),
+            ViewColumn("domain", "d.label", "outcomes.domain", "as its label in outcome_domains"),
+            ViewColumn("evidence_type", "e.label", "case_studies.evidence_type", "as its label in evidence_types"),
+            ViewColumn("evidence_rank", "e.rank", "evidence_types.rank", "of the case study's evidence type"),
+            ViewColumn("source_key", f"COALESCE(o.source_key, {_FIRST_SOURCE.format(column='key')})", "case_study_sources.key",
+                       "the outcome's own source (outcomes.source_key), or else the case study's first"),
+            ViewColumn("source_locator", f"COALESCE(o.source_locator, {_FIRST_SOURCE.format(column='locator')})",
+                       "case_study_sources.locator", "in the outcome's own source (outcomes.source_locator), or else the case study's first"),
+        ),
+        """FROM outcomes o
         JOIN case_studies c ON c.id = o.case_study_id
         LEFT JOIN regions r ON r.id = c.place_region
         JOIN outcome_domains d ON d.id = o.domain
         JOIN evidence_types e ON e.id = c.evidence_type
         WHERE o.kind = 'measured'
-        ORDER BY o.case_study_id, o.outcome
-        """,
+        ORDER BY o.case_study_id, o.outcome""",
     ),
-    "case_study_overview": (
+    "case_study_overview": View(
         "One row per case study: place, level, evidence type, themes and how many outcomes it records.",
-        """
-        SELECT c.id, c.title, c.place_name AS place, r.label AS region, l.label AS level,
-               c.period_start, c.period_end, e.label AS evidence_type, e.rank AS evidence_rank,
-               (SELECT group_concat(label, '; ') FROM (SELECT t.label FROM case_study_themes ct
-                    JOIN themes t ON t.id = ct.theme WHERE ct.case_study_id = c.id ORDER BY ct.position)) AS themes,
-               (SELECT count(*) FROM outcomes o WHERE o.case_study_id = c.id) AS outcomes
-        FROM case_studies c
+        (
+            ViewColumn("id", "c.id", "case_studies.id"),
+            ViewColumn("title", "c.title", "case_studies.title"),
+            ViewColumn("place", "c.place_name", "case_studies.place_name"),
+            ViewColumn("region", "r.label", "case_studies.place_region", "as its label in regions"),
+            ViewColumn("level", "l.label", "case_studies.level", "as its label in levels"),
+            ViewColumn("period_start", "c.period_start", "case_studies.period_start"),
+            ViewColumn("period_end", "c.period_end", "case_studies.period_end"),
+            ViewColumn("evidence_type", "e.label", "case_studies.evidence_type", "as its label in evidence_types"),
+            ViewColumn("evidence_rank", "e.rank", "evidence_types.rank", "of the case study's evidence type"),
+            ViewColumn(
+                "themes",
+                "(SELECT group_concat(label, '; ') FROM (SELECT t.label FROM case_study_themes ct"
+                " JOIN themes t ON t.id = ct.theme WHERE ct.case_study_id = c.id ORDER BY ct.position))",
+                "case_study_themes.theme", "as the labels in themes, in the record's order, joined by '; '",
+            ),
+            ViewColumn("outcomes", "(SELECT count(*) FROM outcomes o WHERE o.case_study_id = c.id)", "outcomes",
+                       "How many rows the case study has"),
+        ),
+        """FROM case_studies c
         LEFT JOIN regions r ON r.id = c.place_region
         JOIN levels l ON l.id = c.level
         JOIN evidence_types e ON e.id = c.evidence_type
-        ORDER BY c.id
-        """,
+        ORDER BY c.id""",
     ),
 }
+
+
+def view_descriptions(tables: list[Table]) -> dict[str, dict[str, str]]:
+    """View name -> column -> description: the origin's description, where it comes from and what the view did."""
+    found: dict[str, dict[str, str]] = {}
+    by_name = {t.name: t for t in tables}
+    for name, view in VIEWS.items():
+        columns = found[name] = {}
+        for column in view.columns:
+            table_name, _, column_name = column.origin.partition(".")
+            table = by_name.get(table_name)
+            origin = table and (table.description if not column_name else next((c.description for c in table.columns if c.name == column_name), None))
+            if not origin:
+                raise DatabaseError(f"view {name}: column {column.name} comes from {column.origin}, which the database does not have")
+            if column_name:
+                columns[column.name] = f"{origin} From {column.origin}{', ' + column.how if column.how else ''}."
+            else:
+                columns[column.name] = f"{column.how} in {table_name} ({origin})"
+    return found
 
 
 def _create(con: sqlite3.Connection, table: Table) -> None:
@@ -211,8 +274,8 @@ def write_database(tables: list[Table], path: Path) -> None:
                 _create(con, table)
             except sqlite3.IntegrityError as error:
                 raise DatabaseError(f"{path.name}: table {table.name}: {error} (a record refers to something the book does not have)") from error
-        for name, (_, sql) in VIEWS.items():
-            con.execute(f"CREATE VIEW {quote(name)} AS {sql}")
+        for name, view in VIEWS.items():
+            con.execute(f"CREATE VIEW {quote(name)} AS {view.sql()}")
         con.execute("COMMIT")
         con.execute("VACUUM")
     finally:
@@ -228,8 +291,8 @@ def datasette_metadata(tables: list[Table], package: DataPackage | None) -> dict
         | ({"label_column": t.label_column} if t.label_column else {})
         for t in tables
     }
-    for name, (description, _) in VIEWS.items():
-        described[name] = {"description": description}
+    for name, columns in view_descriptions(tables).items():
+        described[name] = {"description": VIEWS[name].description, "columns": columns}
     return {
         "title": TITLE,
         "description": (

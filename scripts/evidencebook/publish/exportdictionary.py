@@ -273,7 +273,7 @@ def database_pages(kb: KnowledgeBase, package: DataPackage | None, descriptor: d
         name = DATASET_PREFIX + resource["name"].replace("-", "_")
         lines.append(f"- `{md_token(name)}`: {{doc}}`/chapters/{DICTIONARY}/{md_token(pages[resource['name']])}`")
     lines += ["", "## Views", "", "Queries kept in the database for the questions readers ask most:", ""]
-    lines += [f"- `{name}`: {md_escape(text)}" for name, (text, _) in VIEWS.items()]
+    lines += [f"- `{name}`: {md_escape(view.description)}" for name, view in VIEWS.items()]
     second = [
         f"({md_token('export-' + DATABASE_MORE_PAGE)})=",
         f"# The database: {more.lower()}",

@@ -3,7 +3,7 @@ address; and where a build comes from (the source commit and its date).
 
     title: Place-based health and care evidence book
     author: The place-based health and care evidence book contributors
-    edition: "2026.12.0"           # calendar version: year.month.release; `make release` bumps it
+    edition: "2026.12.0"           # calendar version: year.month.release; `make release` tags it, then bumps it
     repository: {url: https://github.com/owner/name, branch: main, path_to_book: ""}
     html: {baseurl: https://owner.github.io/name/}
 

@@ -9,6 +9,7 @@ limit, as UTF-8, and each line checked, a bad one reported by its line."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .book import edition_problem
@@ -36,28 +37,46 @@ def page_list_text(paths: list[str]) -> str:
     return "".join(f"{path}\n" for path in sorted(set(paths)))
 
 
+@dataclass(frozen=True)
+class ListedPage:
+    """A page path an edition's list gives: the list's file (as messages name it), the line and the path."""
+
+    file: str
+    line: int
+    path: str
+
+
 def read_page_list(path: Path, rel: str) -> tuple[list[str], list[Problem]]:
     """(the paths listed, a problem for each line that is not a page path). `rel` names the file in messages."""
+    listed, problems = _read_listed(path, rel)
+    return [page.path for page in listed], problems
+
+
+def _read_listed(path: Path, rel: str) -> tuple[list[ListedPage], list[Problem]]:
     raw, problem = read_file(path, MAX_BYTES, "an edition's list holds page paths only: remove anything else")
     text, decode = decode_utf8(raw) if problem is None else ("", problem)
     if decode is not None:
         return [], [Problem(rel, decode.line, "(file)", decode.message, decode.fix)]
-    paths: list[str] = []
+    listed: list[ListedPage] = []
+    seen: set[str] = set()
     problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not PAGE_PATH.fullmatch(line) or ".." in line:
             shown = line if len(line) <= 80 else line[:80] + "..."
             problems.append(Problem(rel, number, "(line)", f"{shown!r} is not a page path", PATH_FIX))
-        elif line in paths:
+        elif line in seen:
             problems.append(Problem(rel, number, "(line)", f"{line!r} is listed twice", "remove the repeat"))
         else:
-            paths.append(line)
-    return paths, problems
+            seen.add(line)
+            listed.append(ListedPage(rel, number, line))
+    return listed, problems
 
 
-def page_list_problems(root: Path) -> list[Problem]:
-    """Every problem in data/editions/: a file that is not <edition>-pages.txt, and every bad line."""
+def read_editions(root: Path) -> tuple[list[ListedPage], list[Problem]]:
+    """(every page path the published editions list, every problem in data/editions/: a file that is
+    not <edition>-pages.txt, and every bad line)."""
     folder = root / "data" / EDITIONS_DIR
+    listed: list[ListedPage] = []
     problems: list[Problem] = []
     for path in sorted(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []:
         rel = f"data/{EDITIONS_DIR}/{path.name}"
@@ -67,7 +86,14 @@ def page_list_problems(root: Path) -> list[Problem]:
                 Problem(rel, 1, "(file)", "is not an edition's list of pages", f"data/{EDITIONS_DIR}/ holds only <edition>{PAGES_SUFFIX} files, which `make release` writes: remove it")
             )
             continue
-        problems += read_page_list(path, rel)[1]
+        pages, bad = _read_listed(path, rel)
+        listed += pages
+        problems += bad
     if folder.is_symlink():
         problems.append(Problem(f"data/{EDITIONS_DIR}", 1, "(file)", "is a symbolic link", "replace the link by the folder itself"))
-    return problems
+    return listed, problems
+
+
+def page_list_problems(root: Path) -> list[Problem]:
+    """Every problem in data/editions/ (see read_editions)."""
+    return read_editions(root)[1]

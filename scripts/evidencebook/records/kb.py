@@ -17,10 +17,11 @@ from pathlib import Path
 
 from . import rules
 from .bib import Bibliography, load_bibliography
-from .editions import page_list_problems
+from .editions import read_editions
 from .filecache import FileCache, file_digest, files_digest, library_digest
 from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
+from .rules.editions import PublishedPages
 from .rules.record import ID_LIST_FIELDS, ListedId, RecordEntry
 from .schema import ID_PATTERN, CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
 from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, validate_data_file, validate_record_file
@@ -64,7 +65,8 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
     bib = load_bibliography(root / "references.bib")
     problems += [Problem("references.bib", p.line, p.key or "(file)", p.message, p.fix) for p in bib.problems]
     frameworks, glossary, checklist, data_problems, reading_list = load_structured_data(root, bib, vocabularies)
-    problems += data_problems + page_list_problems(root)
+    published_pages, edition_problems = read_editions(root)
+    problems += data_problems + edition_problems
     from .datacheck import required_term_problems  # here: datasets imports this module
 
     problems += checked_data_package(root, bib) + required_term_problems(vocabularies)
@@ -80,6 +82,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
         entries.append(RecordEntry(rel, path.stem, record, id_lines))
     cache.save()
     problems += rules.run("records", entries)
+    problems += rules.run("published-pages", PublishedPages(published_pages, entries))
     records: dict[str, CaseStudy] = {}
     files: dict[str, Path] = {}
     for path, entry in zip(paths, entries, strict=True):

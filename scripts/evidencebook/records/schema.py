@@ -398,14 +398,25 @@ class ChecklistItem(Strict):
     locator: Text = Field(description="Where the item is in the source.")
     factors: list[str] = vocabulary(
         "factors",
+        # Required (see _names_factors); the default lets a missing list be reported with the item's id.
         default_factory=list,
         description=(
-            "The factors (data/vocabularies/factors.yml) the item's own text is about, judged against each factor's "
-            "definition: usually one to three. The checklist page points from the item to the case studies' lessons "
-            "on them. Leave out when the item is about none of them: the item then points to its area's lessons."
+            "Required: the factors (data/vocabularies/factors.yml) the item's own text is about, judged against each "
+            "factor's definition, one to three. The checklist page points from the item to the case studies' lessons "
+            "on them. An item about no factor means the vocabulary lacks one: define it there from the documents."
         ),
         examples=[["workforce-and-roles"]],
     )
+
+    @model_validator(mode="after")
+    def _names_factors(self) -> ChecklistItem:
+        # Every item links to the evidence through its own factors (#21), so none may be left without.
+        if not self.factors:
+            raise ValueError(
+                f"item {self.id!r} names no factor: add `factors` with the one to three factors of "
+                "data/vocabularies/factors.yml its text is about, e.g. factors: [workforce-and-roles]"
+            )
+        return self
 
 
 class ChecklistArea(Strict):

@@ -25,6 +25,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
+from .chartlinks import absolute_links
+
 logger = logging.getLogger(__name__)
 
 CHART_DATA_DIR = "data/charts"  # under the site root
@@ -65,6 +67,7 @@ def publish_chart_data(app: Sphinx, doctree: nodes.document, docname: str) -> No
     if written is None:
         written = app.evidencebook_chart_data = {}  # type: ignore[attr-defined]
     page = app.builder.get_target_uri(docname)
+    book = getattr(app, "evidencebook_book", None)  # the configured site address (sphinx/citing.py keeps it)
     for node in list(doctree.findall(nodes.raw)):
         text = node.astext()
         if CSV_PAYLOAD not in text:
@@ -81,7 +84,8 @@ def publish_chart_data(app: Sphinx, doctree: nodes.document, docname: str) -> No
             if earlier and earlier[0] != docname and earlier[1] != data:
                 logger.warning(f"two charts are named {name!r} (also on {earlier[0]}): give one another name", location=docname)
             written[name] = (docname, data)
-            _write(chart_data_path(Path(app.outdir), name), data)
+            # The file's links lead to the pages from anywhere it is downloaded to (chartlinks.py).
+            _write(chart_data_path(Path(app.outdir), name), absolute_links(data, page, book.site if book else "", f"{CHART_DATA_DIR}/{name}.csv"))
             href = relative_uri(page, f"{CHART_DATA_DIR}/{name}.csv")
             return f'download="{name}.csv" href="{html.escape(href)}"'
 

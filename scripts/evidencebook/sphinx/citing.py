@@ -35,10 +35,19 @@ def on_config_inited(app: Sphinx, config) -> None:
 
 
 def chapter_docs(app: Sphinx) -> set[str]:
-    """The pages of the table of contents (_toc.yml): the book's chapters and its home page, and the
-    catalogue and the comparison, which are generated views and not cited."""
-    site_map = getattr(app.env, "external_site_map", None) or getattr(app.config, "external_site_map", None)
-    return set(site_map) if site_map else {app.config.root_doc}
+    """The pages of the table of contents (_toc.yml): the home page and every page its toctrees include,
+    at any depth, so the chapters and their sub-pages, those a `glob` entry lists too (chapters/overview/*
+    and the like: the theme's site map leaves glob entries out); also the catalogue and the comparison,
+    which are generated views and not cited (cited_page)."""
+    includes = app.env.toctree_includes
+    found: set[str] = set()
+    todo = [app.config.root_doc]
+    while todo:
+        docname = todo.pop()
+        if docname not in found:
+            found.add(docname)
+            todo += includes.get(docname, [])
+    return found
 
 
 def cited_page(app: Sphinx, docname: str) -> tuple[str, str | None] | None:

@@ -9,6 +9,7 @@
   notebook's code) re-executes a chapter only when a file it reads changes.
 - env-get-outdated: re-read the chapters whose declared inputs changed.
 - doctree-resolved: write each chart's data to data/charts/<name>.csv and link it (chartdata.py).
+  Mark each link whose text is its address, which print.css then does not write again after it.
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
 - build-finished: write the exports, the database and the exports' own data package
   (data/evidence-book.datapackage.json and its lookup tables), publish the data package (data/datapackage.json and its CSV
@@ -304,6 +305,18 @@ def unlink_unsafe_addresses(app: Sphinx, doctree: nodes.document, docname: str) 
             ref.replace_self(list(ref.children) or [nodes.Text(ref["refuri"])])
 
 
+ADDRESS_SHOWN = "kb-address-shown"  # print.css writes a link's address after it unless it has this class
+
+
+def mark_links_showing_their_address(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """A link whose text is its address (a bibliography entry's URL) is marked, so that paper does not
+    print the address twice."""
+    for ref in doctree.findall(nodes.reference):
+        uri = ref.get("refuri", "")
+        if uri and ref.astext().strip() in (uri, uri.rstrip("/")):
+            ref["classes"].append(ADDRESS_SHOWN)
+
+
 def _is_thebe(script) -> bool:
     name = str(getattr(script, "filename", script) or "")
     body = str(getattr(script, "attributes", {}).get("body", ""))
@@ -415,6 +428,7 @@ def setup(app: Sphinx):
     app.connect("doctree-read", note_cited_bibliography)
     app.connect("doctree-resolved", unlink_unsafe_addresses, priority=400)  # before the page is written
     app.connect("doctree-resolved", publish_chart_data)
+    app.connect("doctree-resolved", mark_links_showing_their_address)
     app.connect("html-page-context", on_html_page_context)
     app.connect("html-page-context", escape_theme_page_title, priority=900)  # after the theme sets it
     app.connect("build-finished", on_build_finished)

@@ -178,7 +178,10 @@ def cmd_release(args: argparse.Namespace) -> int:
     except ReleaseError as err:
         print(f"No edition was cut: {err}", file=sys.stderr)
         return 1
-    print(f"Edition {edition}: committed and tagged v{edition}. Publish it with `git push --follow-tags`.")
+    print(
+        f"Edition {edition}: committed and tagged v{edition}. Publish it with `git push --follow-tags`, then publish "
+        f"a GitHub Release from the tag v{edition}: Zenodo issues the edition's DOI for a release, not for a tag."
+    )
     return 0
 
 
@@ -241,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_fix)
     p = sub.add_parser("pdf", help="print the built book as one PDF with Chromium (make pdf)")
     p.add_argument("--out", type=Path, help="where to write it (default: the site's own copy, _build/html/evidence-book.pdf)")
+    p.add_argument(
+        "--check", nargs="?", const="", type=str, metavar="PDF",
+        help="print nothing: check that a printed PDF (default: the site's own copy) has a bookmark for every chapter, "
+        "page and case study of the built book's contents; exit 1 listing those it lacks",
+    )
     p.set_defaults(func=cmd_pdf)
     p = sub.add_parser("offline", help="zip the built site into the offline edition, to open from disk (make offline)")
     p.add_argument("--site", type=Path, help="the built site (default: _build/html)")
@@ -255,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repository", default="", help="the repository's address, e.g. https://github.com/owner/name")
     p.add_argument("--site", default="", help="the published site's address, e.g. https://owner.github.io/name/")
     p.set_defaults(func=cmd_check_addresses)
-    p = sub.add_parser("release", help="cut the next edition: check, bump the calendar version, commit and tag (tools/release.py)")
+    p = sub.add_parser("release", help="cut an edition: check, tag the edition _config.yml gives (bumped to the next calendar version once it is tagged), commit and tag (tools/release.py)")
     p.set_defaults(func=cmd_release)
     args = parser.parse_args(argv)
     try:
@@ -388,10 +396,24 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:
-    from .pdfbook import PDF_FILE, build_pdf
+    from .pdfbook import PDF_FILE, build_pdf, missing_pages
 
     root = find_root(args.root)
     html_root = root / "_build" / "html"
+    if args.check is not None:
+        pdf = Path(args.check) if args.check else html_root / PDF_FILE
+        if not pdf.is_file() or not (html_root / "index.html").is_file():
+            print(f"evidencebook pdf --check: {pdf if not pdf.is_file() else html_root}: not found (make pdf first)", file=sys.stderr)
+            return 1
+        pages, missing = missing_pages(pdf, root, html_root)
+        if missing:
+            print(f"{pdf} lacks {len(missing)} of the {len(pages)} pages of the book's contents:", file=sys.stderr)
+            for line in missing:
+                print(f"  {line}", file=sys.stderr)
+            return 1
+        cases = sum(page.docname.startswith("cases/") for page in pages)
+        print(f"{pdf} has every page of the book's contents: {plural(len(pages) - cases, 'chapter page')} and {plural(cases, 'case study', 'case studies')}")
+        return 0
     out = build_pdf(root, html_root, args.out or html_root / PDF_FILE)  # the site's address: records/book.py
     print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -6,12 +6,14 @@ article is taken from its HTML, its ids prefixed with the page's name so that th
 every link to another page of the book pointed at that page inside the document. Debian's Chromium
 prints it through Playwright (the browser the tests already use; nothing is downloaded): its print
 engine is the one that drew the pages, charts stay vector SVG, and it writes links, an outline and
-tagged PDF. `make book` never needs it.
+tagged PDF. `make book` never needs it. pypdf then gives the bookmarks their headings' spaces back
+(mend_outline), and `evidencebook pdf --check` reads a printed PDF for every page of the contents.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,7 @@ SCREEN_ONLY = {f"cases/{CATALOGUE_PAGE}", f"cases/{COMPARE_PAGE}"}
 BIBLIOGRAPHY = "bibliography"
 # What a printed article does not need: page furniture that print.css would hide anyway.
 DROP_TAGS = {"script", "button"}  # charts print as the static SVG the build drew (chapters/chartlayout.py)
-DROP_CLASSES = {"headerlink", "kb-breadcrumb", "kb-back-to-catalogue", "prev-next-area"}
+DROP_CLASSES = {"headerlink", "kb-breadcrumb", "kb-back", "prev-next-area"}
 ARTICLE_START = '<article class="bd-article"'  # the theme's article: the page's own content
 ID_REFERENCES = ("for", "aria-labelledby", "aria-describedby", "aria-controls")  # attributes naming ids
 LOAD_TIMEOUT_MS = 600_000  # a whole book of pages, on a slow machine
@@ -204,6 +206,83 @@ def _print(browser, composed: Path, out: Path) -> None:
         page.close()
 
 
+def heading_texts(composed: str) -> list[str]:
+    """Every heading of the composed book, in order, as its text reads (spaces collapsed)."""
+    soup = BeautifulSoup(composed, "html.parser")
+    return [" ".join(h.get_text().split()) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def outline_items(pdf) -> list:
+    """The outline's items (pypdf dictionaries), in document order: each item, then its children."""
+    found = []
+
+    def walk(item) -> None:
+        while item is not None:
+            item = item.get_object()
+            found.append(item)
+            if "/First" in item:
+                walk(item["/First"])
+            item = item.get("/Next")
+
+    outlines = pdf.root_object.get("/Outlines")
+    if outlines is not None:
+        walk(outlines.get_object().get("/First"))
+    return found
+
+
+def mend_outline(pdf: Path, headings: list[str]) -> int:
+    """Give each bookmark its heading's text: Chromium builds a bookmark from the heading's lines as laid
+    out, joined without a space ("careevidence book" for a title wrapped after "care"). Each bookmark
+    takes the next heading, in document order, that reads the same but for spaces; one with none is left
+    as it is. Written as an incremental update, so the pages, links and tags stay byte for byte.
+    Returns how many bookmarks changed."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter(pdf, incremental=True)
+    changed, position = 0, 0
+    for item in outline_items(writer):
+        title = str(item.get("/Title", ""))
+        match = next((i for i in range(position, len(headings)) if _squeezed(headings[i]) == _squeezed(title)), None)
+        if match is None:
+            continue
+        position = match + 1
+        if headings[match] != title:
+            item[NameObject("/Title")] = TextStringObject(headings[match])
+            changed += 1
+    if changed:
+        mended = pdf.with_name(pdf.name + ".partial")
+        with mended.open("wb") as out:
+            writer.write(out)
+        mended.replace(pdf)
+    return changed
+
+
+def missing_pages(pdf: Path, root: Path, html_root: Path) -> tuple[list[Page], list[str]]:
+    """(the pages of the book's contents, and those the printed `pdf` lacks, as "docname: title"): a page is
+    there when a bookmark at the outline's top level bears its title (Chromium makes one of each page's
+    title; compared without spaces, as a wrapped title's bookmark may have lost one)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    outlines = reader.root_object.get("/Outlines")
+    top = []
+    item = outlines.get_object().get("/First") if outlines is not None else None
+    while item is not None:
+        item = item.get_object()
+        top.append(_squeezed(str(item.get("/Title", ""))))
+        item = item.get("/Next")
+    pages = [page for part in book_parts(root, html_root) for page in part.pages]
+    for page in pages:
+        read_page(page, html_root, set(), "")
+    present = set(top)
+    return pages, [f"{page.docname}: {page.title}" for page in pages if _squeezed(page.title) not in present]
+
+
 def build_pdf(root: Path, html_root: Path, out: Path, browser=None) -> Path:
     if not (html_root / "index.html").is_file():
         raise FileNotFoundError(f"{html_root}: no built site: run `make book` first")
@@ -214,6 +293,8 @@ def build_pdf(root: Path, html_root: Path, out: Path, browser=None) -> Path:
         for entry in html_root.iterdir():
             (stage / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
         composed = stage / COMPOSED_FILE
-        composed.write_text(compose(root, html_root), encoding="utf-8")
+        html = compose(root, html_root)
+        composed.write_text(html, encoding="utf-8")
         print_pdf(composed, out, browser=browser)
+    mend_outline(out, heading_texts(html))
     return out

@@ -2,8 +2,10 @@
 
 1. The working tree must be clean: an edition is a commit, and everything in it is committed.
 2. Every record and data file must validate, and the derived files must be current.
-3. The edition in _config.yml goes to the next calendar version: year.month.release, the release
-   counting from 0 in each month (2026.12.0, 2026.12.1, 2027.1.0).
+3. The edition released is the one _config.yml gives, which the site already announces (footers, citations,
+   What's new, the feed's entry ids), as long as no tag v<edition> exists: the first release cuts it
+   unchanged. Once it is tagged, the edition goes to the next calendar version: year.month.release,
+   the release counting from 0 in each month (2026.12.0, 2026.12.1, 2027.1.0).
 4. The edition's list of pages, data/editions/<edition>-pages.txt (records/editions.py), records the
    address of every page it publishes, so that later editions can be checked to keep them working.
 5. CITATION.cff and .zenodo.json get the new edition and today's date; the change is committed as
@@ -43,6 +45,17 @@ def next_edition(current: str, today: date) -> str:
     return f"{today.year}.{today.month}.0"
 
 
+def edition_to_release(current: str, today: date, tagged: Callable[[str], bool]) -> str:
+    """The edition `make release` cuts: `current` itself while it has no tag (`tagged(edition)` says
+    whether v<edition> exists), so the edition the site announces is the one tagged; else the next."""
+    problem = edition_problem(current)
+    if problem:
+        raise ReleaseError(f"_config.yml: {problem}; set it by hand once, then `make release` bumps it")
+    if not tagged(current):
+        return current
+    return next_edition(current, today)
+
+
 def set_edition(config_text: str, edition: str) -> str:
     """_config.yml with its `edition:` line set to `edition` (its comments and layout kept)."""
     found = EDITION_LINE.findall(config_text)
@@ -65,7 +78,7 @@ def release(
     stale: Callable[[Path], list[str]],
     pages: Callable[[Path], list[str]],
 ) -> str:
-    """Cut the next edition of the book at `root` (a git checkout) on `today`; returns it. `validate`
+    """Cut an edition of the book at `root` (a git checkout) on `today`; returns it. `validate`
     lists the records' problems, `stale` the derived files that are not current, and `pages` the paths
     of the pages the book publishes (relative to the site's root; the CLI builds the book for them)."""
     if not (root / CONFIG).is_file():
@@ -80,7 +93,7 @@ def release(
     outdated = stale(root)
     if outdated:
         raise ReleaseError(f"derived files are not current: {', '.join(outdated)}; run `make derive` and commit")
-    edition = next_edition(read_book(root).edition, today)
+    edition = edition_to_release(read_book(root).edition, today, lambda name: bool(git(root, "tag", "--list", f"v{name}").strip()))
     tag = f"v{edition}"
     if git(root, "tag", "--list", tag).strip():
         raise ReleaseError(f"the tag {tag} exists already")

@@ -10,7 +10,7 @@ its case in tests/test_rules.py.
 
 from __future__ import annotations
 
-from . import data, record, vocabulary  # noqa: F401  (importing a module registers its rules, in this order)
+from . import data, editions, record, vocabulary  # noqa: F401  (importing a module registers its rules, in this order)
 from .registry import REGISTRY, SCOPES, Rule, run, run_drafts
 
 __all__ = ["REGISTRY", "SCOPES", "Rule", "run", "run_drafts", "rules_table"]

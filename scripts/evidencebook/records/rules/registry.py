@@ -14,6 +14,7 @@ SCOPES = {
     "record-file": "each file in case_studies/, by its name",
     "record": "each record that passes the schema",
     "records": "all records together",
+    "published-pages": "the published editions' lists of pages (data/editions/) against all records",
     "vocabulary": "each vocabulary in data/vocabularies/",
     "data-file": "each framework, glossary term, checklist and reading list in data/",
     "frameworks": "all frameworks together",
