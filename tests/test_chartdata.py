@@ -5,8 +5,8 @@ page would hold it, and the event handler on it."""
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from types import SimpleNamespace
 
 import altair as alt

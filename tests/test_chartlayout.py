@@ -8,8 +8,8 @@ import re
 import altair as alt
 import pandas as pd
 
-from evidencebook.chapters.chartlayout import NARROW_WIDTH, WIDE_WIDTH, drawn_width, fitted, layout, wrap
-from evidencebook.chapters.charts import FONT, MEASURING_FONT, _static_svg, figure
+from evidencebook.chapters.chartlayout import NARROW_WIDTH, WIDE_WIDTH, fitted, layout, wrap
+from evidencebook.chapters.charts import FONT, MEASURING_FONT, _static_svg, drawn_width, figure
 
 LONG = "Primary and community care use across the whole of the place"
 
@@ -42,7 +42,7 @@ def test_the_narrow_layout_wraps_labels_centres_them_and_puts_the_legend_below()
 def test_each_layout_is_drawn_as_wide_as_its_column():
     chart, _ = stacked_chart()
     for width, narrow in ((WIDE_WIDTH, False), (NARROW_WIDTH, True)):
-        _, svg = fitted(chart.to_dict(), _static_svg, width, narrow)
+        _, svg = fitted(chart.to_dict(), _static_svg, drawn_width, width, narrow)
         assert abs(drawn_width(svg) - width) <= 1
 
 
@@ -50,7 +50,7 @@ def test_a_facet_chart_is_redrawn_until_its_panels_fill_the_column():
     data = pd.DataFrame({"doc": ["A", "A", "B"], "what": ["one measure", "another measure of some length", "a third"], "v": [1, 2, 3]})
     chart = alt.Chart(data).mark_bar().encode(x="v:Q", y="what:N").facet(row="doc:N")
     for width, narrow in ((WIDE_WIDTH, False), (NARROW_WIDTH, True)):
-        laid, svg = fitted(chart.to_dict(), _static_svg, width, narrow)
+        laid, svg = fitted(chart.to_dict(), _static_svg, drawn_width, width, narrow)
         assert abs(drawn_width(svg) - width) <= 1, (width, drawn_width(svg))
         assert laid["spec"]["width"] >= 60
 

@@ -75,7 +75,8 @@ def assert_catalogue_link(href: str, facet_ids: dict[str, set[str]], in_html: bo
 
 def chart_marks(fig) -> list[dict]:
     """The rows the chart draws, from its Vega-Lite spec (what the browser gets)."""
-    (rows,) = fig.spec["datasets"].values()
+    (rows,) = fig.specs["wide"]["datasets"].values()
+    assert fig.specs["narrow"]["datasets"] == fig.specs["wide"]["datasets"]  # both layouts draw the same marks
     return rows
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 
 FONT = 12  # labels, legends, headers and titles, CSS px (charts.theme)
 EM = 0.58  # the average width of a character, in ems, to wrap text before Vega measures it
@@ -225,24 +224,17 @@ def layout(original: dict, width: int, narrow: bool) -> dict:
     return spec
 
 
-_SVG_WIDTH = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"')
-
-
-def drawn_width(svg: str) -> float:
-    match = _SVG_WIDTH.search(svg)
-    return float(match.group(1)) if match else 0.0
-
-
-def fitted(spec: dict, draw, width: int, narrow: bool, tries: int = 4) -> tuple[dict, str]:
-    """(the layout, its SVG drawn by `draw`) for a column `width` wide. A facet's panels share what
-    their labels leave, which is known only once drawn, so a facet chart of the wrong width is laid out
-    again with its panels corrected; labels that leave no room for panels take the narrow layout."""
+def fitted(spec: dict, draw, drawn_width, width: int, narrow: bool, tries: int = 4) -> tuple[dict, str]:
+    """(the layout, its SVG drawn by `draw` and measured by `drawn_width`) for a column `width` wide.
+    A facet's panels share what their labels leave, which is known only once drawn, so a facet chart of
+    the wrong width is laid out again with its panels corrected; labels that leave no room for panels
+    take the narrow layout."""
     laid = layout(spec, width, narrow)
     svg = draw(laid)
     while "spec" in laid and not fixed_size(laid) and abs(drawn_width(svg) - width) > 1 and tries > 1:
         inner = laid["spec"]["width"] + (width - drawn_width(svg))
         if inner < MIN_PANEL and not narrow:
-            return fitted(spec, draw, width, True)
+            return fitted(spec, draw, drawn_width, width, True)
         laid = copy.deepcopy(laid)
         laid["spec"]["width"] = max(60, math.floor(inner))
         svg = draw(laid)

@@ -205,7 +205,7 @@ def figure(chart: alt.TopLevelMixin, *, data: pd.DataFrame, name: str, descripti
     spec["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"
     specs, svgs = {}, {}
     for layout, width, narrow in (("wide", WIDE_WIDTH, False), ("narrow", NARROW_WIDTH, True)):
-        specs[layout], svgs[layout] = fitted(spec, _static_svg, width, narrow)
+        specs[layout], svgs[layout] = fitted(spec, _static_svg, drawn_width, width, narrow)
     return Figure(specs, data.reset_index(drop=True), name, description, source, svgs)
 
 
@@ -259,3 +259,10 @@ def _lighter_svg(svg: str) -> str:
 
 
 _VL_CONVERT_BASE_URL = "https://vega.github.io/vega-datasets/"
+_SVG_WIDTH = re.compile(r'<svg[^>]*?\swidth="([\d.]+)"')
+
+
+def drawn_width(svg: str) -> float:
+    """The width vl-convert drew a chart at, in px."""
+    match = _SVG_WIDTH.search(svg)
+    return float(match.group(1)) if match else 0.0

@@ -25,6 +25,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
+from ..publish.html import render
 from .chartlinks import absolute_links
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def publish_chart_data(app: Sphinx, doctree: nodes.document, docname: str) -> No
                 return match[0]
             _write(chart_spec_path(Path(app.outdir), name), spec_script(name, specs))
             href = relative_uri(page, f"{CHART_DATA_DIR}/{name}.spec.js")
-            return f'<script type="application/json" class="kb-chart-spec" data-kb-chart="{name}" data-src="{html.escape(href)}"></script>'
+            return str(render("chart_spec_file.html", name=name, href=href))
 
         replaced = SPEC_SCRIPT.sub(spec_to_file, CSV_LINK.sub(to_file, text))
         if CSV_PAYLOAD in replaced:
