@@ -76,14 +76,19 @@ def test_checklist_items_name_one_to_three_factors(kb):
         assert set(item.factors) <= factors, item.id
 
 
-def test_a_checklist_item_without_factors_is_refused_naming_the_item_and_the_fix(tmp_path):
+def checklist_book(tmp_path) -> tuple:
+    """A book of the real data and one sample record in `tmp_path`: (its checklist's path, the checklist as loaded)."""
     shutil.copytree(ROOT / "data", tmp_path / "data")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "case_studies").mkdir()
     shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
     path = tmp_path / "data" / "integration-checklist.yml"
-    data = yaml.safe_load(path.read_text())
+    return path, yaml.safe_load(path.read_text())
+
+
+def test_a_checklist_item_without_factors_is_refused_naming_the_item_and_the_fix(tmp_path):
+    path, data = checklist_book(tmp_path)
     first_area, second_area = data["themes"][0]["areas"][:2]
     del first_area["items"][1]["factors"]  # left out
     second_area["items"][0]["factors"] = []  # given, but empty
@@ -112,13 +117,7 @@ def test_framework_item_ids_are_unique_and_every_reference_exists(kb):
 
 
 def test_checklist_with_a_duplicate_id_or_unknown_framework_item_is_refused_with_a_clear_message(tmp_path):
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
-    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
-    (tmp_path / "case_studies").mkdir()
-    shutil.copy(FIXTURES / "sample-case.yml", tmp_path / "case_studies")
-    path = tmp_path / "data" / "integration-checklist.yml"
-    data = yaml.safe_load(path.read_text())
+    path, data = checklist_book(tmp_path)
     first_area = data["themes"][0]["areas"][0]
     first_area["items"][1]["id"] = first_area["items"][0]["id"]
     first_area["framework_items"] = ["stcog-area-supporting-transformaton"]
