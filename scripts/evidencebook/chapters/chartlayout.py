@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import math
 
-FONT = 12  # labels, legends, headers and titles, CSS px (charts.theme)
+FONT_PX = 12  # labels, legends, headers and titles, CSS px (charts.theme sets them)
 EM = 0.58  # the average width of a character, in ems, to wrap text before Vega measures it
 LINE = 15  # CSS px between the lines of a wrapped label
 SYMBOL_CHANNELS = ("color", "fill", "stroke", "shape", "size", "opacity")
@@ -101,7 +101,7 @@ def fixed_size(spec: dict) -> bool:
 
 def _narrow(spec: dict, width: int) -> int:
     """The narrow layout, in place; returns the room left for labels (px)."""
-    chars = max(12, math.floor(width * 0.42 / (FONT * EM)))
+    chars = max(12, math.floor(width * 0.42 / (FONT_PX * EM)))
     label_limit = math.floor(width * 0.5)
     rows = 1
     slanted = any(isinstance((v.get("encoding") or {}).get("x"), dict) and ((v["encoding"]["x"].get("axis") or {}).get("labelAngle")) for v in views(spec))
@@ -199,7 +199,7 @@ def _room_for_labels(spec: dict, room: int) -> None:
             x["scale"] = merge(x.get("scale") or {}, {"range": [0, {"expr": f"width - {room}"}]})
 
 
-def panel_width(spec: dict, width: int, label_space: int) -> int:
+def panel_width(width: int, label_space: int) -> int:
     """A first guess at a facet panel's width in a chart `width` wide (the drawing corrects it)."""
     return max(MIN_PANEL, width - (label_space or math.floor(width * 0.5)) - 40)
 
@@ -210,13 +210,13 @@ def layout(original: dict, width: int, narrow: bool) -> dict:
     spec["background"] = "transparent"  # the page's own background shows, light or dark
     label_space = _narrow(spec, width) if narrow else 0
     if spec.get("title") is not None:  # Vega never wraps a title: lines longer than the chart would widen it
-        spec["title"] = _wrap_title(spec["title"], math.floor((width - 10) / ((FONT + 2) * 0.66)), math.floor((width - 10) / (FONT * EM)))
+        spec["title"] = _wrap_title(spec["title"], math.floor((width - 10) / ((FONT_PX + 2) * 0.66)), math.floor((width - 10) / (FONT_PX * EM)))
     usermeta = spec.setdefault("usermeta", {})
     usermeta["kbLayout"] = {"width": width, "narrow": narrow, "labelSpace": label_space}
     if fixed_size(spec):
         return spec
     if "facet" in spec or "repeat" in spec:
-        spec["spec"]["width"] = panel_width(spec, width, label_space)
+        spec["spec"]["width"] = panel_width(width, label_space)
     else:
         spec["width"] = width
         spec["autosize"] = {"type": "fit-x", "contains": "padding"}
@@ -231,12 +231,14 @@ def fitted(spec: dict, draw, drawn_width, width: int, narrow: bool, tries: int =
     take the narrow layout."""
     laid = layout(spec, width, narrow)
     svg = draw(laid)
-    while "spec" in laid and not fixed_size(laid) and abs(drawn_width(svg) - width) > 1 and tries > 1:
-        inner = laid["spec"]["width"] + (width - drawn_width(svg))
+    drawn = drawn_width(svg)
+    while "spec" in laid and not fixed_size(laid) and abs(drawn - width) > 1 and tries > 1:
+        inner = laid["spec"]["width"] + (width - drawn)
         if inner < MIN_PANEL and not narrow:
             return fitted(spec, draw, drawn_width, width, True)
         laid = copy.deepcopy(laid)
         laid["spec"]["width"] = max(60, math.floor(inner))
         svg = draw(laid)
+        drawn = drawn_width(svg)
         tries -= 1
     return laid, svg

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..publish.html import render
 from ..publish.text import Markup, neutralised_csv
-from .chartlayout import NARROW_WIDTH, WIDE_WIDTH, fitted, fixed_size
+from .chartlayout import FONT_PX, NARROW_WIDTH, WIDE_WIDTH, fitted, fixed_size
 
 # The book's one palette. Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -152,7 +152,7 @@ def marks_sentence(per_case: bool, unit: str = "case study's outcomes") -> str:
 
 @alt.theme.register("evidencebook", enable=True)
 def theme() -> alt.theme.ThemeConfig:
-    text = {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "labelFontSize": 12, "titleFontSize": 12}
+    text = {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "labelFontSize": FONT_PX, "titleFontSize": FONT_PX}
     return {
         "config": {
             "range": {"category": PALETTE},

@@ -216,21 +216,30 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def _siblings(item):
+    """A bookmark (a pypdf reference, or None) and those after it on its level."""
+    while item is not None:
+        item = item.get_object()
+        yield item
+        item = item.get("/Next")
+
+
+def _first_bookmark(pdf):
+    outlines = pdf.root_object.get("/Outlines")
+    return outlines.get_object().get("/First") if outlines is not None else None
+
+
 def outline_items(pdf) -> list:
     """The outline's items (pypdf dictionaries), in document order: each item, then its children."""
     found = []
 
     def walk(item) -> None:
-        while item is not None:
-            item = item.get_object()
-            found.append(item)
-            if "/First" in item:
-                walk(item["/First"])
-            item = item.get("/Next")
+        for bookmark in _siblings(item):
+            found.append(bookmark)
+            if "/First" in bookmark:
+                walk(bookmark["/First"])
 
-    outlines = pdf.root_object.get("/Outlines")
-    if outlines is not None:
-        walk(outlines.get_object().get("/First"))
+    walk(_first_bookmark(pdf))
     return found
 
 
@@ -268,18 +277,10 @@ def missing_pages(pdf: Path, root: Path, html_root: Path) -> tuple[list[Page], l
     title; compared without spaces, as a wrapped title's bookmark may have lost one)."""
     from pypdf import PdfReader
 
-    reader = PdfReader(pdf)
-    outlines = reader.root_object.get("/Outlines")
-    top = []
-    item = outlines.get_object().get("/First") if outlines is not None else None
-    while item is not None:
-        item = item.get_object()
-        top.append(_squeezed(str(item.get("/Title", ""))))
-        item = item.get("/Next")
+    present = {_squeezed(str(bookmark.get("/Title", ""))) for bookmark in _siblings(_first_bookmark(PdfReader(pdf)))}
     pages = [page for part in book_parts(root, html_root) for page in part.pages]
     for page in pages:
         read_page(page, html_root, set(), "")
-    present = set(top)
     return pages, [f"{page.docname}: {page.title}" for page in pages if _squeezed(page.title) not in present]
 
 

@@ -185,13 +185,11 @@
     var self = this;
     if (this.started) return this.started;
     var specScript = this.figure.querySelector("script.kb-chart-spec");
-    var name = specScript && specScript.getAttribute("data-kb-chart");
+    var name = specScript.getAttribute("data-kb-chart");
     var button = this.figure.querySelector(".kb-chart-explore");
     if (button) button.hidden = true;
     this.container.setAttribute("data-kb-drawing", "loading");
-    var specs = specScript && specScript.getAttribute("data-src")
-      ? load(specScript.getAttribute("data-src")).then(function () { return (window.kbChartSpecs || {})[name]; })
-      : Promise.resolve(specScript ? JSON.parse(specScript.textContent) : null); // a page the build did not rewrite
+    var specs = load(specScript.getAttribute("data-src")).then(function () { return (window.kbChartSpecs || {})[name]; });
     this.started = Promise.all([load(here.replace(/kbcharts\.js(\?.*)?$/, "vega-bundle.js")), specs])
       .then(function (loaded) {
         if (!loaded[1] || typeof window.vegaEmbed !== "function") throw new Error("no specs for chart " + name);
