@@ -13,7 +13,8 @@ import pandas as pd
 from docutils import nodes
 from docutils.utils import new_document
 
-from evidencebook.chapters.charts import catalogue_url, figure
+from evidencebook.chapters.charts import figure
+from evidencebook.publish.export import catalogue_url
 from evidencebook.sphinx.chartdata import publish_chart_data
 from evidencebook.sphinx.chartlinks import absolute_links
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from evidencebook.chapters.charts import CATALOGUE_URL, MARKS_PER_CHART, catalogue_url, labels
+from evidencebook.chapters.charts import MARKS_PER_CHART, labels
 from evidencebook.chapters.evidence import evidence_chart, strongest_cases, strongest_cases_html
 from evidencebook.chapters.gapmap import gap_map, gap_map_html
 from evidencebook.chapters.outcomes import kind_chart, outcome_frame
@@ -30,7 +30,7 @@ from evidencebook.chapters.tables import (
     NAMES_PER_CELL,
     names_per_cell,
 )
-from evidencebook.publish.export import catalogue_index
+from evidencebook.publish.export import CATALOGUE_URL, catalogue_index, catalogue_url
 from evidencebook.records.book import read_book
 from evidencebook.records.kb import KnowledgeBase
 

@@ -20,14 +20,15 @@ import base64
 import math
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 
+from ..publish.export import catalogue_url
 from ..publish.html import render
 from ..publish.text import Markup, neutralised_csv
 from .chartlayout import FONT_PX, NARROW_WIDTH, WIDE_WIDTH, fitted, fixed_size
+from .drawings import vegalite_svg
 
 # The book's one palette. Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -82,22 +83,6 @@ def labels(kb, vocabulary: str) -> list[str]:
 # catalogue filtered to it.
 MARKS_PER_CHART = 1000
 SOURCE = "the book's case-study records"  # the source line of every chart drawn from them
-CATALOGUE_URL = "../cases/index.html"  # from a chapter page; the catalogue reads its filters from the URL
-
-
-def catalogue_url(filters: dict[str, str] | None = None) -> str:
-    """The catalogue filtered by facet (key -> vocabulary id), e.g. {"level": "place"} -> ...?level=place."""
-    from ..publish.export import (
-        FACETS,  # the catalogue's own list of facets: an unknown key would be ignored there
-    )
-
-    keys = {f.key for f in FACETS}
-    unknown = sorted(set(filters or {}) - keys)
-    if unknown:
-        raise ValueError(f"not catalogue facets: {', '.join(unknown)} (see FACETS in export.py)")
-    return CATALOGUE_URL + (f"?{urlencode(filters)}" if filters else "")
-
-
 # A chart's grouping column -> (the catalogue facet filtering by it, the vocabulary giving its ids).
 GROUP_FACETS = {
     "kind": ("kind", "outcome_kinds"),
@@ -229,10 +214,8 @@ MEASURING_FONT = "DejaVu Sans"
 
 def _static_svg(spec: dict) -> str:
     """The chart as SVG, shown until (or unless) the reader asks for the interactive version."""
-    import vl_convert as vlc
-
     measured = {**spec, "config": {**spec.get("config", {}), "font": MEASURING_FONT}}
-    svg = vlc.vegalite_to_svg(measured).replace(f'font-family="{MEASURING_FONT}"', f'font-family="{FONT}"')
+    svg = vegalite_svg(measured).replace(f'font-family="{MEASURING_FONT}"', f'font-family="{FONT}"')
     # vl-convert resolves a mark's relative `href` against its default data URL; undo that so the
     # static chart links to the book's own pages, as the drawn chart does.
     svg = svg.replace(f'xlink:href="{_VL_CONVERT_BASE_URL}', 'xlink:href="')

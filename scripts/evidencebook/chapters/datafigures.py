@@ -13,13 +13,11 @@ import altair as alt
 import pandas as pd
 
 from ..publish.html import render
-from ..records.datasets import LINE_COLUMN, STATUS_LABELS, DataError, DataPackage
+from ..records.datasets import LINE_COLUMN, RESPONDENTS, STATUS_LABELS, SURVEY, DataError, DataPackage
 from .charts import Figure, figure
 from .datarows import (
     DRAWN,
-    RESPONDENTS,
     STATUS_COLOURS,
-    SURVEY,
     _filled,
     _need,
     _status_colour,
@@ -28,7 +26,6 @@ from .datarows import (
     rows,
     status_label,
 )
-from .datarows import POPULATION as POPULATION  # noqa: F401  (chapters read the dataset names here)
 from .documentfigures import (
     funding_gap_figure,
     life_expectancy_figure,

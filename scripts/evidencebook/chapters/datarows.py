@@ -21,12 +21,6 @@ from ..records.datasets import (
 )
 from .charts import PALETTE
 
-SURVEY = "phc-2015-survey"
-RESPONDENTS = "phc-2015-survey-respondents"
-FUNDING_GAPS = "funding-gap-estimates"
-LIFE_EXPECTANCY = "life-expectancy"
-POPULATION = "population-levels"
-
 DRAWN = NUMBERED_STATUSES  # statuses with a number we may plot
 STATUS_COLOURS = {"stated in the text": PALETTE[0], "paired by position (our inference)": PALETTE[1]}
 CURRENCY = {"GBP": "£"}

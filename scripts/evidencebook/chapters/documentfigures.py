@@ -7,14 +7,18 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from ..records.datasets import LINE_COLUMN, SCALE_FACTORS, DataPackage
+from ..records.datasets import (
+    FUNDING_GAPS,
+    LIFE_EXPECTANCY,
+    LINE_COLUMN,
+    POPULATION,
+    SCALE_FACTORS,
+    DataPackage,
+)
 from .charts import Figure, figure
 from .datarows import (
     CURRENCY,
     DRAWN,
-    FUNDING_GAPS,
-    LIFE_EXPECTANCY,
-    POPULATION,
     _filled,
     _need,
     _tidy,

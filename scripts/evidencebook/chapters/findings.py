@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..publish.export import catalogue_url
 from ..publish.text import format_number, md_escape, md_token
-from ..records.datasets import load_package
+from ..records.datasets import POPULATION, load_package
 from ..records.kb import KnowledgeBase
-from .charts import catalogue_url
-from .datafigures import POPULATION
 from .reading import citing_cases
 from .tables import names_html, names_per_cell
 

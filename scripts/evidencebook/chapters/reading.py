@@ -16,11 +16,11 @@ from pathlib import Path
 
 from pybtex.database import Entry
 
+from ..publish.export import catalogue_url
 from ..publish.html import plural
 from ..publish.text import md_escape, md_token, safe_url
 from ..records.kb import KnowledgeBase
 from ..records.rules.data import source_refs
-from .charts import catalogue_url
 from .tables import names_html, names_per_cell
 
 READING_LIST_DOC = "chapters/reading-list"

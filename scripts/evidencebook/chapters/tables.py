@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..publish.export import catalogue_url
 from ..publish.frames import chapter_case_url
 from ..publish.html import plural, render
 from ..publish.text import Markup, escape
 from ..records.inputs import DeclaredKnowledgeBase
 from ..records.kb import KnowledgeBase, find_root, load_validated
-from .charts import catalogue_url
 
 CASES_URL = "../cases/"  # from a chapter page in chapters/ to the generated case pages
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from ..records.datasets import (
     CATALOGUE_INDEX_FILE,
@@ -250,6 +251,17 @@ FACETS = [
     Facet("source", "Source document"),
     Facet("period", "Period (when it started)"),
 ]
+
+CATALOGUE_URL = "../cases/index.html"  # from a chapter page; the catalogue reads its filters from the URL
+
+
+def catalogue_url(filters: dict[str, str] | None = None) -> str:
+    """The catalogue filtered by facet (key -> vocabulary id), e.g. {"level": "place"} -> ...?level=place."""
+    keys = {f.key for f in FACETS}  # an unknown key would be ignored by the catalogue
+    unknown = sorted(set(filters or {}) - keys)
+    if unknown:
+        raise ValueError(f"not catalogue facets: {', '.join(unknown)} (see FACETS)")
+    return CATALOGUE_URL + (f"?{urlencode(filters)}" if filters else "")
 
 
 def period_value(record: CaseStudy) -> str:

@@ -57,6 +57,12 @@ NUMBERED_STATUSES = ("stated", "paired-by-position")
 # What each word of a `scale` field multiplies a value by; the charts need the factor, so no other word is valid.
 SCALE_FACTORS = {None: 1, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 LINE_COLUMN = "csv_line"  # the line of the CSV file a row comes from (the header is line 1)
+# The package's datasets the chapters read by name (data/datapackage.json lists them all).
+SURVEY = "phc-2015-survey"
+RESPONDENTS = "phc-2015-survey-respondents"
+FUNDING_GAPS = "funding-gap-estimates"
+LIFE_EXPECTANCY = "life-expectancy"
+POPULATION = "population-levels"
 
 
 class DataError(ValueError):
