@@ -7,6 +7,7 @@ import html
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import struct
@@ -172,6 +173,9 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     assert patches_that_did_not_run(book) == []
     overview = book / "_build" / "html" / "chapters" / "overview.html"
     assert "3 outcomes from 1 case study<" in overview.read_text() and "1 case studies" not in overview.read_text()
+    # Nothing is numbered, so no build walks every page's doctree to number figures (extension.number_nothing).
+    environment = pickle.loads((book / "_build" / ".doctrees" / "environment.pickle").read_bytes())
+    assert environment.config.numfig is False
 
     # Edit a record and add one: the pages come first, then the chapters that count them.
     record = book / "case_studies" / "sample-case.yml"
