@@ -195,6 +195,13 @@ def test_an_incremental_rebuild_publishes_exactly_what_a_clean_build_does(tmp_pa
     # toctree, which Sphinx re-reads whenever a page is added (extension.read_case_pages_first).
     first, second = result.stdout.split("pages updated")
     assert "Executing notebook" not in first
+    # Meanwhile the chapters that count the records start running ahead (sphinx/runahead.py); the second
+    # pass takes each one it finished from the notebook cache: no chapter is executed twice.
+    ran_ahead = re.findall(r"\[evidencebook\] (\S+): run ahead in", result.stdout)
+    executed = [Path(path).relative_to(book).with_suffix("").as_posix() for path in re.findall(r"(\S+\.md): Executing notebook", second)]
+    assert ran_ahead, "the runner starts with the first pass and claims a chapter at once"
+    assert sorted(ran_ahead + executed) == sorted(set(ran_ahead + executed)), (ran_ahead, executed)
+    assert "chapters/overview" in ran_ahead + executed
     # Nor does it save Sphinx's environment or search index (patches/sphinx_first_pass.py): the second
     # pass loads the ones the last complete build saved and reads and indexes the changed pages again.
     assert "pickling environment" not in first and "pickling environment" in second

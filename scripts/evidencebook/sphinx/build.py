@@ -9,8 +9,10 @@
    jobs, which `jupyter-book build` cannot use (its CLI always asks Sphinx for one).
 4. When records or data changed since the last build, build in two passes: first the pages (case
    pages, catalogue, exports) with the chapters' previous outputs kept, so an edited record is on its
-   page within seconds; then the chapters that read the records are re-executed. The end result is
-   exactly what one clean build gives (tests/test_build.py compares them).
+   page within seconds; then the chapters that read the records are re-executed. Meanwhile one
+   background process runs those chapters ahead into the notebook cache, on the core the first pass
+   leaves idle (runahead.py); the second pass takes each one it finished from there. The end result
+   is exactly what one clean build gives (tests/test_build.py compares them).
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ from ..publish.html import plural
 from ..records.book import source_provenance
 from ..records.filecache import LIBRARY, digests_read_once, files_digest, saves_deferred
 from ..records.history import history_stamp
-from . import settings
-from .buildstate import BuildInProgress, discard_caches_of_other_versions, exclusive_build
+from ..records.kb import save_snapshot
+from . import runahead, settings
+from .buildstate import (
+    BuildInProgress,
+    discard_caches_of_other_versions,
+    exclusive_build,
+    prepare_notebook_cache,
+)
 
 HTML_DIR = Path("_build") / "html"
 DOCTREES = Path("_build") / ".doctrees"
@@ -129,19 +137,35 @@ def first_pass(root: Path, jobs: int | None, book: dict) -> int:
     return sphinx_build(root, jobs, book={**book, settings.DEFER_CHAPTERS: True})
 
 
-def import_extensions(root: Path) -> None:
+def book_config(root: Path) -> dict:
+    """The Sphinx configuration Jupyter Book makes of _config.yml (as build_sphinx does)."""
+    from jupyter_book.config import get_final_config
+
+    return get_final_config(user_yaml=root / "_config.yml", cli_config=overrides(root), sourcedir=root)[0]
+
+
+def import_extensions(config: dict) -> None:
     """Import Sphinx's own extensions and those the book's configuration names, before the first pass
     forks: the fork and the second pass then share one import of them (about a second and a half)
     instead of each importing them. Importing runs no extension's setup, so nothing is configured."""
-    from jupyter_book.config import get_final_config
     from sphinx.application import builtin_extensions
 
-    config, _ = get_final_config(user_yaml=root / "_config.yml", cli_config=overrides(root), sourcedir=root)
     for name in (*builtin_extensions, *config.get("extensions", ())):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 (Sphinx reports a broken extension itself, with its name)
             pass
+
+
+def run_chapters_ahead(root: Path, config: dict, kb, digest: str) -> int | None:
+    """Start executing the chapters the second pass would execute (runahead.py); the runner's process id."""
+    if config.get("nb_execution_mode") != "cache":
+        return None
+    cache = Path(config.get("nb_execution_cache_path") or "_build/.jupyter_cache")
+    cache = cache if cache.is_absolute() else root / cache
+    save_snapshot(kb, digest)  # the kernels' knowledge base (the second pass would save the same)
+    prepare_notebook_cache(cache)  # before the runner writes to it; the second pass then leaves it alone
+    return runahead.start(root, cache, int(config.get("nb_execution_timeout") or 180))
 
 
 def in_child_process(function, *args) -> int:
@@ -203,6 +227,7 @@ def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, book
         print(f"The book is up to date: no input changed since the last build ({root / HTML_DIR}).")
         return 0
     chapter_inputs = digest_inputs(root)
+    runner = None  # the process running chapters ahead (runahead.py), in a two-pass build
     # The record cache is written once the first pass has shown the changed pages (the forked pass and
     # the second pass share this process's knowledge base; they never read the file).
     with saves_deferred():
@@ -219,14 +244,21 @@ def build_locked(root: Path, jobs: int | None, two_pass: bool, force: bool, book
         (root / STAMP).unlink(missing_ok=True)
         incremental = (root / DOCTREES / "environment.pickle").exists() and stamp.get("chapter_inputs")
         if two_pass and incremental and stamp["chapter_inputs"] != chapter_inputs and hasattr(os, "fork"):
-            import_extensions(root)
+            config = book_config(root)
+            import_extensions(config)
+            runner = run_chapters_ahead(root, config, kb, chapter_inputs)
+            book = {**book, settings.CACHE_PREPARED: runner is not None}
             status = in_child_process(first_pass, root, jobs, book)
             if status:
+                runahead.stop(runner)
                 return status
             print(
                 f"[evidencebook] pages updated in {time.perf_counter() - started:.1f} s; now the chapters that read the records"
             )
-    status = sphinx_build(root, jobs, book=book)
+    try:
+        status = sphinx_build(root, jobs, book=book)
+    finally:
+        runahead.stop(runner)
     if status == 0:
         (root / STAMP).write_text(
             json.dumps({"site": site, "chapter_inputs": chapter_inputs}), encoding="utf-8"

@@ -55,12 +55,13 @@ from ..records.history import compute_history
 from ..records.inputs import chapter_digest, declared_inputs, input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
+from . import runahead
 from .buildstate import prepare_notebook_cache
 from .chartdata import CHART_DATA_DIR, publish_chart_data
 from .citing import book_of, record_citation, setup_citing
-from .notebooks import chapter_notebooks, is_chapter_notebook
+from .notebooks import chapter_notebooks, is_chapter_notebook, with_inputs_cell
 from .patches import setup_patches
-from .settings import CONFIG_VALUES, DEFER_CHAPTERS
+from .settings import CACHE_PREPARED, CONFIG_VALUES, DEFER_CHAPTERS
 from .themecss import setup_theme_css
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,7 @@ CHART_MARK = 'class="kb-chart"'
 REFERENCE_DOCS = (GLOSSARY_DOC, READING_LIST_DOC)  # generated from the knowledge base before Sphinx reads
 CHAPTER_PARTS = tuple(f"{GENERATED_DIR}/{name}" for name in (*PARTS, PART_NAME))  # included by their chapters
 MODULE_MARK = re.compile(r'data-kb-module="([a-z0-9-]+)"')
-DIGEST_MARK = "# evidencebook inputs digest:"
 STATIC_DIGEST = "evidencebook_static_digest"  # of sphinx/static/, set at config-inited
-CODE_CELL = "```{code-cell}"
 # Scripts a page module needs loaded before it (static/js/<name>.js, deferred, so run in this order).
 SHARED_SCRIPTS = {"catalogue": ("kb-dom",), "outcomes": ("kb-dom",)}
 SEARCH_SCRIPT = "kb-search.js"  # in static/js/: loaded on the search page alone
@@ -129,7 +128,7 @@ def prepare_shared_state(app: Sphinx) -> None:
     """Create the notebook cache before parallel workers start (they would race to create it); runs
     after myst-nb has settled its configuration. Not in the first pass of a two-pass build, which
     executes no chapter."""
-    if app.config[DEFER_CHAPTERS]:
+    if app.config[DEFER_CHAPTERS] or app.config[CACHE_PREPARED]:
         return
     config = getattr(app.env, "mystnb_config", None)
     if config is not None and config.execution_mode == "cache" and config.execution_cache_path:
@@ -260,13 +259,13 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     text = source[0]
     if is_chapter_notebook(docname, text):
         names, digest = chapter_inputs_digest(app, docname, text)
-        # First, so the loaders know what the chapter declared before any of its code runs.
-        first = text.index(CODE_CELL)
-        cell = (
-            f"{CODE_CELL} ipython3\n:tags: [remove-cell]\n{DIGEST_MARK} {digest}\n"
-            f"from evidencebook.records.inputs import declare_chapter\ndeclare_chapter({docname!r}, {names!r})\n```\n\n"
-        )
-        source[0] = text[:first] + cell + text[first:]
+        source[0] = with_inputs_cell(docname, text, names, digest)
+        # Not while the chapter runs ahead (runahead.py): wait for it, then take its execution from the cache.
+        runahead.claim(Path(app.srcdir), docname)
+
+
+def release_chapter(app: Sphinx, doctree: nodes.document) -> None:
+    runahead.release(app.env.docname)
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
@@ -434,6 +433,7 @@ def setup(app: Sphinx):
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-before-read-docs", read_case_pages_first)
     app.connect("doctree-read", note_cited_bibliography)
+    app.connect("doctree-read", release_chapter)
     app.connect("doctree-resolved", unlink_unsafe_addresses, priority=400)  # before the page is written
     app.connect("doctree-resolved", publish_chart_data)
     app.connect("doctree-resolved", mark_links_showing_their_address)

@@ -14,4 +14,8 @@ PATCHES_OFF = "evidencebook_patches_off"
 # True in the first pass of a two-pass build: chapters keep their previous outputs.
 DEFER_CHAPTERS = "evidencebook_defer_chapters"
 
-CONFIG_VALUES = ((PATCHES, True), (PATCHES_OFF, []), (DEFER_CHAPTERS, False))
+# True in the second pass when chapters were run ahead (runahead.py): the driver prepared the notebook
+# cache before the runner started, and it is not checked again while the runner may be writing to it.
+CACHE_PREPARED = "evidencebook_notebook_cache_prepared"
+
+CONFIG_VALUES = ((PATCHES, True), (PATCHES_OFF, []), (DEFER_CHAPTERS, False), (CACHE_PREPARED, False))
