@@ -9,6 +9,7 @@ never reaches the book and a valid one is never left out of it.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 from dataclasses import dataclass, field
@@ -251,7 +252,8 @@ SNAPSHOT = Path("_build") / ".evidencebook" / "knowledge-base.pickle"
 
 def save_snapshot(kb: KnowledgeBase, digest: str) -> None:
     """Store the validated knowledge base so each chapter kernel need not validate every record again.
-    Runs in the main process before any worker starts; the `.digest` file beside it names the inputs and
+    Runs in the main process before any worker starts (and in the process that runs chapters ahead,
+    sphinx/runahead.py, each writing its own temporary file); the `.digest` file beside it names the inputs and
     the snapshot's own bytes, so a damaged snapshot is written again rather than trusted."""
     path = kb.root / SNAPSHOT
     digest_file = path.with_suffix(".digest")
@@ -262,7 +264,7 @@ def save_snapshot(kb: KnowledgeBase, digest: str) -> None:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     digest_file.unlink(missing_ok=True)  # written again only once the new snapshot is in place
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # the runner (sphinx/runahead.py) may save it at the same time
     with tmp.open("wb") as f:
         pickle.dump({"digest": digest, "kb": kb}, f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)

@@ -163,9 +163,8 @@ def run_chapters_ahead(root: Path, config: dict, kb, digest: str) -> int | None:
         return None
     cache = Path(config.get("nb_execution_cache_path") or "_build/.jupyter_cache")
     cache = cache if cache.is_absolute() else root / cache
-    save_snapshot(kb, digest)  # the kernels' knowledge base (the second pass would save the same)
     prepare_notebook_cache(cache)  # before the runner writes to it; the second pass then leaves it alone
-    return runahead.start(root, cache, int(config.get("nb_execution_timeout") or 180))
+    return runahead.start(root, cache, int(config.get("nb_execution_timeout") or 180), lambda: save_snapshot(kb, digest))
 
 
 def in_child_process(function, *args) -> int:

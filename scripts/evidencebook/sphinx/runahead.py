@@ -66,8 +66,10 @@ def chapter_pages(root: Path) -> list[tuple[str, Path, str]]:
     return pages
 
 
-def start(root: Path, cache: Path, timeout: int) -> int | None:
-    """Fork the runner; its process id, to pass to stop(). None where processes cannot fork."""
+def start(root: Path, cache: Path, timeout: int, prepare=None) -> int | None:
+    """Fork the runner, which calls `prepare()` (saving the knowledge base the chapters' kernels load:
+    in the runner, so the first pass need not wait for it) and then runs the chapters; its process id,
+    to pass to stop(). None where processes cannot fork."""
     if not hasattr(os, "fork"):
         return None
     pages = chapter_pages(root)
@@ -76,8 +78,11 @@ def start(root: Path, cache: Path, timeout: int) -> int | None:
     pid = os.fork()
     if pid == 0:
         signal.signal(signal.SIGUSR1, _stop_after_this_chapter)  # first: stop() may come at any time
+        os.nice(10)  # the idle core only: never slow the first pass, which shows the reader's change
         status = 1
         try:
+            if prepare is not None:
+                prepare()
             run(root, pages, cache, timeout)
             status = 0
         except BaseException:  # noqa: BLE001 (only time is lost: the second pass executes what is left)
