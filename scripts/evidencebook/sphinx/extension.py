@@ -4,10 +4,7 @@
   pages and the catalogue, the glossary and the reading list (writing only what changed), vendor
   the chart JavaScript.
 - {case}`id` role: a link to a case study, with its title; an unknown id is a build warning.
-- source-read: put a first cell in each chapter notebook that tells its kernel which inputs the
-  chapter declares (records/inputs.py) and holds their digest, so jupyter-cache (which keys on a
-  notebook's code) re-executes a chapter only when a file it reads changes.
-- env-get-outdated: re-read the chapters whose declared inputs changed.
+- source-read, env-get-outdated: the chapter notebooks (chapternotebooks.py).
 - doctree-resolved: write each chart's data to data/charts/<name>.csv and link it (chartdata.py).
   Mark each link whose text is its address, which print.css then does not write again after it.
 - html-page-context: add the chart JavaScript to pages that have charts, and only to those.
@@ -52,14 +49,13 @@ from ..records.book import read_book
 from ..records.datasets import load_package
 from ..records.filecache import files_digest
 from ..records.history import compute_history
-from ..records.inputs import chapter_digest, declared_inputs, input_digests
+from ..records.inputs import input_digests
 from ..records.kb import KnowledgeBase, digest_inputs, knowledge_base_for, record_paths, save_snapshot
 from ..records.schema import CATALOGUE_PAGE, COMPARE_PAGE
-from . import runahead
 from .buildstate import prepare_notebook_cache
+from .chapternotebooks import setup_chapter_notebooks
 from .chartdata import CHART_DATA_DIR, publish_chart_data
 from .citing import book_of, record_citation, setup_citing
-from .notebooks import chapter_notebooks, is_chapter_notebook, with_inputs_cell
 from .patches import setup_patches
 from .settings import CACHE_PREPARED, CONFIG_VALUES, DEFER_CHAPTERS
 from .themecss import setup_theme_css
@@ -247,44 +243,6 @@ class RecordTextAsWritten(SphinxTransform):
                 node["support_smartquotes"] = False
 
 
-def chapter_inputs_digest(app: Sphinx, docname: str, text: str) -> tuple[list[str], str]:
-    """(the inputs a chapter declares, their digest); a missing or wrong declaration is a build error."""
-    names, problem = declared_inputs(text)
-    if problem:
-        logger.error(f"{problem}", location=docname, type="evidencebook", subtype="inputs")
-    return names, chapter_digest(names, app.evidencebook_input_digests)  # type: ignore[attr-defined]
-
-
-def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    text = source[0]
-    if is_chapter_notebook(docname, text):
-        names, digest = chapter_inputs_digest(app, docname, text)
-        source[0] = with_inputs_cell(docname, text, names, digest)
-        # Not while the chapter runs ahead (runahead.py): wait for it, then take its execution from the cache.
-        runahead.claim(Path(app.srcdir), docname)
-
-
-def release_chapter(app: Sphinx, doctree: nodes.document) -> None:
-    runahead.release(app.env.docname)
-
-
-def on_env_get_outdated(app, env, added, changed, removed):
-    if app.config[DEFER_CHAPTERS]:
-        # First pass of a two-pass build (build.py): pages now, chapters in the second pass, which still
-        # sees the old digests in the environment and so re-executes the chapters whose inputs changed.
-        return []
-    digests = {}
-    for docname in chapter_notebooks(env, env.found_docs):
-        names, _ = declared_inputs(Path(env.doc2path(docname)).read_text(encoding="utf-8"))  # reported when read
-        digests[docname] = chapter_digest(names, app.evidencebook_input_digests)
-    previous = getattr(env, "evidencebook_chapter_digests", {})
-    env.evidencebook_chapter_digests = digests
-    stale = [doc for doc, digest in digests.items() if previous.get(doc) != digest]
-    if stale:
-        logger.info(f"[evidencebook] inputs changed: re-executing {len(stale)} chapter(s): {', '.join(sorted(stale))}")
-    return stale
-
-
 def read_case_pages_first(app: Sphinx, env, docnames: list[str]) -> None:
     """First pass of a two-pass build (build.py): read only the case studies' pages (cases/). When a page is
     added (a new record adds one), Sphinx also re-reads every page with a globbed toctree, which executed the
@@ -429,11 +387,9 @@ def setup(app: Sphinx):
     setup_patches(app)
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", prepare_shared_state, priority=600)  # after myst-nb's own (500)
-    app.connect("source-read", on_source_read)
-    app.connect("env-get-outdated", on_env_get_outdated)
+    setup_chapter_notebooks(app)
     app.connect("env-before-read-docs", read_case_pages_first)
     app.connect("doctree-read", note_cited_bibliography)
-    app.connect("doctree-read", release_chapter)
     app.connect("doctree-resolved", unlink_unsafe_addresses, priority=400)  # before the page is written
     app.connect("doctree-resolved", publish_chart_data)
     app.connect("doctree-resolved", mark_links_showing_their_address)

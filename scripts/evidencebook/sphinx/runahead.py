@@ -66,6 +66,14 @@ def chapter_pages(root: Path) -> list[tuple[str, Path, str]]:
     return pages
 
 
+_STOPPING = False
+
+
+def _stop_after_this_chapter(signum, frame) -> None:
+    global _STOPPING
+    _STOPPING = True
+
+
 def start(root: Path, cache: Path, timeout: int, prepare=None) -> int | None:
     """Fork the runner, which calls `prepare()` (saving the knowledge base the chapters' kernels load:
     in the runner, so the first pass need not wait for it) and then runs the chapters; its process id,
@@ -94,14 +102,6 @@ def start(root: Path, cache: Path, timeout: int, prepare=None) -> int | None:
             sys.stderr.flush()
             os._exit(status)
     return pid
-
-
-_STOPPING = False
-
-
-def _stop_after_this_chapter(signum, frame) -> None:
-    global _STOPPING
-    _STOPPING = True
 
 
 def run(root: Path, pages: list[tuple[str, Path, str]], cache_path: Path, timeout: int) -> None:
