@@ -14,7 +14,7 @@ from docutils import nodes
 from docutils.utils import new_document
 
 from evidencebook.chapters.charts import figure
-from evidencebook.publish.export import catalogue_url
+from evidencebook.publish.catalogue import catalogue_url
 from evidencebook.sphinx.chartdata import publish_chart_data
 from evidencebook.sphinx.chartlinks import absolute_links
 

@@ -16,7 +16,8 @@ from evidencebook.chapters import frameworks_page as page_parts
 from evidencebook.chapters.checklist_page import checklist_part
 from evidencebook.chapters.generated import GENERATED_DIR, part_texts, subpage_lists
 from evidencebook.records.kb import load_knowledge_base
-from evidencebook.records.schema import CHECKLIST_RESERVED_PREFIXES, Outcome
+from evidencebook.records.reference_schema import CHECKLIST_RESERVED_PREFIXES
+from evidencebook.records.schema import Outcome
 
 from .conftest import FIXTURES, ROOT, make_book, run_build
 

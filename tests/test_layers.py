@@ -99,3 +99,17 @@ def test_html_comes_only_from_templates():
                 if HTML_TAG.search(node.value) and rel not in HTML_TEXT_ALLOWED:
                     found.append(f"{rel}:{node.lineno}: {node.value[:60]!r}")
     assert not found, "HTML written in Python strings (move it into a template in publish/templates/):\n" + "\n".join(found)
+
+
+# A module is one concern a reader can hold in mind; one that grows past this has taken on a second
+# concern, to be split out (as record_diff.py was from history.py).
+MAX_MODULE_LINES = 430
+
+
+def test_no_module_outgrows_one_concern():
+    long = [
+        f"{path.relative_to(PACKAGE).as_posix()}: {lines} lines"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split out what is a concern of its own):\n" + "\n".join(long)

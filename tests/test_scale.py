@@ -30,7 +30,7 @@ from evidencebook.chapters.tables import (
     NAMES_PER_CELL,
     names_per_cell,
 )
-from evidencebook.publish.export import CATALOGUE_URL, catalogue_index, catalogue_url
+from evidencebook.publish.catalogue import CATALOGUE_URL, catalogue_index, catalogue_url
 from evidencebook.records.book import read_book
 from evidencebook.records.kb import KnowledgeBase
 

@@ -25,7 +25,8 @@ from evidencebook.publish.whatsnew import (
     last_changed_text,
 )
 from evidencebook.records.book import read_book
-from evidencebook.records.history import History, compute_history, match_outcomes
+from evidencebook.records.history import History, compute_history
+from evidencebook.records.record_diff import match_outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
 A = "{http://www.w3.org/2005/Atom}"

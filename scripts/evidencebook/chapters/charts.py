@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from ..publish.export import catalogue_url
+from ..publish.catalogue import catalogue_url
 from ..publish.html import render
 from ..publish.text import Markup, neutralised_csv
 from .chartlayout import FONT_PX, NARROW_WIDTH, WIDE_WIDTH, fitted, fixed_size
@@ -110,7 +110,7 @@ def facet_filter(kb, values: dict[str, str]) -> dict[str, str]:
 
 def filter_text(kb, filters: dict[str, str]) -> str:
     """What the filtered catalogue lists, in words: 'case studies with level Place and a measured outcome'."""
-    from ..publish.export import FACETS
+    from ..publish.catalogue import FACETS
 
     names = {f.key: f.label for f in FACETS}
     vocabularies = {facet: vocabulary for facet, vocabulary in GROUP_FACETS.values()}

@@ -21,7 +21,7 @@ import pandas as pd
 from ..publish.html import render
 from ..publish.text import md_escape, md_token, raw_html_block
 from ..records.kb import KnowledgeBase
-from ..records.schema import ChecklistArea, ChecklistItem, ChecklistTheme
+from ..records.reference_schema import ChecklistArea, ChecklistItem, ChecklistTheme
 from .frameworks import NO_OUTCOME, STATUSES, Illustration, checklist, checklist_cases, framework_items
 from .frameworks_page import CASES_URL, item_anchor, more_text
 from .helps import area_factors, area_lessons, factor_anchor, lesson_frame

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..publish.export import catalogue_url
+from ..publish.catalogue import catalogue_url
 from ..publish.text import format_number, md_escape, md_token
 from ..records.datasets import POPULATION, load_package
 from ..records.kb import KnowledgeBase

@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..publish.text import format_figure
 from ..records.kb import KnowledgeBase
-from ..records.schema import CaseStudy, Checklist, Framework, FrameworkItem, Outcome
+from ..records.reference_schema import Checklist, Framework, FrameworkItem
+from ..records.schema import CaseStudy, Outcome
 
 NO_OUTCOME = "The sources give no figure."
 # The catalogue has no framework-item facet, so case studies beyond a list's limit are counted, not linked.

@@ -15,7 +15,7 @@ import pandas as pd
 from ..publish.html import plural, render
 from ..publish.text import md_escape, md_token, raw_html_block, summary_html
 from ..records.kb import KnowledgeBase
-from ..records.schema import Framework
+from ..records.reference_schema import Framework
 from .frameworks import (
     NO_OUTCOME,
     NOT_LISTED,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pybtex.database import Entry
 
-from ..publish.export import catalogue_url
+from ..publish.catalogue import catalogue_url
 from ..publish.html import plural
 from ..publish.text import md_escape, md_token, safe_url
 from ..records.kb import KnowledgeBase

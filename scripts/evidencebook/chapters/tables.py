@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..publish.export import catalogue_url
+from ..publish.catalogue import catalogue_url
 from ..publish.frames import chapter_case_url
 from ..publish.html import plural, render
 from ..publish.text import Markup, escape

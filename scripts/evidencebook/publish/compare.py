@@ -25,6 +25,7 @@ from ..records.datasets import OUTCOMES_INDEX_FILE
 from ..records.kb import KnowledgeBase
 from ..records.schema import COMPARE_PAGE, ID_PATTERN
 from . import frames
+from .catalogue import Facet
 from .html import plural, render
 from .render import CASES_DIR, GENERATED_MARK, sort_title, write_if_changed
 from .text import md_escape, md_token, raw_html_block
@@ -35,13 +36,7 @@ OUTCOMES_CSV = "outcomes.csv"  # under the site's data/ (EXPORT_FILES)
 CASE_COLUMNS = ["case", "place", "region_id", "region", "country_id", "country", "evidence_id", "evidence", "evidence_rank", "theme_ids", "themes"]
 
 
-@dataclass(frozen=True)
-class Facet:
-    key: str  # the name in the view's address: cases/outcomes.html?domain=hospital-use
-    label: str
-
-
-# The view's filters, in the order it shows them. `case` (one case study) is a filter too, set by the
+# The view's filters, in the order it shows them (named in its address: cases/outcomes.html?domain=hospital-use). `case` (one case study) is a filter too, set by the
 # link on each case page, but has no menu of its own.
 FACETS = [
     Facet("domain", "Outcome domain"),

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..records.datasets import DATABASE_FILE, DATABASE_METADATA_FILE, DataPackage
 from ..records.kb import KnowledgeBase
-from ..records.schema import CaseStudy, Checklist, Framework, GlossaryTerm, VocabularyTerm
+from ..records.reference_schema import Checklist, Framework, GlossaryTerm
+from ..records.schema import CaseStudy, VocabularyTerm
 from .sqlshape import Column, Table, shape
 
 DATABASE_NAME = DATABASE_FILE.removesuffix(".sqlite")  # what Datasette calls it: the file's stem

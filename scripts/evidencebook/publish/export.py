@@ -1,4 +1,5 @@
-"""Machine-readable exports of the knowledge base: data/case-studies.json, case-studies.csv, outcomes.csv, lessons.csv.
+"""Machine-readable exports of the knowledge base: data/case-studies.json, case-studies.csv, outcomes.csv, lessons.csv,
+and the indexes the site's own scripts read (the catalogue's, catalogue.py; the outcomes comparison's, compare.py).
 
 Exports are deterministic (same input, same bytes) and every text cell of the CSV files is
 neutralised against spreadsheet formula injection.
@@ -11,14 +12,11 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from ..records.datasets import (
     CATALOGUE_INDEX_FILE,
-    CATALOGUE_TEXT_FILE,
     DATA_SCRIPT_FILES,
     EXPORT_FILES,
     LESSONS_FILE,
@@ -27,10 +25,10 @@ from ..records.datasets import (
 from ..records.kb import KnowledgeBase
 from ..records.schema import CaseStudy
 from . import frames
+from .catalogue import catalogue_index
 from .compare import outcomes_index
-from .frames import short_citation
-from .render import PageWriter, case_docname, catalogue_order, place_label
-from .text import csv_text, plain_summary
+from .render import page_url
+from .text import csv_text
 
 
 def number(value: float | None) -> int | float | None:
@@ -38,10 +36,6 @@ def number(value: float | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
-
-
-def page_url(case_id: str, base_url: str = "") -> str:
-    return f"{base_url.rstrip('/')}/{case_docname(case_id)}.html" if base_url else f"{case_docname(case_id)}.html"
 
 
 # A record's citation as the JSON export carries it (sphinx/citing.py: its page's citation).
@@ -144,7 +138,6 @@ def lesson_rows(kb: KnowledgeBase):
             }
 
 
-
 def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
     """The rows as CSV; with `columns`, the header is written even when there are no rows."""
     rows = list(rows)
@@ -157,10 +150,6 @@ def to_csv(rows, columns: tuple[str, ...] = ()) -> str:
                 raise ValueError(f"a row has the columns {list(row)}, the header {list(columns)}: make them agree")
             writer.writerow({k: "" if val is None else csv_text(val) for k, val in row.items()})
     return buffer.getvalue()
-
-
-# The files write_exports writes into the site's data/ folder, in export_texts' order; the data package
-# may not publish a file under one of these names (datacheck refuses it).
 
 
 def export_texts(kb: KnowledgeBase, base_url: str = "", cite: Cite | None = None) -> dict[str, str]:
@@ -216,146 +205,6 @@ def data_from_script(name: str, script_text: str) -> Any:
     if not script_text.startswith(head) or not script_text.endswith(";\n"):
         return None
     return json.loads(script_text[len(head) : -2])
-
-
-# --- The catalogue's index (read by static/js/catalogue.js) ----------------------------------------
-# The faceted catalogue filters in the reader's browser. It loads data/catalogue-index.json (facets
-# and, per record, the title, place, a short snippet and its facet values as numbers) and, only once
-# the reader types a search, data/catalogue-text.json (each summary's words), so the page itself stays
-# small however many records there are. Both are built here, from the same records as the exports.
-
-CATALOGUE_INDEX = CATALOGUE_INDEX_FILE  # the names other code here uses
-CATALOGUE_TEXT = CATALOGUE_TEXT_FILE
-NO_FIGURES = "none"  # outcome-kind value of a case study whose sources give no figures
-PERIOD_NOT_STATED = "not-stated"
-SNIPPET_CHARS = 160
-
-
-@dataclass(frozen=True)
-class Facet:
-    key: str  # the name in the catalogue's URL, e.g. ?theme=social-prescribing
-    label: str
-    open: bool = False  # shown expanded: the facets most readers start from
-
-
-# The catalogue's facets, in the order the page shows them. `facet_values` gives each record's values.
-FACETS = [
-    Facet("theme", "Theme", open=True),
-    Facet("kind", "Outcome kind", open=True),
-    Facet("level", "Level"),
-    Facet("model", "Model"),
-    Facet("country", "Country"),
-    Facet("region", "Region of England"),
-    Facet("evidence", "Evidence type"),
-    Facet("domain", "Outcome domain"),
-    Facet("source", "Source document"),
-    Facet("period", "Period (when it started)"),
-]
-
-CATALOGUE_URL = "../cases/index.html"  # from a chapter page; the catalogue reads its filters from the URL
-
-
-def catalogue_url(filters: dict[str, str] | None = None) -> str:
-    """The catalogue filtered by facet (key -> vocabulary id), e.g. {"level": "place"} -> ...?level=place."""
-    keys = {f.key for f in FACETS}  # an unknown key would be ignored by the catalogue
-    unknown = sorted(set(filters or {}) - keys)
-    if unknown:
-        raise ValueError(f"not catalogue facets: {', '.join(unknown)} (see FACETS)")
-    return CATALOGUE_URL + (f"?{urlencode(filters)}" if filters else "")
-
-
-def period_value(record: CaseStudy) -> str:
-    """The decade a case study started in (or ended in, when only that is known)."""
-    year = record.period.start or record.period.end
-    return f"{year // 10 * 10}s" if year else PERIOD_NOT_STATED
-
-
-def facet_values(record: CaseStudy) -> dict[str, list[str]]:
-    """Every facet value of one record (a record can have several themes, models, sources...)."""
-    kinds = list(dict.fromkeys(o.kind for o in record.outcomes)) or [NO_FIGURES]
-    return {
-        "theme": list(record.themes),
-        "kind": kinds,
-        "level": [record.level],
-        "model": list(record.model),
-        "country": [record.place.country],
-        "region": [record.place.region] if record.place.region else [],
-        "evidence": [record.evidence.type],
-        "domain": list(dict.fromkeys(o.domain for o in record.outcomes)),
-        "source": list(dict.fromkeys(s.key for s in record.sources)),
-        "period": [period_value(record)],
-    }
-
-
-def facet_terms(kb: KnowledgeBase, used: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, str]]]:
-    """Each facet's values as (id, label), in the order the page lists them."""
-    v = kb.vocabularies
-
-    def vocab(name: str, key: str) -> list[tuple[str, str]]:
-        listed = [(t.id, t.label) for t in v[name].terms if t.id in used[key]]
-        # Values the vocabulary does not know cannot reach here (validation refuses them), but keep any.
-        special = {NO_FIGURES, PERIOD_NOT_STATED}
-        return listed + [(val, val) for val in sorted(used[key]) if val not in v[name] and val not in special]
-
-    by_count = sorted(used["source"], key=lambda k: (-used["source"][k], short_citation(kb, k).casefold()))
-    periods = sorted(p for p in used["period"] if p != PERIOD_NOT_STATED)
-    return {
-        "theme": vocab("themes", "theme"),
-        "kind": vocab("outcome_kinds", "kind") + ([(NO_FIGURES, "No figures given")] if NO_FIGURES in used["kind"] else []),
-        "level": vocab("levels", "level"),
-        "model": vocab("models", "model"),
-        "country": vocab("countries", "country"),
-        "region": vocab("regions", "region"),
-        "evidence": vocab("evidence_types", "evidence"),
-        "domain": vocab("outcome_domains", "domain"),
-        "source": [(k, short_citation(kb, k)) for k in by_count],
-        "period": [(p, p) for p in periods] + ([(PERIOD_NOT_STATED, "Not stated")] if PERIOD_NOT_STATED in used["period"] else []),
-    }
-
-
-def catalogue_index(kb: KnowledgeBase, base_url: str = "") -> tuple[dict[str, Any], list[str]]:
-    """The compact index the catalogue page filters, and the summaries' words for its text search.
-
-    Each record is [id, title, place, snippet, facet value numbers...]: one list per facet, holding
-    positions in that facet's `values`. A record's page is `url` with {id} replaced, relative to the
-    site root (the parent of data/). Records are A to Z by title; `order` holds, record by record, the
-    other orders' keys (the evidence type's rank, 1 the strongest; the year it started, or ended when
-    only that is known, null when neither is), and `periods` each record's period as its page says it (empty when not stated).
-    """
-    records = catalogue_order(kb)
-    writer = PageWriter(kb)
-    values = {r.id: facet_values(r) for r in records}
-    used: dict[str, dict[str, int]] = {f.key: {} for f in FACETS}
-    for record_values in values.values():
-        for key, vals in record_values.items():
-            for val in vals:
-                used[key][val] = used[key].get(val, 0) + 1
-    terms = facet_terms(kb, used)
-    position = {key: {term_id: i for i, (term_id, _) in enumerate(terms[key])} for key in terms}
-    index = {
-        "count": len(records),
-        "url": page_url("{id}", base_url),
-        "facets": [
-            {"key": f.key, "label": f.label, "open": f.open, "values": [list(t) for t in terms[f.key]]} for f in FACETS
-        ],
-        "records": [
-            [
-                r.id,
-                r.title,
-                place_label(kb, r),
-                plain_summary(r.summary, SNIPPET_CHARS),
-                *([position[f.key][val] for val in values[r.id][f.key]] for f in FACETS),
-            ]
-            for r in records
-        ],
-        "order": {
-            "evidence": [frames.evidence_rank(kb, r.evidence.type) for r in records],
-            "period": [r.period.start or r.period.end for r in records],
-        },
-        "periods": [writer.period_text(r) if r.period.start or r.period.end else "" for r in records],
-    }
-    search_text = [" ".join(dict.fromkeys(plain_summary(r.summary, 10**9).casefold().split())) for r in records]
-    return index, search_text
 
 
 def compact_json(data: Any) -> str:
@@ -453,9 +302,9 @@ def check_exports(kb: KnowledgeBase, out_dir: Path, base_url: str = "") -> list[
             record = kb.records.get(case_id)
             if record is None or counted[case_id] != len(record.lessons):
                 problems.append(f"{LESSONS_FILE}: {case_id} has {counted[case_id]} rows, its record {len(record.lessons) if record else 'does not exist'}")
-    text = read(CATALOGUE_INDEX)
+    text = read(CATALOGUE_INDEX_FILE)
     if text is not None:
-        same_ids(CATALOGUE_INDEX, [r[0] for r in json.loads(text).get("records", [])])
+        same_ids(CATALOGUE_INDEX_FILE, [r[0] for r in json.loads(text).get("records", [])])
     for name, script in DATA_SCRIPT_FILES.items():  # the scripts a page opened from disk reads: the same data
         json_text, script_text = read(name), read(script)
         if json_text is not None and script_text is not None and data_from_script(name, script_text) != json.loads(json_text):

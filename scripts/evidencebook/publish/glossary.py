@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..records.kb import KnowledgeBase
-from ..records.schema import GlossaryTerm
+from ..records.reference_schema import GlossaryTerm
 from .html import plural, render
 from .text import md_escape, md_token, raw_html_block, summary_html
 

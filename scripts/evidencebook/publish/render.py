@@ -48,6 +48,11 @@ def case_docname(case_id: str) -> str:
     return f"{CASES_DIR}/{case_id}"
 
 
+def page_url(case_id: str, base_url: str = "") -> str:
+    """A case page's address: under `base_url` (the site's), or relative to the site's root without one."""
+    return f"{base_url.rstrip('/')}/{case_docname(case_id)}.html" if base_url else f"{case_docname(case_id)}.html"
+
+
 def place_label(kb: KnowledgeBase, record: CaseStudy) -> str:
     """'Sunderland, North East, England' as plain text."""
     v = kb.vocabularies

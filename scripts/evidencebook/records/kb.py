@@ -21,10 +21,11 @@ from .bib import Bibliography, load_bibliography
 from .editions import read_editions
 from .filecache import FileCache, file_digest, files_digest, library_digest
 from .files import find_root, folder_files  # noqa: F401 (find_root: the chapters' and tools' way in)
+from .reference_schema import Checklist, Framework, GlossaryTerm, ReadingList
 from .rules.data import ChecklistInput, DataInput, GlossaryInput
 from .rules.editions import PublishedPages
 from .rules.record import ID_LIST_FIELDS, ListedId, RecordEntry
-from .schema import ID_PATTERN, CaseStudy, Checklist, Framework, GlossaryTerm, ReadingList
+from .schema import ID_PATTERN, CaseStudy
 from .validate import PROJECT_FILES, RECORD_SUFFIXES, Problem, validate_data_file, validate_record_file
 from .vocab import Vocabulary, framework_items_vocabulary
 from .vocabularies import read_vocabularies

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..publish.export import page_url
+from ..publish.render import page_url
 from ..records.yamlsafe import load_yaml_bytes
 
 PAGE_SUFFIXES = (".md", ".ipynb")

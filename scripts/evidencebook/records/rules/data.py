@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from ..bib import Bibliography
 from ..problems import Problem, citation_problem, field_name, unknown_id_fix, vocabulary_problem
-from ..schema import CHECKLIST_RESERVED_PREFIXES, Checklist, Framework, GlossaryTerm, ReadingList, SourceRef
+from ..reference_schema import CHECKLIST_RESERVED_PREFIXES, Checklist, Framework, GlossaryTerm, ReadingList
+from ..schema import SourceRef
 from ..yamlsafe import LoadedYaml
 from .record import vocabulary_fields
 from .registry import rule
