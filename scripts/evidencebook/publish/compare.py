@@ -36,8 +36,9 @@ OUTCOMES_CSV = "outcomes.csv"  # under the site's data/ (EXPORT_FILES)
 CASE_COLUMNS = ["case", "place", "region_id", "region", "country_id", "country", "evidence_id", "evidence", "evidence_rank", "theme_ids", "themes"]
 
 
-# The view's filters, in the order it shows them (named in its address: cases/outcomes.html?domain=hospital-use). `case` (one case study) is a filter too, set by the
-# link on each case page, but has no menu of its own.
+# The view's filters, in the order it shows them, each named in its address (cases/outcomes.html?domain=
+# hospital-use). `case` (one case study) is a filter too, set by the link on each case page, but has no
+# menu of its own.
 FACETS = [
     Facet("domain", "Outcome domain"),
     Facet("kind", "Kind of figure"),

@@ -50,7 +50,8 @@ def case_docname(case_id: str) -> str:
 
 def page_url(case_id: str, base_url: str = "") -> str:
     """A case page's address: under `base_url` (the site's), or relative to the site's root without one."""
-    return f"{base_url.rstrip('/')}/{case_docname(case_id)}.html" if base_url else f"{case_docname(case_id)}.html"
+    path = f"{case_docname(case_id)}.html"
+    return f"{base_url.rstrip('/')}/{path}" if base_url else path
 
 
 def place_label(kb: KnowledgeBase, record: CaseStudy) -> str:
